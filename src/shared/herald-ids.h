@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* herald-ids.h: journal MESSAGE_IDs and the paths that tie the programs together */
+#pragma once
+
+/* One entry per finished job: the result store (catalog/herald.catalog). */
+#define HERALD_MESSAGE_RESULT "39d34c102f1d482caf41e75fca8199a7"
+/* A firing skipped for a task because its previous run is still going (concurrency: forbid). */
+#define HERALD_MESSAGE_SKIPPED "19cf9f42260248c8aff10232cf4aa544"
+/* One entry per firing of a trigger: trigger id, counter, how many jobs started. */
+#define HERALD_MESSAGE_ACTIVATION "b4e85c648f7644e9a0d41ac60e67f6a6"
+
+/* Per-job state handed from the activation to herald-exec (see docs/ARCHITECTURE.md). */
+#define HERALD_RUN_DIR "/run/herald"
+#define HERALD_JOBS_DIR HERALD_RUN_DIR "/jobs"
+#define HERALD_TICK_DIR HERALD_RUN_DIR "/tick"
+#define HERALD_APPLIED_DIR HERALD_RUN_DIR "/applied"
+
+#define HERALD_SLICE "herald.slice"

@@ -91,3 +91,7 @@ const char *yaml_scalar_type_to_string(YamlScalarType t);
 /* A short description of what a node is, for "found ..." in error messages:
  * 'a map', 'a list', 'the boolean true', 'the integer 30', 'the string "30"', 'null'. */
 char *yaml_node_describe(const YamlNode *n);
+
+static inline bool is_scalar_string(const YamlNode *n) {
+        return n && n->kind == YAML_NODE_SCALAR && yaml_scalar_resolve(n, NULL, NULL, NULL) == YAML_SCALAR_STRING;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* bus-unit.c: StartTransientUnit, StopUnit, ListUnitsByPatterns */
+#include <time.h>
+
+#include "bus-unit.h"
+#include "unit-emit.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+
+int bus_message_new_start_transient(sd_bus *bus, const PlanUnit *main_unit, const PlanUnit *aux, sd_bus_message **ret) {
+        sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", main_unit->name, "fail");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r >= 0)
+                r = unit_bus_append_properties(m, main_unit);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sa(sv))");
+        if (r >= 0 && aux) {
+                r = sd_bus_message_open_container(m, 'r', "sa(sv)");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", aux->name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(sv)");
+                if (r >= 0)
+                        r = unit_bus_append_properties(m, aux);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+int bus_start_transient(sd_bus *bus, const PlanUnit *main_unit, const PlanUnit *aux, sd_bus_error *ret_error) {
+        sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = bus_message_new_start_transient(bus, main_unit, aux, &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, ret_error, &reply);
+        sd_bus_message_unref(m);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+int bus_stop_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error) {
+        return sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", ret_error, NULL, "ss", name, "replace");
+}
+
+int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret) {
+        sd_bus_message *m = NULL, *reply = NULL;
+        char **list = NULL;
+        size_t n = 0;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        for (const char *const *s = states; r >= 0 && s && *s; s++)
+                r = sd_bus_message_append(m, "s", *s);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "as", 1, pattern);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, NULL, &reply);
+        sd_bus_message_unref(m);
+        if (r < 0)
+                return r;
+
+        list = calloc(1, sizeof *list);
+        r = list ? sd_bus_message_enter_container(reply, 'a', "(ssssssouso)") : -ENOMEM;
+        while (r >= 0) {
+                r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                if (r <= 0)
+                        break;
+                char **a = reallocarray(list, n + 2, sizeof *a);
+                if (!a || !(a[n] = strdup(name))) {
+                        if (a)
+                                list = a;
+                        r = -ENOMEM;
+                        break;
+                }
+                list = a;
+                list[++n] = NULL;
+        }
+        sd_bus_message_unref(reply);
+        if (r < 0) {
+                strv_free(list);
+                return r;
+        }
+        *ret = list;
+        return 0;
+}
+
+int bus_wait_unit_gone(sd_bus *bus, const char *name, uint64_t timeout_usec) {
+        for (uint64_t waited = 0;; waited += 20000) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                const char *state = NULL;
+                int r;
+
+                r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &error, &reply, "s", name);
+                bool gone = r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit");
+                sd_bus_error_free(&error);
+                sd_bus_message_unref(reply);
+                if (gone)
+                        return 0;
+                (void) state;
+                if (waited >= timeout_usec)
+                        return -ETIMEDOUT;
+                struct timespec d = { 0, 20 * 1000 * 1000 };
+                nanosleep(&d, NULL);
+        }
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* unit-name.c: build unit names from workflow names */
+#include <ctype.h>
+#include <openssl/evp.h>
+
+#include "macro.h"
+#include "unit-name.h"
+
+#define PART_MAX 100
+
+char *unit_name_escape_part(const char *s) {
+        size_t len = strlen(s);
+        char *out, *o;
+
+        out = malloc(len * 4 + 1);
+        if (!out)
+                return NULL;
+        o = out;
+        for (const char *c = s; *c; c++) {
+                if (*c == '/')
+                        *o++ = '-';
+                else if ((isalnum((unsigned char) *c) && isascii((unsigned char) *c)) || *c == ':' || *c == '_' ||
+                         (*c == '.' && c != s))
+                        *o++ = *c;
+                else
+                        o += sprintf(o, "\\x%02x", (unsigned char) *c);
+        }
+        *o = 0;
+
+        if (o - out > PART_MAX) {
+                unsigned char md[EVP_MAX_MD_SIZE];
+                unsigned md_len = 0;
+                size_t cut = PART_MAX - 17;
+
+                /* Never cut inside a \xNN sequence. */
+                for (size_t i = cut > 3 ? cut - 3 : 0; i < cut; i++)
+                        if (out[i] == '\\')
+                                cut = i;
+                if (!EVP_Digest(s, len, md, &md_len, EVP_sha256(), NULL)) {
+                        free(out);
+                        return NULL;
+                }
+                o = out + cut;
+                *o++ = '_';
+                for (int i = 0; i < 8; i++)
+                        o += sprintf(o, "%02x", md[i]);
+                *o = 0;
+        }
+        return out;
+}
+
+char *unit_name_trigger(const char *trigger, const char *suffix) {
+        _cleanup_free_ char *t = unit_name_escape_part(trigger);
+        char *s;
+
+        if (!t || asprintf(&s, "herald-trigger-%s.%s", t, suffix) < 0)
+                return NULL;
+        return s;
+}
+
+char *unit_name_job(const char *router, const char *task, const char *job_id) {
+        _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);
+        char id[9] = {}, *s;
+        size_t n = 0;
+
+        for (const char *c = job_id; *c && n < 8; c++)
+                if (isxdigit((unsigned char) *c))
+                        id[n++] = (char) tolower((unsigned char) *c);
+        if (!r || !t || asprintf(&s, "herald-%s-%s-%s.service", r, t, id) < 0)
+                return NULL;
+        return s;
+}
+
+char *unit_name_job_pattern(const char *router, const char *task) {
+        _cleanup_free_ char *r = unit_name_escape_part(router), *t = task ? unit_name_escape_part(task) : NULL;
+        char *s;
+
+        if (!r || (task && !t))
+                return NULL;
+        if (asprintf(&s, "herald-%s-%s%s*.service", r, t ?: "", t ? "-" : "") < 0)
+                return NULL;
+        return s;
+}

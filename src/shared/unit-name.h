@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* unit-name.h: deterministic, escaped unit names for triggers and jobs */
+#pragma once
+
+/* systemd's string escaping for one part of a unit name: [A-Za-z0-9:_.] kept, '/' → '-',
+ * everything else (including '-') as \xNN, a leading '.' escaped. Parts longer than 100
+ * bytes are cut and get a 16-hex hash suffix, so every name stays well under 255. */
+char *unit_name_escape_part(const char *s);
+
+/* herald-trigger-<trigger>.<suffix> ("timer", "service", "socket") */
+char *unit_name_trigger(const char *trigger, const char *suffix);
+/* herald-<router>-<task>-<first 8 hex of the job id>.service */
+char *unit_name_job(const char *router, const char *task, const char *job_id);
+/* the glob matching every job unit of a router (or of one task when task != NULL) */
+char *unit_name_job_pattern(const char *router, const char *task);

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/* unit-settings.c: typed conversion of the allow-listed 'unit:' settings
+ *
+ * Workflows stay portable (Herald ignores unknown keys), but a setting herald passes to
+ * systemd is checked here, once, and converted into both a unit-file value and a typed
+ * D-Bus value, so the generator and 'taskctl apply' cannot disagree.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+
+#include "unit-settings.h"
+
+static const char *const protect_system_values[] = { "no", "yes", "full", "strict", NULL };
+static const char *const protect_home_values[] = { "no", "yes", "read-only", "tmpfs", NULL };
+
+static const UnitSettingSpec specs[] = {
+        { "User", "User", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_NAME },
+        { "Group", "Group", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_NAME },
+        { "MemoryMax", "MemoryMax", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_BYTES },
+        { "MemoryHigh", "MemoryHigh", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_BYTES },
+        { "CPUQuota", "CPUQuotaPerSecUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_PERCENT },
+        { "CPUWeight", "CPUWeight", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_INT, NULL, 1, 10000 },
+        { "IOWeight", "IOWeight", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_INT, NULL, 1, 10000 },
+        { "TasksMax", "TasksMax", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_COUNT },
+        { "Nice", "Nice", 'i', UNIT_SETTING_SERVICE, UNIT_SETTING_INT, NULL, -20, 19 },
+        { "RuntimeMaxSec", "RuntimeMaxUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_USEC },
+        { "TimeoutStopSec", "TimeoutStopUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_USEC },
+        { "ProtectSystem", "ProtectSystem", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_ENUM, protect_system_values },
+        { "ProtectHome", "ProtectHome", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_ENUM, protect_home_values },
+        { "PrivateTmp", "PrivateTmp", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "PrivateNetwork", "PrivateNetwork", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "PrivateDevices", "PrivateDevices", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "NoNewPrivileges", "NoNewPrivileges", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "ProtectKernelTunables", "ProtectKernelTunables", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "ProtectControlGroups", "ProtectControlGroups", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        { "AccuracySec", "AccuracyUSec", 't', UNIT_SETTING_TIMER, UNIT_SETTING_USEC },
+        { "RandomizedDelaySec", "RandomizedDelayUSec", 't', UNIT_SETTING_TIMER, UNIT_SETTING_USEC },
+        { "Persistent", "Persistent", 'b', UNIT_SETTING_TIMER, UNIT_SETTING_BOOL },
+};
+
+const UnitSettingSpec *unit_setting_spec_find(const char *name, UnitSettingScope scope) {
+        for (size_t i = 0; i < ELEMENTSOF(specs); i++)
+                if (specs[i].scope == scope && streq(specs[i].name, name))
+                        return &specs[i];
+        return NULL;
+}
+
+static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t unit_size) {
+        char *end;
+        size_t n = 0;
+
+        while (isspace((unsigned char) **p))
+                (*p)++;
+        if (!isdigit((unsigned char) **p) && **p != '.')
+                return -EINVAL;
+        errno = 0;
+        *ret_num = strtod(*p, &end);
+        if (errno || end == *p || *ret_num < 0)
+                return -EINVAL;
+        *p = end;
+        while (isspace((unsigned char) **p))
+                (*p)++;
+        while (isalpha((unsigned char) **p) && n + 1 < unit_size)
+                unit[n++] = *(*p)++;
+        unit[n] = 0;
+        if (isalpha((unsigned char) **p))
+                return -EINVAL;
+        return 0;
+}
+
+int parse_timespan_usec(const char *s, uint64_t *ret) {
+        static const struct { const char *suffix; double usec; } units[] = {
+                { "us", 1 }, { "usec", 1 }, { "ms", 1e3 }, { "msec", 1e3 },
+                { "", 1e6 }, { "s", 1e6 }, { "sec", 1e6 }, { "second", 1e6 }, { "seconds", 1e6 },
+                { "m", 60e6 }, { "min", 60e6 }, { "minute", 60e6 }, { "minutes", 60e6 },
+                { "h", 3600e6 }, { "hr", 3600e6 }, { "hour", 3600e6 }, { "hours", 3600e6 },
+                { "d", 86400e6 }, { "day", 86400e6 }, { "days", 86400e6 },
+                { "w", 604800e6 }, { "week", 604800e6 }, { "weeks", 604800e6 },
+        };
+        const char *p = s;
+        double total = 0;
+
+        if (streq(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        do {
+                char unit[16];
+                double num;
+                bool found = false;
+
+                if (parse_number_unit(&p, &num, unit, sizeof unit) < 0)
+                        return -EINVAL;
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (streq(unit, units[i].suffix)) {
+                                total += num * units[i].usec;
+                                found = true;
+                                break;
+                        }
+                if (!found)
+                        return -EINVAL;
+                while (isspace((unsigned char) *p))
+                        p++;
+        } while (*p);
+        if (total >= 1e18)
+                return -ERANGE;
+        *ret = (uint64_t) llround(total);
+        return 0;
+}
+
+int parse_size_bytes(const char *s, uint64_t *ret) {
+        static const struct { const char *suffix; double factor; } units[] = {
+                { "", 1 }, { "B", 1 }, { "K", 1024.0 }, { "M", 1048576.0 }, { "G", 1073741824.0 },
+                { "T", 1099511627776.0 },
+        };
+        const char *p = s;
+        char unit[16];
+        double num;
+
+        if (streq(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        if (parse_number_unit(&p, &num, unit, sizeof unit) < 0 || *p)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (streq(unit, units[i].suffix)) {
+                        if (num * units[i].factor >= 1.8e19)
+                                return -ERANGE;
+                        *ret = (uint64_t) llround(num * units[i].factor);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static bool valid_user_name(const char *s) {
+        if (isempty(s) || strlen(s) > 31)
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!isalnum((unsigned char) *c) && !strchr("_-.", *c))
+                        return false;
+        return s[0] != '-';
+}
+
+static const char *type_expectation(const UnitSettingSpec *spec) {
+        switch (spec->type) {
+        case UNIT_SETTING_NAME:
+                return "a user or group name";
+        case UNIT_SETTING_BYTES:
+                return "a size such as 512M, 2G or infinity";
+        case UNIT_SETTING_PERCENT:
+                return "a percentage such as 50%";
+        case UNIT_SETTING_USEC:
+                return "a time span such as 30s, 5min, 1h 30min or infinity";
+        case UNIT_SETTING_BOOL:
+                return "true or false";
+        case UNIT_SETTING_ENUM:
+                return "one of the listed values";
+        case UNIT_SETTING_INT:
+                return "an integer";
+        case UNIT_SETTING_COUNT:
+                return "a number or infinity";
+        default:
+                return "a value";
+        }
+}
+
+/* Converts one value; returns 0, or -EINVAL with *ret_why describing the problem. */
+static int setting_convert(const UnitSettingSpec *spec, const YamlNode *v, UnitSetting *out, const char **ret_why) {
+        YamlScalarType t;
+        bool b;
+        int64_t i;
+        double d;
+        const char *s;
+
+        *ret_why = NULL;
+        if (v->kind != YAML_NODE_SCALAR)
+                return -EINVAL;
+        t = yaml_scalar_resolve(v, &b, &i, &d);
+        s = v->value;
+        out->spec = spec;
+
+        switch (spec->type) {
+        case UNIT_SETTING_NAME:
+                if (t == YAML_SCALAR_INT && i >= 0 && i < 4294967295LL) {
+                        /* numeric id */
+                } else if (t != YAML_SCALAR_STRING || !valid_user_name(s))
+                        return -EINVAL;
+                out->string = strdup(s);
+                out->text = strdup(s);
+                break;
+
+        case UNIT_SETTING_BYTES:
+                if (t == YAML_SCALAR_INT && i >= 0)
+                        out->u = (uint64_t) i;
+                else if (t != YAML_SCALAR_STRING || parse_size_bytes(s, &out->u) < 0)
+                        return -EINVAL;
+                if (out->u == UINT64_MAX)
+                        out->text = strdup("infinity");
+                else if (asprintf(&out->text, "%" PRIu64, out->u) < 0)
+                        return -ENOMEM;
+                break;
+
+        case UNIT_SETTING_PERCENT: {
+                char *end;
+                double pct;
+
+                if (t != YAML_SCALAR_STRING)
+                        return -EINVAL;
+                errno = 0;
+                pct = strtod(s, &end);
+                if (errno || end == s || !streq(end, "%") || pct <= 0 || pct > 100000)
+                        return -EINVAL;
+                /* CPUQuota= is per second of CPU time: 50% = 500 ms per s. */
+                out->u = (uint64_t) llround(pct * 10000.0);
+                if (asprintf(&out->text, "%s", s) < 0)
+                        return -ENOMEM;
+                break;
+        }
+
+        case UNIT_SETTING_USEC:
+                if (t == YAML_SCALAR_INT && i >= 0 && i < INT64_C(1000000000000))
+                        out->u = (uint64_t) i * 1000000;
+                else if (t == YAML_SCALAR_FLOAT && d >= 0 && d < 1e12)
+                        out->u = (uint64_t) llround(d * 1e6);
+                else if (t != YAML_SCALAR_STRING || parse_timespan_usec(s, &out->u) < 0)
+                        return -EINVAL;
+                if (out->u == UINT64_MAX)
+                        out->text = strdup("infinity");
+                else if (asprintf(&out->text, "%" PRIu64 "us", out->u) < 0)
+                        return -ENOMEM;
+                break;
+
+        case UNIT_SETTING_BOOL:
+                if (t != YAML_SCALAR_BOOL) {
+                        if (t == YAML_SCALAR_STRING && (streq(s, "true") || streq(s, "false")))
+                                *ret_why = "write it without quotes";
+                        return -EINVAL;
+                }
+                out->b = b;
+                out->text = strdup(b ? "yes" : "no");
+                break;
+
+        case UNIT_SETTING_ENUM: {
+                bool ok = false;
+                if (t == YAML_SCALAR_BOOL)
+                        s = b ? "yes" : "no";
+                else if (t != YAML_SCALAR_STRING)
+                        return -EINVAL;
+                for (const char *const *p = spec->values; *p; p++)
+                        ok = ok || streq(*p, s);
+                if (!ok)
+                        return -EINVAL;
+                out->string = strdup(s);
+                out->text = strdup(s);
+                break;
+        }
+
+        case UNIT_SETTING_INT:
+                if (t != YAML_SCALAR_INT || i < spec->min || i > spec->max)
+                        return -EINVAL;
+                out->i = i;
+                out->u = (uint64_t) i;
+                if (asprintf(&out->text, "%" PRIi64, i) < 0)
+                        return -ENOMEM;
+                break;
+
+        case UNIT_SETTING_COUNT:
+                if (t == YAML_SCALAR_INT && i > 0)
+                        out->u = (uint64_t) i;
+                else if (t == YAML_SCALAR_STRING && streq(s, "infinity"))
+                        out->u = UINT64_MAX;
+                else
+                        return -EINVAL;
+                if (out->u == UINT64_MAX)
+                        out->text = strdup("infinity");
+                else if (asprintf(&out->text, "%" PRIu64, out->u) < 0)
+                        return -ENOMEM;
+                break;
+
+        default:
+                return -EINVAL;
+        }
+        if (!out->text)
+                return -ENOMEM;
+        return 0;
+}
+
+static void setting_done(UnitSetting *s) {
+        free(s->text);
+        free(s->string);
+        *s = (UnitSetting) {};
+}
+
+void unit_settings_done(UnitSettings *s) {
+        for (size_t i = 0; i < s->n_items; i++)
+                setting_done(&s->items[i]);
+        free(s->items);
+        *s = (UnitSettings) {};
+}
+
+static int settings_put(UnitSettings *s, UnitSetting *v) {
+        for (size_t i = 0; i < s->n_items; i++)
+                if (s->items[i].spec == v->spec) {
+                        setting_done(&s->items[i]);
+                        s->items[i] = *v;
+                        return 0;
+                }
+        UnitSetting *items = reallocarray(s->items, s->n_items + 1, sizeof *items);
+        if (!items)
+                return -ENOMEM;
+        s->items = items;
+        items[s->n_items++] = *v;
+        return 0;
+}
+
+int unit_settings_parse(const YamlNode *map, UnitSettingScope scope, const char *where,
+                        UnitSettings *ret, DiagList *diag, size_t *ret_errors) {
+        size_t errors = 0;
+        int r;
+
+        if (map->kind != YAML_NODE_MAP) {
+                _cleanup_free_ char *found = yaml_node_describe(map);
+                r = diag_add(diag, DIAG_ERROR, map, where, "unit", NULL,
+                             "expected a map of systemd settings, found %s", strna(found));
+                if (ret_errors)
+                        *ret_errors = 1;
+                return r;
+        }
+
+        for (size_t k = 0; k < map->n_pairs; k++) {
+                const YamlNode *key = map->pairs[k].key, *value = map->pairs[k].value;
+                const UnitSettingSpec *spec;
+                UnitSetting v = {};
+                const char *why = NULL;
+                char keyname[128];
+
+                snprintf(keyname, sizeof keyname, "unit/%s", key->kind == YAML_NODE_SCALAR ? key->value : "?");
+                spec = key->kind == YAML_NODE_SCALAR ? unit_setting_spec_find(key->value, scope) : NULL;
+                if (!spec) {
+                        const char *names[ELEMENTSOF(specs) + 1];
+                        size_t n = 0;
+                        for (size_t i = 0; i < ELEMENTSOF(specs); i++)
+                                if (specs[i].scope == scope)
+                                        names[n++] = specs[i].name;
+                        names[n] = NULL;
+                        const char *close = key->kind == YAML_NODE_SCALAR ? diag_closest(key->value, names) : NULL;
+                        _cleanup_free_ char *hint = NULL;
+                        if (close && asprintf(&hint, "did you mean '%s'?", close) < 0)
+                                return -ENOMEM;
+                        r = diag_add(diag, DIAG_ERROR, key, where, keyname, hint,
+                                     "not a setting herald passes to a %s unit (allowed: see 'taskctl validate --help')",
+                                     scope == UNIT_SETTING_TIMER ? "timer" : "job");
+                        if (r < 0)
+                                return r;
+                        errors++;
+                        continue;
+                }
+
+                r = setting_convert(spec, value, &v, &why);
+                if (r == -ENOMEM) {
+                        setting_done(&v);
+                        return r;
+                }
+                if (r < 0) {
+                        _cleanup_free_ char *found = yaml_node_describe(value);
+                        char expected[256];
+                        setting_done(&v);
+                        if (spec->type == UNIT_SETTING_ENUM) {
+                                size_t o = snprintf(expected, sizeof expected, "one of");
+                                for (const char *const *p = spec->values; *p && o < sizeof expected; p++)
+                                        o += snprintf(expected + o, sizeof expected - o, " %s", *p);
+                        } else if (spec->type == UNIT_SETTING_INT)
+                                snprintf(expected, sizeof expected, "an integer from %" PRIi64 " to %" PRIi64,
+                                         spec->min, spec->max);
+                        else
+                                snprintf(expected, sizeof expected, "%s", type_expectation(spec));
+                        r = diag_add(diag, DIAG_ERROR, value, where, keyname, why,
+                                     "expected %s, found %s", expected, strna(found));
+                        if (r < 0)
+                                return r;
+                        errors++;
+                        continue;
+                }
+                r = settings_put(ret, &v);
+                if (r < 0) {
+                        setting_done(&v);
+                        return r;
+                }
+        }
+        if (ret_errors)
+                *ret_errors = errors;
+        return 0;
+}
+
+int unit_settings_merge(UnitSettings *base, const UnitSettings *over) {
+        for (size_t i = 0; i < over->n_items; i++) {
+                const UnitSetting *o = &over->items[i];
+                UnitSetting copy = *o;
+                int r;
+
+                copy.text = strdup(o->text);
+                copy.string = o->string ? strdup(o->string) : NULL;
+                if (!copy.text || (o->string && !copy.string)) {
+                        setting_done(&copy);
+                        return -ENOMEM;
+                }
+                r = settings_put(base, &copy);
+                if (r < 0) {
+                        setting_done(&copy);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+const UnitSetting *unit_settings_get(const UnitSettings *s, const char *name) {
+        for (size_t i = 0; i < s->n_items; i++)
+                if (streq(s->items[i].spec->name, name))
+                        return &s->items[i];
+        return NULL;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* taskctl: the operator's tool for herald workflows */
+#include <getopt.h>
+
+#include "config.h"
+#include "log.h"
+#include "taskctl-verbs.h"
+#include "taskctl-write.h"
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+} Verb;
+
+static const Verb verbs[] = {
+        { "validate", verb_validate, "check workflow files; every problem with file:line:column" },
+        { "plan", verb_plan, "print the units a workflow becomes (--json: the plan)" },
+        { "apply", verb_apply, "run a workflow now, as transient units (--remove to stop it)" },
+        { "list", verb_list, "routers and tasks, their schedule, next and last run" },
+        { "status", verb_status, "state of routers and jobs, recent runs and log lines" },
+        { "logs", verb_logs, "a job's or router's own output (-f to follow)" },
+        { "history", verb_history, "past results from the journal" },
+};
+
+static void help(void) {
+        printf("Usage: taskctl [--help] [--version] COMMAND [OPTIONS...]\n\n"
+               "Run Herald Daemon workflows as systemd units, and see what they did.\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        printf("\nRun 'taskctl COMMAND --help' for a command's options.\n\n"
+               "Exit status: 0 on success, 1 on failure (for validate: an invalid workflow), 2 on wrong usage.\n"
+               "See also: journalctl(1), systemctl(1), systemd.timer(5).\n");
+}
+
+static int run(int argc, char **argv) {
+        if (argc < 2) {
+                help();
+                return 2;
+        }
+        if (streq(argv[1], "-h") || streq(argv[1], "--help")) {
+                help();
+                return 0;
+        }
+        if (streq(argv[1], "--version")) {
+                printf("taskctl (herald) %s\n", HERALD_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[1], verbs[i].name))
+                        return verbs[i].run(argc - 1, argv + 1);
+        log_error("Unknown command '%s'. See 'taskctl --help'.", argv[1]);
+        return 2;
+}
+
+int main(int argc, char **argv) {
+        int r;
+
+        log_setup("taskctl", LOG_TARGET_STDERR);
+        r = run(argc, argv);
+        return r < 0 ? 1 : r;
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* verb-validate.c: taskctl validate and taskctl plan */
+#include <getopt.h>
+
+#include "config.h"
+#include "herald-ids.h"
+#include "log.h"
+#include "plan.h"
+#include "taskctl-write.h"
+#include "unit-emit.h"
+#include "workflow.h"
+
+static void validate_help(void) {
+        printf("Usage: taskctl validate [OPTIONS...] FILE...\n\n"
+               "Check Herald Daemon workflow files the way herald will run them. Every problem is\n"
+               "reported, not only the first, as FILE:LINE:COLUMN: LEVEL: WHERE: key 'KEY': what was\n"
+               "expected, what was found (hint).\n\n"
+               "Errors are what Herald would refuse at start or what can never work: a name that refers\n"
+               "to nothing, a bad cron spec, a value of the wrong type (a quoted port, cmd: true), an\n"
+               "exe_done router that would trigger itself forever. Warnings are what Herald silently\n"
+               "tolerates: unknown keys (with 'did you mean'), duplicate keys, a router without a selector,\n"
+               "an HTTP trigger reachable from other hosts without a secret.\n\n"
+               "Options:\n"
+               "  -h --help      Show this help\n"
+               "     --strict    Treat warnings as errors\n"
+               "  -q --quiet     Print nothing; only the exit status tells\n"
+               "     --json      Print the diagnostics as JSON on stdout\n\n"
+               "The 'unit:' extension key (in an executor, a trigger or job_param) takes these systemd\n"
+               "settings: jobs: User Group MemoryMax MemoryHigh CPUQuota CPUWeight IOWeight TasksMax Nice\n"
+               "RuntimeMaxSec TimeoutStopSec ProtectSystem ProtectHome PrivateTmp PrivateNetwork\n"
+               "PrivateDevices NoNewPrivileges ProtectKernelTunables ProtectControlGroups; timers (cron,\n"
+               "tick): AccuracySec RandomizedDelaySec Persistent.\n\n"
+               "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
+}
+
+int verb_validate(int argc, char **argv) {
+        enum { ARG_STRICT = 0x100, ARG_JSON };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "strict", no_argument, NULL, ARG_STRICT },
+                { "quiet", no_argument, NULL, 'q' },
+                { "json", no_argument, NULL, ARG_JSON },
+                {}
+        };
+        bool strict = false, quiet = false, json = false, ok = true;
+        cJSON *out = NULL;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        validate_help();
+                        return 0;
+                case ARG_STRICT:
+                        strict = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind >= argc) {
+                log_error("No workflow file given. See 'taskctl validate --help'.");
+                return 2;
+        }
+        if (json && !(out = cJSON_CreateArray()))
+                return log_oom();
+
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(workflow_freep) Workflow *w = NULL;
+                int r = workflow_load(argv[i], NULL, &w);
+                if (r < 0) {
+                        cJSON_Delete(out);
+                        return log_error_errno(r, "Failed to load '%s': %m", argv[i]);
+                }
+                bool valid = !w->unloadable && w->diag.n_errors == 0 && (!strict || w->diag.n_warnings == 0);
+                ok = ok && valid;
+
+                if (json) {
+                        cJSON *o = cJSON_CreateObject();
+                        cJSON_AddItemToArray(out, o);
+                        cJSON_AddStringToObject(o, "file", argv[i]);
+                        cJSON_AddBoolToObject(o, "valid", valid);
+                        cJSON_AddNumberToObject(o, "errors", (double) w->diag.n_errors);
+                        cJSON_AddNumberToObject(o, "warnings", (double) w->diag.n_warnings);
+                        cJSON_AddNumberToObject(o, "routers", (double) w->n_routers);
+                        cJSON_AddNumberToObject(o, "tasks", (double) workflow_count_tasks(w));
+                        cJSON_AddItemToObject(o, "diagnostics", diag_list_to_json(&w->diag));
+                } else if (!quiet) {
+                        diag_list_print(&w->diag, stderr, isatty(STDERR_FILENO));
+                        printf("%s: %s (%zu routers, %zu tasks, %zu errors, %zu warnings)\n", argv[i],
+                               valid ? "valid" : "invalid", w->n_routers, workflow_count_tasks(w), w->diag.n_errors,
+                               w->diag.n_warnings);
+                }
+        }
+        if (json) {
+                char *s = cJSON_Print(out);
+                if (s)
+                        puts(s);
+                free(s);
+                cJSON_Delete(out);
+        }
+        return ok ? 0 : 1;
+}
+
+static void plan_help(void) {
+        printf("Usage: taskctl plan [OPTIONS...] FILE\n\n"
+               "Print the systemd units herald makes of a workflow: for each trigger with a timer, the\n"
+               "timer and its activation service (what herald-generator writes and 'taskctl apply'\n"
+               "starts), and the unit every job of every task runs in (started per firing). Broken\n"
+               "routers and tasks are left out, as at run time, and reported on stderr.\n\n"
+               "Options:\n"
+               "  -h --help             Show this help\n"
+               "     --json             Print the plan (units, typed properties, routes) as JSON\n"
+               "     --workflow-path P  The path the activation services read (default: FILE)\n\n"
+               "Exit status: 0 valid, 1 invalid (the plan of the valid part is still printed), 2 usage.\n");
+}
+
+int verb_plan(int argc, char **argv) {
+        enum { ARG_JSON = 0x100, ARG_WORKFLOW_PATH };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "workflow-path", required_argument, NULL, ARG_WORKFLOW_PATH },
+                {}
+        };
+        _cleanup_(workflow_freep) Workflow *w = NULL;
+        _cleanup_(plan_freep) Plan *plan = NULL;
+        const char *workflow_path = NULL;
+        bool json = false;
+        int c, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        plan_help();
+                        return 0;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                case ARG_WORKFLOW_PATH:
+                        workflow_path = optarg;
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind + 1 != argc) {
+                log_error("Expected exactly one workflow file. See 'taskctl plan --help'.");
+                return 2;
+        }
+
+        r = workflow_load(argv[optind], NULL, &w);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load '%s': %m", argv[optind]);
+        diag_list_print(&w->diag, stderr, isatty(STDERR_FILENO));
+        if (w->unloadable)
+                return 1;
+
+        r = plan_build(w, &(PlanOptions) { .workflow_path = workflow_path ?: argv[optind], .exec_path = HERALD_EXEC_PATH,
+                                           .source_path = argv[optind] }, &plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan '%s': %m", argv[optind]);
+
+        if (json) {
+                cJSON *j = plan_to_json(plan);
+                char *s = j ? cJSON_Print(j) : NULL;
+                if (!s) {
+                        cJSON_Delete(j);
+                        return log_oom();
+                }
+                puts(s);
+                free(s);
+                cJSON_Delete(j);
+        } else
+                for (size_t i = 0; i < plan->n_units; i++) {
+                        const PlanUnit *u = &plan->units[i];
+                        printf("%s# %s%s%s\n", i > 0 ? "\n" : "", u->name, u->emitted ? "" : " -- ", u->emitted ? "" : u->note);
+                        if (u->wanted_by && u->emitted)
+                                printf("# wanted by %s\n", u->wanted_by);
+                        r = unit_file_write(u, "herald-generator", stdout);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to format unit %s: %m", u->name);
+                }
+        return w->diag.n_errors > 0 ? 1 : 0;
+}

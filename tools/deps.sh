@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Install what herald needs to build and test on Debian 12 (idempotent).
+set -euo pipefail
+pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+      libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssl-dev libcurl4-openssl-dev
+      systemd dbus polkitd util-linux git curl python3 jq)
+missing=()
+for p in "${pkgs[@]}"; do
+        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+        echo "Installing: ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi

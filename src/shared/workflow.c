@@ -22,6 +22,7 @@ typedef struct Loader {
         const YamlNode *presets;
         size_t n_counted;
         bool over_limit;
+        bool router_level_reported;     /* router-level problems are reported once, not per task */
 } Loader;
 
 static const char *const section_names[] = { "trigger", "selector", "executor", "preset", "router", "log", "plugin", NULL };
@@ -197,8 +198,15 @@ static int component_setup(Loader *l, Component *c, const ParamSet *ps, const ch
                         if (r < 0) {
                                 /* Point at the character inside the spec (quoted values start one later). */
                                 unsigned col = v->column + (v->quoted ? 1 : 0) + (unsigned) err.offset;
+                                size_t fields = 0;
+                                for (const char *p = v->value; *p;) {
+                                        p += strspn(p, " \t");
+                                        if (*p)
+                                                fields++;
+                                        p += strcspn(p, " \t");
+                                }
                                 r = diag_add_at(diag, DIAG_ERROR, v->line, col, scope, "cron",
-                                                c->with_seconds ? NULL : "6 fields need with_seconds: true",
+                                                !c->with_seconds && fields == 6 ? "6 fields need with_seconds: true" : NULL,
                                                 "invalid cron spec '%s': %s", v->value, err.message);
                                 if (r < 0)
                                         return r;
@@ -502,6 +510,8 @@ static int merge_level(Loader *l, ParamSet *ps, const YamlNode *v, bool task_lev
 
         if (v->kind != YAML_NODE_MAP) {
                 if (!task_level) {
+                        if (l->router_level_reported)
+                                return 0;
                         _cleanup_free_ char *found = yaml_node_describe(v);
                         return diag_add(&l->w->diag, DIAG_WARNING, v, scope, key,
                                         "write a map, with 'preset: NAME' inside for presets",
@@ -592,6 +602,7 @@ static int load_task(Loader *l, Router *router, const YamlNode *key, const YamlN
                 r = merge_level(l, &sp, yaml_map_get(router->node, "select_param"), false, scope, "select_param");
         if (r >= 0)
                 r = merge_level(l, &sp, select_param, true, scope, "select_param");
+        l->router_level_reported = true;
         if (r < 0)
                 goto finish;
 
@@ -759,13 +770,18 @@ static int load_router(Loader *l, const YamlNode *key, const YamlNode *map, Rout
                 if (streq(trigger->value, "exe_done")) {
                         router->trigger = workflow_find_component(l->w, COMPONENT_TRIGGER, "exe_done");
                         if (!router->trigger) {
-                                r = component_new(l, COMPONENT_TRIGGER, "exe_done", "tick", trigger, NULL, &router->trigger);
-                                if (r < 0)
-                                        return r;
-                                router->trigger->type = TRIGGER_EXE_DONE;
-                                free(router->trigger->type_name);
-                                router->trigger->type_name = strdup("exe_done");
-                                router->trigger->implicit = true;
+                                /* The built-in trigger: fired by every finished job (heraldd). */
+                                Component *c = calloc(1, sizeof *c);
+                                if (!c)
+                                        return -ENOMEM;
+                                *c = (Component) { .kind = COMPONENT_TRIGGER, .type = TRIGGER_EXE_DONE, .implicit = true,
+                                                   .node = trigger, .name = strdup("exe_done"),
+                                                   .type_name = strdup("exe_done"), .params = cJSON_CreateObject() };
+                                if (!c->name || !c->type_name || !c->params || component_add(l->w, c) < 0) {
+                                        component_free(c);
+                                        return -ENOMEM;
+                                }
+                                router->trigger = c;
                         }
                 } else {
                         r = resolve_component(l, COMPONENT_TRIGGER, trigger, scope, &router->trigger);
@@ -831,6 +847,7 @@ static int load_router(Loader *l, const YamlNode *key, const YamlNode *map, Rout
                     yaml_scalar_resolve(tasks, NULL, NULL, NULL) != YAML_SCALAR_NULL)
                         router->broken = true;
         } else {
+                l->router_level_reported = false;
                 router->tasks = calloc(tasks->n_pairs, sizeof *router->tasks);
                 if (!router->tasks)
                         return -ENOMEM;

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* test-workflow.c: the loader, presets and checks, against herald-behaviour.md */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "plan.h"
+#include "workflow.h"
+
+static Workflow *load(const char *yaml) {
+        Workflow *w = NULL;
+        assert_int_equal(workflow_load_string("t.yml", yaml, strlen(yaml), NULL, &w), 0);
+        assert_non_null(w);
+        return w;
+}
+
+/* Finds a diagnostic whose message or hint contains needle, at line (0: any line). */
+static const Diag *find_diag(const Workflow *w, DiagLevel level, unsigned line, const char *needle) {
+        for (size_t i = 0; i < w->diag.n_items; i++) {
+                const Diag *d = &w->diag.items[i];
+                if (d->level == level && (line == 0 || d->line == line) &&
+                    (strstr(d->message, needle) || (d->hint && strstr(d->hint, needle)) || (d->key && streq(d->key, needle))))
+                        return d;
+        }
+        diag_list_print(&w->diag, stderr, false);
+        return NULL;
+}
+
+static const Task *task(const Workflow *w, const char *router, const char *name) {
+        const Router *r = workflow_find_router(w, router);
+        assert_non_null(r);
+        for (size_t i = 0; i < r->n_tasks; i++)
+                if (streq(r->tasks[i].name, name))
+                        return &r->tasks[i];
+        fail_msg("no task %s", name);
+        return NULL;
+}
+
+static void test_preset_priority(void **state) {
+        Workflow *w = load("trigger:\n  t: {type: tick, interval: 2}\n"
+                           "preset:\n"
+                           "  p1: {a: p1, b: p1, c: p1, d: p1}\n"
+                           "  p2: {a: p2, b: p2, c: p2, d: p2, e: p2}\n"
+                           "  p3: {a: p3, b: p3}\n"
+                           "router:\n"
+                           "  r:\n"
+                           "    trigger: t\n"
+                           "    selector: all\n"
+                           "    job_param: {preset: [p2, p1], c: router, d: router}\n"
+                           "    task:\n"
+                           "      x:\n"
+                           "        executor: print\n"
+                           "        job_param: {preset: p3, a: task}\n");
+        const Task *t = task(w, "r", "x");
+        const cJSON *jp = t->job_param;
+        /* task inline > task presets > router inline > router presets (first name wins) */
+        assert_string_equal(cJSON_GetObjectItem(jp, "a")->valuestring, "task");
+        assert_string_equal(cJSON_GetObjectItem(jp, "b")->valuestring, "p3");
+        assert_string_equal(cJSON_GetObjectItem(jp, "c")->valuestring, "router");
+        assert_string_equal(cJSON_GetObjectItem(jp, "e")->valuestring, "p2");
+        assert_null(cJSON_GetObjectItem(jp, "preset"));
+        assert_int_equal(w->diag.n_errors, 0);
+        workflow_free(w);
+}
+
+static void test_task_preset_forms(void **state) {
+        Workflow *w = load("preset:\n  p: {cmd: hostname}\n  q: {cmd: df, arg: [-h]}\n"
+                           "router:\n  r:\n    trigger: tick\n    selector: all\n    job_param: p\n"
+                           "    task:\n      a: {executor: local, job_param: p}\n      b: {executor: local, job_param: [q, p]}\n");
+        assert_string_equal(cJSON_GetObjectItem(task(w, "r", "a")->job_param, "cmd")->valuestring, "hostname");
+        assert_string_equal(cJSON_GetObjectItem(task(w, "r", "b")->job_param, "cmd")->valuestring, "df");
+        /* a bare preset name at router level is silently ignored by Herald: we warn */
+        assert_non_null(find_diag(w, DIAG_WARNING, 8, "only a map counts"));
+        workflow_free(w);
+}
+
+static void test_cmd_true(void **state) {
+        Workflow *w = load("router:\n  r:\n    trigger: tick\n    selector: all\n    task: {x: local}\n"
+                           "    job_param:\n      cmd: true\n");
+        const Diag *d = find_diag(w, DIAG_ERROR, 7, "cmd: \"true\"");
+        assert_non_null(d);
+        assert_int_equal(d->column, 12);
+        assert_string_equal(d->key, "job_param/cmd");
+        assert_true(task(w, "r", "x")->broken);
+        workflow_free(w);
+}
+
+static void test_misspelled_key_and_types(void **state) {
+        Workflow *w = load("trigger:\n  t:\n    type: tick\n    intervl: 5\n"
+                           "  h:\n    type: http\n    port: \"9999\"\n"
+                           "router:\n  r: {trigger: t, selector: all, task: {x: print}}\n");
+        const Diag *d = find_diag(w, DIAG_WARNING, 4, "did you mean 'interval'?");
+        assert_non_null(d);
+        d = find_diag(w, DIAG_ERROR, 7, "quoted number");
+        assert_non_null(d);
+        assert_non_null(strstr(d->message, "expected an integer from 1 to 65535, found the string \"9999\""));
+        /* several problems in one run */
+        assert_true(w->diag.n_items >= 2);
+        workflow_free(w);
+}
+
+static void test_exe_done_loop(void **state) {
+        Workflow *w = load("router:\n"
+                           "  a: {trigger: exe_done, selector: all, task: {p: print}}\n"
+                           "  b:\n    trigger: exe_done\n    selector: match_map\n    task: {p: print}\n"
+                           "    select_param: {match_key: router, match_value: b}\n"
+                           "  c:\n    trigger: exe_done\n    selector: match_map\n    task: {p: print}\n"
+                           "    select_param: {match_key: router, match_value: a}\n"
+                           "  d:\n    trigger: exe_done\n    selector: except_map\n    task: {p: print}\n"
+                           "    select_param: {except_key: router, except_value: d}\n");
+        assert_non_null(find_diag(w, DIAG_ERROR, 2, "endless loop"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 5, "endless loop"));
+        assert_false(workflow_find_router(w, "c")->broken);
+        assert_false(workflow_find_router(w, "d")->broken);
+        workflow_free(w);
+}
+
+static void test_http_without_secret(void **state) {
+        Workflow *w = load("trigger:\n  h: {type: http, host: 0.0.0.0, port: 8181}\n  l: {type: http}\n"
+                           "router:\n  r: {trigger: h, selector: all, task: {x: print}}\n  s: {trigger: l, selector: all, task: {x: print}}\n");
+        assert_non_null(find_diag(w, DIAG_WARNING, 2, "without a secret"));
+        assert_null(find_diag(w, DIAG_WARNING, 3, "without a secret"));
+        Component *l = workflow_find_component(w, COMPONENT_TRIGGER, "l");
+        assert_string_equal(l->host, "127.0.0.1");
+        assert_int_equal(l->port, 8123);
+        workflow_free(w);
+}
+
+static void test_references_and_broken_parts(void **state) {
+        Workflow *w = load("trigger:\n  t: {type: tick, interval: 1}\n  bad: {type: cron, cron: '61 * * * *'}\n"
+                           "router:\n"
+                           "  ok: {trigger: t, selector: all, task: {x: print}}\n"
+                           "  unknown_trigger: {trigger: nope, selector: all, task: {x: print}}\n"
+                           "  bad_cron: {trigger: bad, selector: all, task: {x: print}}\n"
+                           "  no_selector: {trigger: t, task: {x: print}}\n"
+                           "  typo: {trigger: t, selector: al, task: {x: print}}\n");
+        assert_false(workflow_find_router(w, "ok")->broken);
+        assert_true(workflow_find_router(w, "unknown_trigger")->broken);
+        assert_true(workflow_find_router(w, "bad_cron")->broken);
+        assert_non_null(find_diag(w, DIAG_ERROR, 3, "invalid cron spec"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 8, "never runs its tasks"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 9, "did you mean 'all'?"));
+        assert_false(w->unloadable);
+        workflow_free(w);
+}
+
+static void test_exe_done_trigger_name(void **state) {
+        Workflow *w = load("trigger:\n  exe_done: {type: tick}\nrouter: {}\n");
+        assert_non_null(find_diag(w, DIAG_ERROR, 2, "never registers"));
+        workflow_free(w);
+}
+
+static void test_unloadable(void **state) {
+        Workflow *w = load("trigger: [\n");
+        assert_true(w->unloadable);
+        assert_non_null(find_diag(w, DIAG_ERROR, 0, "not valid YAML"));
+        workflow_free(w);
+        w = load("- a\n- b\n");
+        assert_true(w->unloadable);
+        workflow_free(w);
+
+        /* nesting over the limit: an error, not a crash */
+        char deep[4096] = "a: ";
+        for (int i = 0; i < 200; i++)
+                strcat(deep, "[");
+        w = load(deep);
+        assert_true(w->unloadable);
+        assert_non_null(find_diag(w, DIAG_ERROR, 0, "over a limit"));
+        workflow_free(w);
+
+        /* alias bombs stop at the node limit */
+        WorkflowLimits lim = WORKFLOW_LIMITS_DEFAULT;
+        lim.yaml.max_nodes = 10000;
+        const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n";
+        assert_int_equal(workflow_load_string("bomb.yml", bomb, strlen(bomb), &lim, &w), 0);
+        assert_true(w->unloadable);
+        workflow_free(w);
+}
+
+static void test_duplicate_keys(void **state) {
+        Workflow *w = load("router:\n  r: {trigger: tick, selector: all, task: {x: print}}\n  r: {trigger: tick, selector: all, task: {y: print}}\n");
+        assert_non_null(find_diag(w, DIAG_WARNING, 3, "last one wins"));
+        assert_int_equal(w->n_routers, 1);
+        assert_string_equal(w->routers[0].tasks[0].name, "y");
+        workflow_free(w);
+}
+
+static void test_unit_settings(void **state) {
+        Workflow *w = load("executor:\n  l:\n    type: local\n    unit: {MemoryMax: 512M, RuntimeMaxSec: 30s}\n"
+                           "router:\n  r:\n    trigger: tick\n    selector: all\n    task: {x: l}\n"
+                           "    job_param:\n      cmd: x\n      unit: {RuntimeMaxSec: 1min, Nice: 40, MemroyMax: 1G}\n");
+        assert_non_null(find_diag(w, DIAG_ERROR, 12, "from -20 to 19"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 12, "did you mean 'MemoryMax'?"));
+        const Task *t = task(w, "r", "x");
+        assert_true(t->broken);
+        const UnitSetting *s = unit_settings_get(&t->unit, "RuntimeMaxSec");
+        assert_non_null(s);
+        assert_int_equal(s->u, 60000000);
+        s = unit_settings_get(&t->unit, "MemoryMax");
+        assert_int_equal(s->u, 512u << 20);
+        workflow_free(w);
+}
+
+static void test_plan(void **state) {
+        Workflow *w = load("trigger:\n  t: {type: tick, interval: 2}\n  c: {type: cron, cron: '30 4 1,15 * 5'}\n"
+                           "router:\n  r: {trigger: t, selector: all, task: {x: print, n: none}}\n"
+                           "  s: {trigger: c, selector: all, task: {y: print}}\n");
+        Plan *p = NULL;
+        assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/w.yml", .exec_path = "/x/herald-exec" }, &p), 0);
+        size_t timers = 0, calendars = 0, jobs = 0;
+        for (size_t i = 0; i < p->n_units; i++) {
+                if (p->units[i].kind == PLAN_UNIT_TIMER)
+                        timers++;
+                if (p->units[i].kind == PLAN_UNIT_JOB)
+                        jobs++;
+                for (size_t k = 0; k < p->units[i].n_props; k++)
+                        if (streq(p->units[i].props[k].key, "OnCalendar"))
+                                calendars++;
+        }
+        assert_int_equal(timers, 2);
+        assert_int_equal(calendars, 2);        /* day-of-month OR day-of-week */
+        assert_int_equal(jobs, 2);             /* none starts no unit */
+        assert_string_equal(p->units[0].name, "herald-trigger-t.timer");
+        plan_free(p);
+        workflow_free(w);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_preset_priority),
+                cmocka_unit_test(test_task_preset_forms),
+                cmocka_unit_test(test_cmd_true),
+                cmocka_unit_test(test_misspelled_key_and_types),
+                cmocka_unit_test(test_exe_done_loop),
+                cmocka_unit_test(test_http_without_secret),
+                cmocka_unit_test(test_references_and_broken_parts),
+                cmocka_unit_test(test_exe_done_trigger_name),
+                cmocka_unit_test(test_unloadable),
+                cmocka_unit_test(test_duplicate_keys),
+                cmocka_unit_test(test_unit_settings),
+                cmocka_unit_test(test_plan),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

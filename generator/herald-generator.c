@@ -284,8 +284,8 @@ static int run(int argc, char **argv) {
 int main(int argc, char **argv) {
         int r;
 
-        /* A system generator must not use IPC: log to the kernel log (stderr when run by hand). */
-        log_setup("herald-generator", getppid() == 1 && access("/dev/kmsg", W_OK) == 0 ? LOG_TARGET_KMSG : LOG_TARGET_STDERR);
+        /* Run by PID 1 (which sets $SYSTEMD_SCOPE): the kernel log, else the journal; stderr when run by hand. */
+        log_setup("herald-generator", getenv("SYSTEMD_SCOPE") ? LOG_TARGET_KMSG : LOG_TARGET_STDERR);
         r = run(argc, argv);
         return r < 0 ? 1 : 0;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include <systemd/sd-journal.h>
+
 #include "log.h"
 
 static const char *log_program = "herald";
@@ -64,6 +66,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
         if (log_target == LOG_TARGET_KMSG && kmsg_fd >= 0)
                 dprintf(kmsg_fd, "<%i>%s[%i]: %s\n", level, log_program, (int) getpid(), buf);
+        else if (log_target == LOG_TARGET_KMSG)
+                /* No kernel log (a container): the journal, as systemd's own generators fall back to. */
+                sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "SYSLOG_IDENTIFIER=%s", log_program, NULL);
         else if (log_max_level >= LOG_DEBUG)
                 fprintf(stderr, "%s: %s (%s:%i)\n", log_program, buf, file, line);
         else

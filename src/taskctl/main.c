@@ -4,8 +4,10 @@
 
 #include "config.h"
 #include "log.h"
-#include "taskctl-verbs.h"
 #include "taskctl-write.h"
+#if HAVE_READ_VERBS
+#include "taskctl-verbs.h"
+#endif
 
 typedef struct Verb {
         const char *name;
@@ -17,10 +19,12 @@ static const Verb verbs[] = {
         { "validate", verb_validate, "check workflow files; every problem with file:line:column" },
         { "plan", verb_plan, "print the units a workflow becomes (--json: the plan)" },
         { "apply", verb_apply, "run a workflow now, as transient units (--remove to stop it)" },
+#if HAVE_READ_VERBS
         { "list", verb_list, "routers and tasks, their schedule, next and last run" },
         { "status", verb_status, "state of routers and jobs, recent runs and log lines" },
         { "logs", verb_logs, "a job's or router's own output (-f to follow)" },
         { "history", verb_history, "past results from the journal" },
+#endif
 };
 
 static void help(void) {

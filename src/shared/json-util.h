@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* json-util.h: small cJSON helpers shared by the programs (lookups, escaping, capped printing) */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete);
+#define _cleanup_json_ _cleanup_(cJSON_Deletep)
+
+char *json_escape_string(const char *s, size_t n);
+cJSON *json_string_from_bytes(const char *s, size_t n);
+const char *json_object_get_string(const cJSON *obj, const char *key);
+int json_number_to_int64(const cJSON *v, int64_t *ret);
+bool json_is_integer_literal(const char *s);
+bool json_integer_fits_double(const char *lit);
+const cJSON *json_path_lookup(const cJSON *root, const char *path);
+int json_print_compact(const cJSON *v, char **ret);
+int json_print_capped(const cJSON *obj, size_t max, char **ret, bool *ret_cut);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Every example validates, and a broken file reports every error with file:line:column.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+taskctl=$BUILD_DIR/taskctl
+
+"$taskctl" validate "$SRC_DIR"/examples/*.yml || fail "an example does not validate"
+out=$("$taskctl" validate "$SRC_DIR/tests/integration/broken.yml" 2>&1) && fail "broken.yml validated"
+for want in "broken.yml:4:5: warning" "did you mean 'interval'?" "broken.yml:7:14: error" "broken.yml:11:11: error" \
+            "broken.yml:18:15: error" "broken.yml:22:12: error" 'write cmd: "true"' "broken.yml:25:15: error" "endless loop"; do
+        assert_contains "$out" "$want" "diagnostic '$want'"
+done
+{ "$taskctl" validate --json "$SRC_DIR/tests/integration/broken.yml" || true; } | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+assert d["valid"] is False and d["errors"] == 5, d
+assert all(x["line"] > 0 and x["column"] > 0 for x in d["diagnostics"] if x["level"] == "error"), d' || fail "validate --json"
+rc=0; "$taskctl" validate 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "no file is a usage error"
+"$taskctl" plan --json "$SRC_DIR/examples/uptime-cron.yml" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+names = [u["name"] for u in p["units"]]
+assert "herald-trigger-wednesday_morning.timer" in names, names
+assert any(r["router"] == "print_result" and r["trigger"] == "exe_done" for r in p["routes"]), p["routes"]' || fail "plan --json"
+step "ok"

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# lib.sh: helpers for herald's integration tests. Source it first thing:
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+#   ns_boot                        # skips (exit 77) when this machine cannot
+#   ns_install                     # meson install + daemon-reload, inside
+#   assert_eq "$(ns_run systemctl show -P ActiveState foo.service)" active "foo runs"
+#
+# Sourcing turns on `set -euo pipefail`. Instances booted with ns_boot or
+# ns_boot_many are always stopped when the test exits (pass, fail, error,
+# SIGINT/SIGTERM from meson's timeout); a failed stop fails the test.
+#
+# Environment: BUILD_DIR (default /work/main/build), SRC_DIR (default: the
+# source tree this file is in), HERALD_NS (default SRC_DIR/tests/lib/herald-ns).
+#
+# Functions:
+#   ns_boot [BOOT-OPTION...]      boot an instance (options as `herald-ns boot`);
+#                                 sets NS_PID and appends it to NS_PIDS
+#   ns_boot_many N [BOOT-OPTION...]  boot N instances at the same time; sets NS_PIDS
+#                                 (and NS_PID to the first)
+#   ns_run CMD...                 run CMD inside NS_PID; exit status passed through
+#   ns_run_in PID CMD...          the same for another instance
+#   ns_stop [PID] [--kill]        stop an instance now (default NS_PID); fails if
+#                                 its process, cgroup or bookkeeping is left
+#   ns_install                    meson install -C BUILD_DIR --no-rebuild --quiet
+#                                 inside, then systemctl daemon-reload
+#   ns_journal ARG...             journalctl --no-pager ARG... inside NS_PID
+#   assert_eq ACTUAL EXPECTED MSG
+#   assert_contains HAYSTACK NEEDLE MSG
+#   wait_until TIMEOUT_SEC CMD... poll CMD every 0.1 s until it succeeds; return 1
+#                                 after TIMEOUT_SEC
+#   host_mounts                   fingerprint of the host's mount table (compare
+#                                 before/after; other instances may come and go,
+#                                 so cgroups and bookkeeping are checked per
+#                                 instance, by ns_stop)
+#   step MSG                      print a progress line
+#   skip MSG                      exit 77 (meson: skipped)
+#   fail MSG                      exit 1
+
+set -euo pipefail
+
+SRC_DIR=${SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD_DIR=${BUILD_DIR:-/work/main/build}
+HERALD_NS=${HERALD_NS:-$SRC_DIR/tests/lib/herald-ns}
+NS_PID=
+NS_PIDS=()
+declare -A _NS_LEFT=()   # PID -> what stop must remove: "cgroup-dir state-dir"
+
+step() { printf '==> %s\n' "$*"; }
+
+skip() {
+  printf 'SKIP: %s\n' "$*"
+  exit 77
+}
+
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+assert_eq() {
+  local actual=$1 expected=$2 msg=${3:-}
+  if [[ $actual != "$expected" ]]; then
+    fail "${msg:-values differ}: expected '$expected', got '$actual'"
+  fi
+  [[ -n $msg ]] || msg="\"$actual\" = \"$expected\""
+  printf 'ok - %s\n' "$msg"
+}
+
+assert_contains() {
+  local haystack=$1 needle=$2 msg=${3:-}
+  if [[ $haystack != *"$needle"* ]]; then
+    fail "${msg:-not found}: '$needle' is not in:"$'\n'"$haystack"
+  fi
+  [[ -n $msg ]] || msg="contains \"$needle\""
+  printf 'ok - %s\n' "$msg"
+}
+
+wait_until() {
+  local timeout=$1 start
+  shift
+  start=$SECONDS
+  until "$@"; do
+    ((SECONDS - start < timeout)) || return 1
+    sleep 0.1
+  done
+}
+
+# skip unless this machine can boot instances at all
+_ns_require() {
+  ((EUID == 0)) || skip "integration tests need root"
+  [[ -x $HERALD_NS ]] || fail "$HERALD_NS is missing"
+  local why
+  why=$("$HERALD_NS" check 2>&1) || skip "cannot boot systemd instances here: $why"
+}
+
+# EXIT trap: stop every instance we booted; on failure show what went wrong
+# inside first
+_ns_cleanup() {
+  local rc=$? pid left
+  set +e
+  trap - EXIT INT TERM HUP
+  for pid in "${NS_PIDS[@]}"; do
+    if ((rc != 0 && rc != 77)); then
+      printf -- '--- instance %s: failed units, last journal lines ---\n' "$pid" >&2
+      timeout 10 "$HERALD_NS" run "$pid" systemctl list-units --failed --no-pager --plain >&2
+      timeout 10 "$HERALD_NS" run "$pid" journalctl -b --no-pager -n 40 -o short-monotonic >&2
+    fi
+    if ! HERALD_NS_QUIET=1 "$HERALD_NS" stop "$pid" --timeout 10; then
+      printf 'FAIL: could not stop instance %s cleanly\n' "$pid" >&2
+      HERALD_NS_QUIET=1 "$HERALD_NS" stop "$pid" --kill
+      ((rc != 0)) || rc=1
+    fi
+    left=$(_ns_leftovers "$pid")
+    if [[ -n $left ]]; then
+      printf 'FAIL: instance %s left behind: %s\n' "$pid" "$left" >&2
+      ((rc != 0)) || rc=1
+    fi
+  done
+  exit "$rc"
+}
+
+# _ns_leftovers PID: print what is left of a stopped instance, if anything
+_ns_leftovers() {
+  local pid=$1 path
+  [[ -e /proc/$pid ]] && printf 'process %s\n' "$pid"
+  for path in ${_NS_LEFT[$pid]:-}; do [[ -e $path ]] && printf '%s\n' "$path"; done
+  [[ -L ${HERALD_NS_STATE:-/run/herald-ns}/$pid ]] && printf '%s\n' "${HERALD_NS_STATE:-/run/herald-ns}/$pid"
+  return 0
+}
+
+_ns_register() {
+  local cg2 cg
+  for cg2 in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    [[ $(stat -f -c %T "$cg2" 2>/dev/null) == cgroup2fs ]] && break
+  done
+  cg=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+  _NS_LEFT[$1]="$cg2$cg $(readlink -f "${HERALD_NS_STATE:-/run/herald-ns}/$1")"
+  NS_PIDS+=("$1")
+  [[ -n $NS_PID ]] || NS_PID=$1
+  if ((${#NS_PIDS[@]} == 1)); then
+    trap _ns_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+  fi
+}
+
+# shellcheck disable=SC2120  # arguments are optional
+ns_boot() {
+  _ns_require
+  local pid
+  pid=$(HERALD_NS_QUIET=1 "$HERALD_NS" boot "$@") || fail "herald-ns boot $* failed"
+  _ns_register "$pid"
+  NS_PID=$pid
+  step "booted instance $pid"
+}
+
+ns_boot_many() {
+  local n=$1 i pid fd fds=() ok=1
+  shift
+  _ns_require
+  # each boot runs in a process substitution; all of them run at once
+  for ((i = 0; i < n; i++)); do
+    exec {fd}< <(HERALD_NS_QUIET=1 "$HERALD_NS" boot "$@" || echo failed)
+    fds+=("$fd")
+  done
+  for fd in "${fds[@]}"; do
+    pid=
+    read -r pid <&"$fd" || true
+    exec {fd}<&-
+    if [[ $pid =~ ^[0-9]+$ ]]; then _ns_register "$pid"; else ok=0; fi
+  done
+  ((ok)) || fail "booting $n instances at once: at least one failed"
+  NS_PID=${NS_PIDS[0]}
+  step "booted instances ${NS_PIDS[*]}"
+}
+
+ns_run_in() {
+  local pid=$1
+  shift
+  "$HERALD_NS" run "$pid" "$@"
+}
+
+ns_run() {
+  [[ -n $NS_PID ]] || fail "ns_run: no instance booted"
+  "$HERALD_NS" run "$NS_PID" "$@"
+}
+
+# shellcheck disable=SC2120  # arguments are optional
+ns_stop() {
+  local pid=$NS_PID rest=() p
+  if [[ ${1:-} =~ ^[0-9]+$ ]]; then pid=$1; shift; fi
+  [[ -n $pid ]] || fail "ns_stop: no instance booted"
+  HERALD_NS_QUIET=1 "$HERALD_NS" stop "$pid" "$@" || fail "stopping instance $pid failed"
+  local left
+  left=$(_ns_leftovers "$pid")
+  [[ -z $left ]] || fail "instance $pid left behind: $left"
+  for p in "${NS_PIDS[@]}"; do [[ $p == "$pid" ]] || rest+=("$p"); done
+  NS_PIDS=("${rest[@]}")
+  [[ $NS_PID != "$pid" ]] || NS_PID=${NS_PIDS[0]:-}
+}
+
+ns_install() {
+  [[ -f $BUILD_DIR/build.ninja ]] || fail "no meson build directory at $BUILD_DIR"
+  ns_run meson install -C "$BUILD_DIR" --no-rebuild --quiet || fail "meson install inside the instance failed"
+  ns_run systemctl daemon-reload || fail "systemctl daemon-reload failed"
+}
+
+ns_journal() {
+  ns_run journalctl --no-pager "$@"
+}
+
+host_mounts() {
+  md5sum </proc/self/mountinfo | cut -d' ' -f1
+}

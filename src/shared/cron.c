@@ -19,8 +19,10 @@
  * expressions, one with the days of the month, one with the weekdays; every
  * other schedule is one expression. Sets are printed from the bitsets, not from
  * the text the user wrote, so the output is exact by construction: runs
- * collapse to 'a..b', arithmetic progressions to 'a..b/n' or 'a/n', and
- * weekdays are listed in systemd's Mon..Sun order so no range wraps.
+ * collapse to 'a..b', arithmetic progressions to 'a..b/n' (never the open
+ * 'a/n': systemd 252 skips values with it when it wraps into the next day or
+ * month), and weekdays are listed in systemd's Mon..Sun order so no range
+ * wraps.
  *
  * cron_next() is deliberately written without looking at the OnCalendar= text:
  * it walks days, then hours, minutes and seconds through the bitsets, the way
@@ -1053,10 +1055,17 @@ int cron_parse(const char *spec, bool with_seconds, CronSchedule **ret, CronErro
 
         if (n_fields == 0)
                 return set_error(error, begin, "found an empty cron spec, expected %s or a descriptor such as '@daily'", expected);
+        if (with_seconds && n_fields == 5)
+                return set_error(error, field_start[0], "found 5 fields, expected %s: with_seconds needs a seconds field first",
+                                 expected);
         if (n_fields < want) {
                 const FieldInfo *missing = &field_info[order[with_seconds ? n_fields : n_fields + 1]];
-                return set_error(error, end, "found %zu fields, expected %s: the %s field is missing",
-                                 n_fields, expected, missing->name);
+
+                if (want - n_fields == 1)
+                        return set_error(error, end, "found %zu fields, expected %s: the %s field is missing",
+                                         n_fields, expected, missing->name);
+                return set_error(error, end, "found %zu field%s, expected %s: the fields from %s to day-of-week are missing",
+                                 n_fields, n_fields == 1 ? "" : "s", expected, missing->name);
         }
         if (n_fields > want)
                 return set_error(error, field_start[want], "found %zu fields, expected %s%s", n_fields, expected,
@@ -1120,8 +1129,8 @@ static void buf_add(Buf *b, const char *fmt, ...) {
         b->n += (size_t) k;
 }
 
-/* Print a value set as systemd reads it: '*', 'a/n' (a progression to the end of
- * the field), 'a..b/n', or a list of values and 'a..b' runs. */
+/* Print a value set as systemd reads it: '*', 'a..b/n' (an arithmetic
+ * progression), or a list of values and 'a..b' runs. */
 static void format_set(Buf *b, uint64_t bits, unsigned min, unsigned max) {
         unsigned v[64], n = 0;
 
@@ -1140,11 +1149,11 @@ static void format_set(Buf *b, uint64_t bits, unsigned min, unsigned max) {
 
                 for (unsigned i = 2; progression && i < n; i++)
                         progression = v[i] - v[i - 1] == step;
+                /* Always with an explicit end: systemd 252 mishandles an open 'a/n'
+                 * whose next value overshoots the field (e.g. '*:00/7' at 23:56
+                 * yields 00:07 of the next day, skipping 00:00). */
                 if (progression) {
-                        if (v[n - 1] + step > max)
-                                buf_add(b, "%02u/%u", v[0], step);
-                        else
-                                buf_add(b, "%02u..%02u/%u", v[0], v[n - 1], step);
+                        buf_add(b, "%02u..%02u/%u", v[0], v[n - 1], step);
                         return;
                 }
         }

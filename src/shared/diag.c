@@ -22,6 +22,7 @@ void diag_list_done(DiagList *l) {
         *l = (DiagList) {};
 }
 
+__attribute__((format(printf, 8, 0)))
 static int diag_addv(DiagList *l, DiagLevel level, unsigned line, unsigned column, const char *scope,
                      const char *key, const char *hint, const char *fmt, va_list ap) {
         Diag *items, *d;

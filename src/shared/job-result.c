@@ -239,7 +239,7 @@ static int service_error(const char *service_result, const char *exit_code,
         } else if (streq_ptr(exit_code, "exited")) {
                 const char *name = systemd_exit_status_name(status);
 
-                if (status == 0)
+                if (status <= 0)
                         n = asprintf(ret, "Job ended without a result");
                 else if (name)
                         n = asprintf(ret, "Job could not be started (systemd exit status %d/%s)", status, name);

@@ -5,8 +5,10 @@
  * values Herald gives them:
  *
  * - Precision. cJSON keeps every number as a double, so 9007199254740993 comes back as
- *   9007199254740992. Here an integer literal beyond 2^53 becomes a cJSON "raw" item
- *   holding its digits, which cJSON prints verbatim.
+ *   9007199254740992, and prints doubles with 15 significant digits (9007199254740991
+ *   comes out as 9007199254740990). Here a number literal with more than 15
+ *   significant digits becomes a cJSON "raw" item holding the literal, which cJSON
+ *   prints verbatim: integers keep every digit, other numbers their exact value.
  * - Strictness. Herald decides "is the job's stdout one JSON object?" with Go's
  *   encoding/json. cJSON is lenient where Go is not (it skips any byte <= 0x20 as
  *   whitespace, takes "01", "1." and raw control characters in strings), so a job
@@ -214,7 +216,6 @@ static double parse_double(const char *s) {
 static int parse_number(JsonParser *ps, cJSON **ret) {
         const char *s = ps->p, *q = ps->p;
         _cleanup_free_ char *lit = NULL;
-        bool integer = true;
         double d;
         cJSON *item;
 
@@ -231,7 +232,6 @@ static int parse_number(JsonParser *ps, cJSON **ret) {
                 return -EBADMSG;
 
         if (q < ps->end && *q == '.') {
-                integer = false;
                 q++;
                 if (q >= ps->end || *q < '0' || *q > '9')
                         return -EBADMSG;
@@ -239,7 +239,6 @@ static int parse_number(JsonParser *ps, cJSON **ret) {
                         q++;
         }
         if (q < ps->end && (*q == 'e' || *q == 'E')) {
-                integer = false;
                 q++;
                 if (q < ps->end && (*q == '+' || *q == '-'))
                         q++;
@@ -258,7 +257,9 @@ static int parse_number(JsonParser *ps, cJSON **ret) {
         if (isinf(d))
                 return -ERANGE;
 
-        if (integer && !json_integer_fits_double(lit))
+        /* cJSON prints a double with 15 significant digits and accepts one ULP off;
+         * a literal with more digits is kept as written. */
+        if (!json_number_literal_exact(lit))
                 item = cJSON_CreateRaw(lit);
         else
                 item = cJSON_CreateNumber(d);

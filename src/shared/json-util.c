@@ -133,17 +133,26 @@ bool json_is_integer_literal(const char *s) {
 }
 
 /**
- * json_integer_fits_double: whether an integer literal survives a trip through a
- * double, i.e. its magnitude is at most 2^53.
- * @lit: a JSON integer literal (see json_is_integer_literal())
+ * json_number_literal_exact: whether a number survives a trip through cJSON (a double
+ * printed with 15 significant digits, or a neighbour within an ULP), i.e. whether the
+ * literal has at most 15 significant digits.
+ * @lit: a JSON number literal
  *
  * Return: true or false.
  */
-bool json_integer_fits_double(const char *lit) {
-        const char *digits = lit[0] == '-' ? lit + 1 : lit;
-        size_t l = strlen(digits);
+bool json_number_literal_exact(const char *lit) {
+        unsigned digits = 0;
+        bool leading = true;
 
-        return l < 16 || (l == 16 && strcmp(digits, "9007199254740992") <= 0);
+        for (const char *p = lit; *p && *p != 'e' && *p != 'E'; p++) {
+                if (*p < '0' || *p > '9')
+                        continue;
+                if (leading && *p == '0')
+                        continue;
+                leading = false;
+                digits++;
+        }
+        return digits <= 15;
 }
 
 /**
@@ -232,8 +241,28 @@ int json_print_compact(const cJSON *v, char **ret) {
 
 typedef struct Member {
         cJSON *item;
-        size_t size;
+        size_t size;            /* printed: "key":value, */
+        size_t value_size;      /* printed: value */
 } Member;
+
+/* The longest head of s that prints (escaped as cJSON does) in at most budget bytes. */
+static size_t escaped_prefix(const char *s, size_t budget) {
+        size_t used = 0, i = 0;
+
+        for (; s[i]; i++) {
+                unsigned char c = (unsigned char) s[i];
+                size_t w = 1;
+
+                if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+                        w = 2;
+                else if (c < 0x20)
+                        w = 6;
+                if (used + w > budget)
+                        break;
+                used += w;
+        }
+        return utf8_cut(s, i);
+}
 
 static int member_compare(const void *a, const void *b) {
         const Member *x = a, *y = b;
@@ -260,7 +289,11 @@ static int shrink_round(cJSON *obj, size_t len, size_t max) {
                 if (!s)
                         return -ENOMEM;
                 /* value + quoted key + colon + comma; keys rarely need escaping */
-                m[i] = (Member) { .item = c, .size = strlen(s) + strlen(c->string ?: "") + 4 };
+                m[i] = (Member) {
+                        .item = c,
+                        .size = strlen(s) + strlen(c->string ?: "") + 4,
+                        .value_size = strlen(s),
+                };
         }
         qsort(m, n, sizeof *m, member_compare);
 
@@ -269,11 +302,10 @@ static int shrink_round(cJSON *obj, size_t len, size_t max) {
                 size_t l = cJSON_IsString(c) ? strlen(c->valuestring) : 0;
                 size_t flag = strlen(c->string ?: "") + sizeof("\"_truncated\":true,");
 
-                /* A long string keeps its head: dropping k raw bytes shortens the
-                 * printed form by at least k, since every byte prints as >= 1 char. */
-                if (l > excess + flag + 64) {
+                /* A long string keeps its head, as much of it as fits. */
+                if (l > 0 && m[i].value_size > excess + flag + 66) {
                         _cleanup_free_ char *head = NULL, *flag_key = NULL;
-                        size_t keep = utf8_cut(c->valuestring, l - excess - flag - 64);
+                        size_t keep = escaped_prefix(c->valuestring, m[i].value_size - 2 - excess - flag - 64);
 
                         head = memdup_nul(c->valuestring, keep);
                         if (!head)
@@ -331,9 +363,8 @@ int json_print_capped(const cJSON *obj, size_t max, char **ret, bool *ret_cut) {
         if (!copy)
                 return -ENOMEM;
 
-        /* The estimate is exact but for key escaping, so one round nearly always does;
-         * a few more cover the rest. */
-        for (int round = 0; round < 4; round++) {
+        /* Each round works from estimates; printing again tells whether it did. */
+        for (int round = 0; round < 8; round++) {
                 size_t len = strlen(s);
 
                 if (len <= max)

@@ -18,7 +18,7 @@ cJSON *json_string_from_bytes(const char *s, size_t n);
 const char *json_object_get_string(const cJSON *obj, const char *key);
 int json_number_to_int64(const cJSON *v, int64_t *ret);
 bool json_is_integer_literal(const char *s);
-bool json_integer_fits_double(const char *lit);
+bool json_number_literal_exact(const char *lit);
 const cJSON *json_path_lookup(const cJSON *root, const char *path);
 int json_print_compact(const cJSON *v, char **ret);
 int json_print_capped(const cJSON *obj, size_t max, char **ret, bool *ret_cut);

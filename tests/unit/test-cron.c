@@ -282,6 +282,7 @@ static void test_timezone(void **state) {
         expect_error("TZ=UTC", false, 6, "no schedule", NULL);
         expect_error("TZ=UTC   ", false, 9, "found an empty cron spec", NULL);
         expect_error("TZ=UTC 0 9 * *", false, 14, "day-of-week field is missing", NULL);
+        expect_error("TZ=UTC 0 9 * * *", true, 7, "seconds field first", NULL);
         /* Only a leading prefix counts. */
         expect_error(" TZ=UTC 9 * * *", false, 1, "minute: found 'TZ=UTC'", NULL);
 }
@@ -292,8 +293,9 @@ static void test_errors(void **state) {
         expect_error("", false, 0, "empty cron spec", "5 fields");
         expect_error("   ", true, 0, "empty cron spec", "6 fields");
         expect_error("* * * *", false, 7, "found 4 fields", "day-of-week field is missing");
-        expect_error("* * * * *", true, 9, "found 5 fields", "day-of-week field is missing");
-        expect_error("*", true, 1, "found 1 fields", "minute field is missing");
+        expect_error(" * * * * *", true, 1, "found 5 fields", "seconds field first");
+        expect_error("* * * *", true, 7, "found 4 fields", "fields from month to day-of-week are missing");
+        expect_error("*", true, 1, "found 1 field,", "fields from minute to day-of-week are missing");
         expect_error("0 * * * * *", false, 10, "found 6 fields", "with_seconds");
         expect_error("0 0 * * * * 2024", true, 12, "found 7 fields", "no year field");
 
@@ -376,10 +378,10 @@ static void test_translation(void **state) {
         } cases[] = {
                 { "30 6 * * 3", false, "Wed *-*-* 06:30:00" },
                 { "0 18 * * *", false, "*-*-* 18:00:00" },
-                { "*/2 * * * * *", true, "*-*-* *:*:00/2" },
+                { "*/2 * * * * *", true, "*-*-* *:*:00..58/2" },
                 { "* * * * *", false, "*-*-* *:*:00" },
-                { "*/15 * * * *", false, "*-*-* *:00/15:00" },
-                { "7/15 * * * *", false, "*-*-* *:07/15:00" },
+                { "*/15 * * * *", false, "*-*-* *:00..45/15:00" },
+                { "7/15 * * * *", false, "*-*-* *:07..52/15:00" },
                 { "0 9-17/2 * * MON-FRI", false, "Mon..Fri *-*-* 09..17/2:00:00" },
                 { "0 9-17 * * 1-5", false, "Mon..Fri *-*-* 09..17:00:00" },
                 { "30 4 1,15 * 5", false, "*-*-01,15 04:30:00", "Fri *-*-* 04:30:00" },
@@ -394,25 +396,25 @@ static void test_translation(void **state) {
                 { "@monthly", false, "*-*-01 00:00:00" },
                 { "@daily", false, "*-*-* 00:00:00" },
                 { "@hourly", false, "*-*-* *:00:00" },
-                { "0 0 */2 * *", false, "*-*-01/2 00:00:00" },
-                { "0 0 */2 * */2", false, "*-*-01/2 00:00:00", "Tue,Thu,Sat,Sun *-*-* 00:00:00" },
+                { "0 0 */2 * *", false, "*-*-01..31/2 00:00:00" },
+                { "0 0 */2 * */2", false, "*-*-01..31/2 00:00:00", "Tue,Thu,Sat,Sun *-*-* 00:00:00" },
                 { "0 0 1-31 * 1", false, "*-*-* 00:00:00" },             /* OR with every day */
                 { "0 0 5 * 0-6", false, "*-*-* 00:00:00" },
                 { "0 0 1-7 * *", false, "*-*-01..07 00:00:00" },
                 { "0 0 * * 1", false, "Mon *-*-* 00:00:00" },
                 { "0 0 */1 * 1", false, "Mon *-*-* 00:00:00" },          /* '*' + '/1' is still a star */
                 { "0 0 1 jan,jul *", false, "*-01,07-01 00:00:00" },
-                { "0 0 1 */3 *", false, "*-01/3-01 00:00:00" },
-                { "0 0 1 2-12/5 *", false, "*-02/5-01 00:00:00" },
+                { "0 0 1 */3 *", false, "*-01..10/3-01 00:00:00" },
+                { "0 0 1 2-12/5 *", false, "*-02..12/5-01 00:00:00" },
                 { "0 0 1 2-7/5 *", false, "*-02,07-01 00:00:00" },
                 { "0 0 1 1-8/3 *", false, "*-01..07/3-01 00:00:00" },
-                { "0 5,10,15,20 * * *", false, "*-*-* 05/5:00:00" },
+                { "0 5,10,15,20 * * *", false, "*-*-* 05..20/5:00:00" },
                 { "0 1,2,3,5 * * *", false, "*-*-* 01..03,05:00:00" },
                 { "0 1,3 * * *", false, "*-*-* 01,03:00:00" },
                 { "0,30 * * * *", false, "*-*-* *:00,30:00" },
                 { "0 0 ? * ?", false, "*-*-* 00:00:00" },
-                { "15,45 */6 10-20 2-4 mon,wed", false, "*-02..04-10..20 00/6:15,45:00", "Mon,Wed *-02..04-* 00/6:15,45:00" },
-                { "1-59/2 * * * * *", true, "*-*-* *:*:01/2" },
+                { "15,45 */6 10-20 2-4 mon,wed", false, "*-02..04-10..20 00..18/6:15,45:00", "Mon,Wed *-02..04-* 00..18/6:15,45:00" },
+                { "1-59/2 * * * * *", true, "*-*-* *:*:01..59/2" },
                 { "0 0 0 29 2 *", true, "*-02-29 00:00:00" },
                 { "CRON_TZ=Asia/Tokyo 0 0 1 * 1", false, "*-*-01 00:00:00 Asia/Tokyo", "Mon *-*-* 00:00:00 Asia/Tokyo" },
         };

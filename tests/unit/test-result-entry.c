@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* test-result-entry.c: the fields of the result entry (docs/ARCHITECTURE.md, "Result entry") */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "herald-ids.h"
+#include "json-parse.h"
+#include "json-util.h"
+#include "macro.h"
+#include "result-entry.h"
+
+static const char *PARAM =
+        "{\"job_id\":\"6F1C\",\"trigger_id\":\"AB12\",\"router\":\"r1\",\"trigger\":\"tick\","
+        "\"selector\":\"all\",\"task\":\"t1\",\"executor\":\"local\","
+        "\"trigger_param\":{\"counter\":3},\"select_param\":{},\"job_param\":{\"cmd\":\"true\"}}";
+
+/* The value of a field; NULL when absent. Fails when a field appears twice. */
+static const char *field(char **fields, const char *name) {
+        const char *found = NULL;
+        size_t l = strlen(name);
+
+        for (char **f = fields; *f; f++)
+                if (strncmp(*f, name, l) == 0 && (*f)[l] == '=') {
+                        if (found)
+                                fail_msg("field %s appears twice", name);
+                        found = *f + l + 1;
+                }
+        return found;
+}
+
+static void test_success(void **state) {
+        _cleanup_json_ cJSON *param = NULL, *result = NULL;
+        _cleanup_strv_free_ char **f = NULL;
+
+        assert_int_equal(json_parse(PARAM, strlen(PARAM), &param), 0);
+        result = cJSON_Parse("{\"exit_code\":0,\"output\":\"hi\\n\"}");
+        assert_int_equal(result_entry_build(param, "herald-r1-t1-6f1c.service", "0123abcd", true, "", result,
+                                            "success", 3, &f), 0);
+
+        assert_string_equal(field(f, "MESSAGE_ID"), HERALD_MESSAGE_RESULT);
+        assert_string_equal(field(f, "MESSAGE_ID"), "39d34c102f1d482caf41e75fca8199a7");
+        assert_string_equal(field(f, "PRIORITY"), "5");
+        assert_string_equal(field(f, "MESSAGE"), "Job 't1' of router 'r1' succeeded.");
+        assert_string_equal(field(f, "HERALD_JOB_ID"), "6F1C");
+        assert_string_equal(field(f, "HERALD_TRIGGER_ID"), "AB12");
+        assert_string_equal(field(f, "HERALD_ROUTER"), "r1");
+        assert_string_equal(field(f, "HERALD_TASK"), "t1");
+        assert_string_equal(field(f, "HERALD_TRIGGER"), "tick");
+        assert_string_equal(field(f, "HERALD_SELECTOR"), "all");
+        assert_string_equal(field(f, "HERALD_EXECUTOR"), "local");
+        assert_string_equal(field(f, "HERALD_SUCCESS"), "true");
+        assert_string_equal(field(f, "HERALD_EXIT_CODE"), "0");
+        assert_string_equal(field(f, "HERALD_ERROR"), "");
+        /* trailing whitespace kept: the entry goes out with sd_journal_sendv() */
+        assert_string_equal(field(f, "HERALD_RESULT"), "{\"exit_code\":0,\"output\":\"hi\\n\"}");
+        assert_string_equal(field(f, "HERALD_PARAM"), PARAM);
+        assert_string_equal(field(f, "HERALD_UNIT"), "herald-r1-t1-6f1c.service");
+        assert_string_equal(field(f, "HERALD_INVOCATION_ID"), "0123abcd");
+        assert_string_equal(field(f, "HERALD_SERVICE_RESULT"), "success");
+        assert_string_equal(field(f, "HERALD_COUNTER"), "3");
+        assert_null(field(f, "HERALD_RESULT_TRUNCATED"));
+        assert_null(field(f, "HERALD_PARAM_TRUNCATED"));
+        assert_null(field(f, "CODE_FILE"));
+}
+
+static void test_failure(void **state) {
+        _cleanup_json_ cJSON *param = NULL, *result = NULL;
+        _cleanup_strv_free_ char **f = NULL;
+
+        assert_int_equal(json_parse(PARAM, strlen(PARAM), &param), 0);
+        result = cJSON_Parse("{\"exit_code\":-1,\"signal\":\"SIGTERM\"}");
+        assert_int_equal(result_entry_build(param, "u.service", "inv", false, "Job was stopped (SIGTERM)\n",
+                                            result, "success", -1, &f), 0);
+        assert_string_equal(field(f, "PRIORITY"), "4");
+        assert_string_equal(field(f, "HERALD_SUCCESS"), "false");
+        assert_string_equal(field(f, "HERALD_EXIT_CODE"), "-1");
+        assert_string_equal(field(f, "HERALD_ERROR"), "Job was stopped (SIGTERM)\n");
+        assert_string_equal(field(f, "MESSAGE"), "Job 't1' of router 'r1' failed: Job was stopped (SIGTERM)\n");
+        assert_null(field(f, "HERALD_COUNTER"));
+}
+
+static void test_none_job(void **state) {
+        /* what the activation sends for `none` jobs: no unit, no invocation */
+        _cleanup_json_ cJSON *param = cJSON_Parse("{\"job_id\":\"J\",\"task\":\"t\"}"), *result = cJSON_CreateObject();
+        _cleanup_strv_free_ char **f = NULL;
+
+        assert_int_equal(result_entry_build(param, NULL, NULL, true, NULL, result, NULL, -1, &f), 0);
+        assert_null(field(f, "HERALD_UNIT"));
+        assert_null(field(f, "HERALD_INVOCATION_ID"));
+        assert_null(field(f, "HERALD_SERVICE_RESULT"));
+        assert_null(field(f, "HERALD_ROUTER"));
+        assert_string_equal(field(f, "HERALD_RESULT"), "{}");
+        assert_string_equal(field(f, "HERALD_EXIT_CODE"), "0");
+        assert_string_equal(field(f, "HERALD_ERROR"), "");
+        assert_string_equal(field(f, "MESSAGE"), "Job 't' of router 'n/a' succeeded.");
+}
+
+static void test_exit_code_from_result(void **state) {
+        _cleanup_json_ cJSON *param = cJSON_CreateObject(), *r1 = cJSON_Parse("{\"exit_code\":3}"), *r2 = cJSON_CreateObject();
+        _cleanup_strv_free_ char **a = NULL, **b = NULL;
+
+        assert_int_equal(result_entry_build(param, NULL, NULL, false, "Command failed with code 3", r1, NULL, -1, &a), 0);
+        assert_string_equal(field(a, "HERALD_EXIT_CODE"), "3");
+        /* Execute command error: result {} and no exit code; -1 then */
+        assert_int_equal(result_entry_build(param, NULL, NULL, false, "Execute command error", r2, NULL, -1, &b), 0);
+        assert_string_equal(field(b, "HERALD_EXIT_CODE"), "-1");
+        assert_string_equal(field(b, "HERALD_RESULT"), "{}");
+}
+
+static void test_caps(void **state) {
+        _cleanup_json_ cJSON *param = NULL, *result = cJSON_CreateObject(), *back = NULL, *pback = NULL;
+        _cleanup_free_ char *big = malloc(1024 * 1024 + 1), *longerr = malloc(10001), *ptext = NULL;
+        _cleanup_strv_free_ char **f = NULL;
+        const char *r, *p;
+
+        memset(big, 'x', 1024 * 1024);
+        big[1024 * 1024] = 0;
+        memset(longerr, 'e', 10000);
+        longerr[10000] = 0;
+        cJSON_AddStringToObject(result, "output", big);
+        cJSON_AddTrueToObject(result, "output_truncated");
+        cJSON_AddNumberToObject(result, "exit_code", 0);
+        assert_true(asprintf(&ptext, "{\"job_id\":\"J\",\"task\":\"t\",\"trigger_param\":{\"body\":\"%s\"}}", big) > 0);
+        assert_int_equal(json_parse(ptext, strlen(ptext), &param), 0);
+
+        assert_int_equal(result_entry_build(param, "u", "i", false, longerr, result, NULL, -1, &f), 0);
+
+        r = field(f, "HERALD_RESULT");
+        assert_true(strlen(r) <= RESULT_ENTRY_JSON_MAX);
+        assert_true(strlen(r) > RESULT_ENTRY_JSON_MAX - 1024);
+        assert_string_equal(field(f, "HERALD_RESULT_TRUNCATED"), "true");
+        assert_int_equal(json_parse(r, strlen(r), &back), 0);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(back, "output_truncated")));
+        assert_true(cJSON_GetObjectItem(back, "exit_code")->valuedouble == 0);
+
+        p = field(f, "HERALD_PARAM");
+        assert_true(strlen(p) <= RESULT_ENTRY_JSON_MAX);
+        assert_string_equal(field(f, "HERALD_PARAM_TRUNCATED"), "true");
+        assert_int_equal(json_parse(p, strlen(p), &pback), 0);
+        /* the ids survive; the big trigger param gives way */
+        assert_string_equal(json_object_get_string(pback, "job_id"), "J");
+        assert_null(cJSON_GetObjectItem(pback, "trigger_param"));
+
+        assert_int_equal(strlen(field(f, "HERALD_ERROR")), RESULT_ENTRY_ERROR_MAX);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_success),
+                cmocka_unit_test(test_failure),
+                cmocka_unit_test(test_none_job),
+                cmocka_unit_test(test_exit_code_from_result),
+                cmocka_unit_test(test_caps),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

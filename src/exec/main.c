@@ -1,31 +1,98 @@
 /* SPDX-License-Identifier: MIT */
-/* herald-exec: the programs' runtime side: activation of a firing (job and result verbs follow) */
+/* main.c: herald-exec, the runtime side of herald: a trigger's firing, one job, its result */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "activate.h"
 #include "config.h"
+#include "job.h"
 #include "log.h"
+#include "macro.h"
 
-static void help(void) {
-        printf("Usage: herald-exec VERB [OPTIONS...]\n\n"
+static const char *arg_verb = NULL;
+static const char *arg_dir = NULL;
+
+static int help(void) {
+        printf("%s [OPTIONS...] VERB ...\n\n"
+               "The runtime side of herald, run by the systemd units herald writes.\n\n"
                "Verbs:\n"
-               "  activate --workflow FILE --trigger NAME   one firing of a trigger (run by its timer)\n\n"
-               "herald-exec is run by systemd units that herald writes; it is not meant to be run by hand.\n");
+               "  activate --workflow FILE --trigger NAME\n"
+               "                 One firing of a trigger: select tasks, start their jobs\n"
+               "  job DIR        Run the job described by DIR/job.json (a job unit's ExecStart=)\n"
+               "                 and write DIR/result.json; exit 0 when the job succeeded\n"
+               "  done DIR       Write the job's result entry to the journal and remove DIR\n"
+               "                 (a job unit's ExecStopPost=+)\n\n"
+               "Options:\n"
+               "  -h --help      Show this help\n"
+               "     --version   Show the version\n",
+               program_invocation_short_name);
+        return 0;
 }
 
-static int run(int argc, char **argv) {
-        if (argc < 2 || streq(argv[1], "-h") || streq(argv[1], "--help")) {
-                help();
-                return argc < 2 ? -EINVAL : 0;
-        }
-        if (streq(argv[1], "--version")) {
-                printf("herald-exec (herald) %s\n", HERALD_VERSION);
-                return 0;
-        }
-        if (streq(argv[1], "activate"))
-                return activate_main(argc - 1, argv + 1);
-        return log_error_errno(EINVAL, "Unknown verb '%s'.", argv[1]);
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+        };
+        static const struct option options[] = {
+                { "help",    no_argument, NULL, 'h'         },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        /* "+": stop at the verb; what follows it is the verb's own (activate has options). */
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_VERSION:
+                        printf("herald-exec (herald) %s\n", HERALD_VERSION);
+                        return 0;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();        /* unreachable */
+                }
+
+        if (optind >= argc)
+                return log_error_errno(EINVAL, "Missing verb (activate, job or done); see --help.");
+        arg_verb = argv[optind];
+
+        if (streq(arg_verb, "job") || streq(arg_verb, "done")) {
+                if (argc - optind != 2)
+                        return log_error_errno(EINVAL, "'%s' takes exactly one argument, the job directory.", arg_verb);
+                arg_dir = argv[optind + 1];
+                if (arg_dir[0] != '/')
+                        return log_error_errno(EINVAL, "The job directory must be an absolute path: '%s'.", arg_dir);
+        } else if (!streq(arg_verb, "activate"))
+                return log_error_errno(EINVAL, "Unknown verb '%s'; see --help.", arg_verb);
+
+        return 1;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char *argv[]) {
+        int r;
+
         log_setup("herald-exec", LOG_TARGET_STDERR);
-        return run(argc, argv) < 0 ? 1 : 0;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+
+        /* ---- activate: the lead's verb, in activate.c. It parses its own options. ---- */
+        if (streq(arg_verb, "activate"))
+                return activate_main(argc - optind, argv + optind);
+        /* ---- end of activate ---- */
+
+        if (streq(arg_verb, "job"))
+                return job_main(arg_dir);
+        return done_main(arg_dir);
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+        /* job: 1 when the job failed, so the unit's result tells the same */
+        return r < 0 ? EXIT_FAILURE : r;
 }

@@ -155,6 +155,27 @@ int result_entry_build(const cJSON *param, const char *unit, const char *invocat
 }
 
 /**
+ * result_entry_send_fields: send fields made by result_entry_build() as one entry.
+ * @fields: NULL-terminated "NAME=value" strings
+ *
+ * Return: 0; -ENOMEM, or the negative errno of sd_journal_sendv().
+ */
+int result_entry_send_fields(char **fields) {
+        _cleanup_free_ struct iovec *iov = NULL;
+        size_t n = 0;
+
+        for (char **f = fields; *f; f++)
+                n++;
+        iov = calloc(n, sizeof *iov);
+        if (!iov)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+
+        return sd_journal_sendv(iov, (int) n);
+}
+
+/**
  * result_entry_send: write a job's result entry to the journal.
  *
  * Takes the arguments of result_entry_build(), which see. journald drops entries
@@ -166,22 +187,11 @@ int result_entry_send(const cJSON *param, const char *unit, const char *invocati
                       bool success, const char *error, const cJSON *result,
                       const char *service_result, int64_t counter) {
         _cleanup_(strv_freep) char **fields = NULL;
-        _cleanup_free_ struct iovec *iov = NULL;
-        size_t n = 0;
         int r;
 
         r = result_entry_build(param, unit, invocation_id, success, error, result,
                                service_result, counter, &fields);
         if (r < 0)
                 return r;
-
-        for (char **f = fields; *f; f++)
-                n++;
-        iov = calloc(n, sizeof *iov);
-        if (!iov)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
-
-        return sd_journal_sendv(iov, (int) n);
+        return result_entry_send_fields(fields);
 }

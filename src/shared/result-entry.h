@@ -15,6 +15,7 @@
 int result_entry_build(const cJSON *param, const char *unit, const char *invocation_id,
                        bool success, const char *error, const cJSON *result,
                        const char *service_result, int64_t counter, char ***ret);
+int result_entry_send_fields(char **fields);
 int result_entry_send(const cJSON *param, const char *unit, const char *invocation_id,
                       bool success, const char *error, const cJSON *result,
                       const char *service_result, int64_t counter);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* command.c: start a job's command and stream its stdout to the journal
+ *
+ * herald-exec's own stdout is the job unit's journal stream. The command's stdout goes
+ * through a pipe: every chunk is written on to our stdout as it comes (so a job's
+ * output is in the journal live, whatever its size), and only the first bytes are kept
+ * for the result. Memory stays bounded however much the command prints. stderr is
+ * inherited: it reaches the journal directly (Herald throws it away).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "command.h"
+
+#define COMMAND_CHUNK (64 * 1024)
+
+/**
+ * command_output_done: free what a CommandOutput holds and reset it.
+ * @o: the output (may be all zero)
+ */
+void command_output_done(CommandOutput *o) {
+        free(o->head);
+        *o = (CommandOutput) {};
+}
+
+/**
+ * command_start: start a command.
+ * @argv: the command and its arguments; argv[0] without a '/' is looked up in $PATH
+ * @envp: its environment
+ * @cwd: its working directory
+ * @capture: whether its stdout goes to a pipe (returned in @ret_fd) or is inherited
+ * @ret_pid: its pid
+ * @ret_fd: the pipe's read end when @capture, else -1
+ *
+ * stdin is /dev/null; signal dispositions and the mask are reset to the defaults (we
+ * ignore SIGPIPE ourselves, which exec would otherwise pass on).
+ *
+ * Return: 0; a negative errno when the command could not be started (not found, not
+ * executable, no such directory, ...).
+ */
+int command_start(char *const argv[], char *const envp[], const char *cwd, bool capture,
+                pid_t *ret_pid, int *ret_fd) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        int pipefd[2] = { -1, -1 };
+        sigset_t all, none;
+        pid_t pid;
+        int r;
+
+        if (capture && pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+
+        r = posix_spawn_file_actions_init(&fa);
+        if (r != 0)
+                goto fail_pipe;
+        r = posix_spawnattr_init(&attr);
+        if (r != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                goto fail_pipe;
+        }
+
+        sigfillset(&all);
+        sigemptyset(&none);
+        r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0 && capture)
+                r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+        if (r == 0)
+                r = posix_spawnattr_setsigdefault(&attr, &all);
+        if (r == 0)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        if (r == 0)
+                r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
+
+        posix_spawnattr_destroy(&attr);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0)
+                goto fail_pipe;
+
+        if (capture)
+                close(pipefd[1]);
+        *ret_pid = pid;
+        *ret_fd = pipefd[0];
+        return 0;
+
+fail_pipe:
+        if (capture) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+        }
+        return -r;
+}
+
+static int forward(const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(STDOUT_FILENO, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/**
+ * command_stream: copy a command's stdout to ours until it ends, keeping its head.
+ * @fd: the pipe's read end (taken: closed here)
+ * @keep: how many bytes to keep
+ * @ret: what was kept; release with command_output_done()
+ *
+ * Writing to our stdout may fail (the journal stream gone); then the rest is still
+ * read, so the command is not killed by SIGPIPE, and kept, but no longer forwarded.
+ *
+ * Return: 0; -ENOMEM, or the negative errno of read().
+ */
+int command_stream(int fd, size_t keep, CommandOutput *ret) {
+        _cleanup_close_ int pfd = fd;
+        _cleanup_free_ char *chunk = NULL, *head = NULL;
+        size_t size = 0, total = 0;
+        bool forwarding = true;
+
+        chunk = malloc(COMMAND_CHUNK);
+        head = malloc(keep + 1);
+        if (!chunk || !head)
+                return -ENOMEM;
+
+        for (;;) {
+                ssize_t n = read(pfd, chunk, COMMAND_CHUNK);
+                int r;
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+
+                if (forwarding) {
+                        r = forward(chunk, (size_t) n);
+                        if (r < 0) {
+                                log_warning_errno(r, "Could not pass the command's output on to the journal, ignoring: %m");
+                                forwarding = false;
+                        }
+                }
+                if (size < keep) {
+                        size_t k = (size_t) n < keep - size ? (size_t) n : keep - size;
+                        memcpy(head + size, chunk, k);
+                        size += k;
+                }
+                total += (size_t) n;
+        }
+
+        head[size] = 0;
+        *ret = (CommandOutput) {
+                .head = TAKE_PTR(head),
+                .size = size,
+                .truncated = total > size,
+                .total = total,
+        };
+        return 0;
+}
+
+/**
+ * command_wait: wait for a command to end.
+ * @pid: its pid
+ * @ret_status: its exit status (0 when killed)
+ * @ret_signo: the signal that killed it, or 0
+ *
+ * Return: 0, or the negative errno of waitpid().
+ */
+int command_wait(pid_t pid, int *ret_status, int *ret_signo) {
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+
+        if (WIFSIGNALED(status)) {
+                *ret_status = 0;
+                *ret_signo = WTERMSIG(status);
+        } else {
+                *ret_status = WEXITSTATUS(status);
+                *ret_signo = 0;
+        }
+        return 0;
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* done.c: herald-exec done DIR, the ExecStopPost=+ of a job unit: the one result entry
+ *
+ * systemd runs this as root after every process of the job is gone, whatever ended
+ * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids)
+ * and result.json (what `herald-exec job` found); when there is no usable result.json,
+ * the result comes from $SERVICE_RESULT, $EXIT_CODE and $EXIT_STATUS. It writes exactly
+ * one result entry and removes DIR. It never fails silently: when the entry cannot be
+ * sent, it says so on stderr, exits non-zero and keeps DIR for inspection.
+ *
+ * journald may also drop the entry without a word, when the job flooded the journal
+ * and used up its unit's rate limit; so the entry is looked for once sent, and sent
+ * again at another priority (another rate-limit pool, flagged HERALD_RESENT=true)
+ * when it is not there (journal-check.c).
+ *
+ * DIR belongs to the job's user, so everything in it is opened without following
+ * symlinks (fs-util.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs-util.h"
+#include "herald-ids.h"
+#include "job-result.h"
+#include "job-spec.h"
+#include "job.h"
+#include "journal-check.h"
+#include "json-util.h"
+#include "log.h"
+#include "macro.h"
+#include "result-entry.h"
+
+/* How long to look for the entry we sent before calling it dropped. */
+#define DONE_CHECK_TIMEOUT_USEC (3 * 1000000ULL)
+
+/* The second try goes to journald's "err" rate-limit pool (notice and info share one,
+ * warning has its own). */
+#define DONE_RESEND_PRIORITY "PRIORITY=3"
+
+static int load_result(int dfd, const char *dir, JobResult *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        if (dfd < 0)
+                return -EBADF;
+        r = read_file_at(dfd, JOB_RESULT_FILE, JOB_RESULT_SIZE_MAX, &text, &size);
+        if (r >= 0)
+                r = job_result_parse(text, size, ret);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Could not read '%s/" JOB_RESULT_FILE "', ignoring: %m", dir);
+        return r;
+}
+
+/* The same fields, another priority, and a flag for readers that might see both. */
+static int fields_for_resend(char ***fieldsp) {
+        char **f, **t;
+        size_t n;
+
+        for (f = *fieldsp; *f; f++)
+                if (startswith(*f, "PRIORITY=")) {
+                        char *p = strdup(DONE_RESEND_PRIORITY);
+                        if (!p)
+                                return -ENOMEM;
+                        free(*f);
+                        *f = p;
+                }
+
+        n = (size_t) (f - *fieldsp);
+        t = reallocarray(*fieldsp, n + 2, sizeof(char *));
+        if (!t)
+                return -ENOMEM;
+        *fieldsp = t;
+        t[n + 1] = NULL;
+        t[n] = strdup("HERALD_RESENT=true");
+        return t[n] ? 0 : -ENOMEM;
+}
+
+/* Sends the entry; looks for it; sends it once more when journald dropped it. */
+static int send_checked(char ***fieldsp, const char *job_id) {
+        _cleanup_free_ char *match = NULL;
+        const char *inv = getenv("INVOCATION_ID");
+        bool found = false;
+        int r;
+
+        if (inv && asprintf(&match, "HERALD_INVOCATION_ID=%s", inv) < 0)
+                return -ENOMEM;
+        else if (!inv && job_id && asprintf(&match, "HERALD_JOB_ID=%s", job_id) < 0)
+                return -ENOMEM;
+
+        r = result_entry_send_fields(*fieldsp);
+        if (r < 0)
+                return r;
+
+        r = journal_check_sent(HERALD_MESSAGE_RESULT, getpid(), match, DONE_CHECK_TIMEOUT_USEC, &found);
+        if (r < 0) {
+                log_warning_errno(r, "Could not read the journal to see the result entry arrive, assuming it did: %m");
+                return 0;
+        }
+        if (found)
+                return 0;
+
+        log_warning("The result entry of job '%s' did not reach the journal (the job used up the unit's rate limit?), "
+                    "sending it again with " DONE_RESEND_PRIORITY ".", strna(job_id));
+
+        r = fields_for_resend(fieldsp);
+        if (r < 0)
+                return r;
+
+        r = result_entry_send_fields(*fieldsp);
+        if (r < 0)
+                return r;
+        r = journal_check_sent(HERALD_MESSAGE_RESULT, getpid(), match, DONE_CHECK_TIMEOUT_USEC, &found);
+        if (r >= 0 && !found)
+                return -ECOMM;  /* dropped twice */
+        return 0;
+}
+
+/**
+ * done_main: herald-exec done DIR.
+ * @dir: the job's directory
+ *
+ * Return: 0 once the entry is sent (the job's own success is in the entry); a negative
+ * errno (logged) when it could not be.
+ */
+int done_main(const char *dir) {
+        _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
+        _cleanup_(job_result_done) JobResult res = {};
+        _cleanup_free_ char *text = NULL;
+        _cleanup_json_ cJSON *no_param = NULL;
+        _cleanup_strv_free_ char **fields = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *service_result = getenv("SERVICE_RESULT"), *job_id;
+        const cJSON *param;
+        size_t size;
+        int r;
+
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                log_error_errno(errno, "Could not open the job directory '%s', writing a result without the job's ids: %m", dir);
+
+        r = dfd < 0 ? -EBADF : read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
+        if (r >= 0)
+                r = job_spec_parse(text, size, &spec);
+        if (r < 0 && dfd >= 0)
+                log_error_errno(r, "Could not read '%s/" JOB_SPEC_FILE "', writing a result without the job's ids: %m", dir);
+        if (r < 0) {
+                no_param = cJSON_CreateObject();
+                if (!no_param)
+                        return log_oom();
+                param = no_param;
+        } else
+                param = spec.param;
+
+        r = load_result(dfd, dir, &res);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                r = job_result_from_service(service_result, getenv("EXIT_CODE"), getenv("EXIT_STATUS"), &res);
+                if (r < 0)
+                        return log_oom();
+        }
+
+        r = result_entry_build(param, spec.unit, getenv("INVOCATION_ID"), res.success, res.error,
+                               res.result, service_result, spec.counter, &fields);
+        if (r < 0)
+                return log_oom();
+
+        job_id = json_object_get_string(param, "job_id");
+        r = send_checked(&fields, job_id);
+        if (r < 0)
+                return log_error_errno(r, "Could not write the result entry of job '%s' (%s: %s) to the journal, keeping '%s': %m",
+                                       strna(job_id), res.success ? "succeeded" : "failed", res.error, dir);
+
+        if (dfd >= 0)
+                close(TAKE_FD(dfd));
+        r = rm_rf(dir);
+        if (r < 0)
+                log_warning_errno(r, "Could not remove '%s', ignoring: %m", dir);
+        return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* read-args.h: the options every read verb (list, status, logs, history) shares */
+#pragma once
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "journal-read.h"
+
+typedef struct ReadArgs {
+        JsonMode json;
+        bool no_pager;
+        const char *workflow;           /* NULL: taskctl_workflow_path() */
+        const char *directory;          /* -D */
+        const char *name_space;         /* --namespace */
+} ReadArgs;
+
+enum {
+        ARG_JSON = 0x100,
+        ARG_NO_PAGER,
+        ARG_WORKFLOW,
+        ARG_NAMESPACE,
+        _ARG_READ_MAX,                  /* verbs number their own long-only options from here */
+};
+
+#define READ_ARGS_SHORT_OPTIONS "hD:"
+
+#define READ_ARGS_LONG_OPTIONS                                                  \
+        { "help", no_argument, NULL, 'h' },                                     \
+        { "json", optional_argument, NULL, ARG_JSON },                          \
+        { "no-pager", no_argument, NULL, ARG_NO_PAGER },                        \
+        { "workflow", required_argument, NULL, ARG_WORKFLOW },                  \
+        { "directory", required_argument, NULL, 'D' },                          \
+        { "namespace", required_argument, NULL, ARG_NAMESPACE }
+
+/* The help text of the shared options, for every verb's --help. */
+#define READ_ARGS_HELP                                                                          \
+        "      --json[=pretty|short]\n"                                                         \
+        "                   Print one JSON document instead of text (compact by default)\n"    \
+        "      --no-pager   Do not pipe the output into a pager\n"                              \
+        "      --workflow=FILE\n"                                                               \
+        "                   Take routers and tasks from FILE (default: the applied\n"           \
+        "                   workflow, /run/herald/applied/workflow.yml, else the\n"             \
+        "                   generator's copy, else /etc/herald/workflow.yml)\n"                 \
+        "  -D, --directory=DIR\n"                                                               \
+        "                   Read the journal files in DIR (e.g. a runner's journals\n"          \
+        "                   received by systemd-journal-remote) instead of this\n"              \
+        "                   machine's journal\n"                                                \
+        "      --namespace=NS\n"                                                                \
+        "                   Also read journal namespace NS (jobs with LogNamespace=)\n"         \
+        "  -h, --help       Show this help\n"
+
+/* Return: 1 when c was a shared option (taken), 0 when it is none, -EINVAL (logged). */
+int read_args_parse(ReadArgs *a, int c, const char *arg);
+/* Opens the journal these arguments name; logs on failure. */
+int read_args_open_journal(const ReadArgs *a, sd_journal **ret);

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* verb-history.c: `taskctl history`, past results from the journal */
+#include <getopt.h>
+
+#include "log.h"
+#include "read-args.h"
+#include "table.h"
+#include "taskctl-verbs.h"
+#include "timestamp.h"
+
+static ReadArgs arg_read;
+static const char *arg_router;
+static const char *arg_task;
+static usec_t arg_since;
+static usec_t arg_until;
+static bool arg_failed;
+static size_t arg_lines;
+
+static void help(void) {
+        printf("Usage: taskctl history [OPTION...] [ROUTER]\n"
+               "\n"
+               "Show the results of finished jobs, oldest first, newest last.\n"
+               "\n"
+               "Every job herald runs leaves one result entry in the journal (MESSAGE_ID\n"
+               "39d34c102f1d482caf41e75fca8199a7). history lists those entries, all of them or\n"
+               "those of one ROUTER, as far back as the journal keeps them. Only entries that\n"
+               "journald received from root are shown: a job cannot forge a result.\n"
+               "\n"
+               "Columns: TIME (when the result was written), ROUTER, TASK, RESULT (success or\n"
+               "failed), EXIT (the command's exit code, -1 for death by signal), DURATION\n"
+               "(from the job unit's start, where the journal shows it), ERROR, JOB (the job\n"
+               "id, for 'taskctl status JOB' and 'taskctl logs JOB'). On a terminal the\n"
+               "table is aligned and paged; piped, it is one tab-separated line per result\n"
+               "without a header.\n"
+               "\n"
+               "Options:\n"
+               "  -S, --since=TIME Only results at or after TIME\n"
+               "  -U, --until=TIME Only results at or before TIME\n"
+               "      --failed     Only failed results\n"
+               "      --task=TASK  Only results of task TASK\n"
+               "  -n, --lines=N    Only the newest N results (default: all)\n"
+               READ_ARGS_HELP
+               "\n"
+               "TIME is one of: 'YYYY-MM-DD [HH:MM[:SS]]' (local time; append ' UTC' for\n"
+               "UTC), 'HH:MM[:SS]' (today), '@EPOCH' (seconds since 1970), 'now', 'today',\n"
+               "'yesterday', 'tomorrow', or a span relative to now such as '-1h', '-30min',\n"
+               "'-2d', '-1h30min', '+5min' or '2 days ago'.\n"
+               "\n"
+               "With --json, an array of objects with the keys time, timestamp_usec, job_id,\n"
+               "trigger_id, router, task, trigger, selector, executor, success (bool),\n"
+               "exit_code (number), error, result and param (parsed JSON), unit,\n"
+               "invocation_id, service_result, counter and duration_usec (null when unknown).\n"
+               "\n"
+               "Examples:\n"
+               "  taskctl history backup --since yesterday\n"
+               "  taskctl history --failed --since -2d\n"
+               "  taskctl history -n 20 --json=pretty\n"
+               "  taskctl history --since '2024-05-01 08:00' --until '2024-05-01 12:00' | cut -f1,2,4\n"
+               "\n"
+               "Exit status: 0 on success, also when nothing matched; 1 on error; 4 when\n"
+               "the journal cannot be read by the caller.\n");
+}
+
+static int parse_argv(int argc, char **argv) {
+        enum {
+                ARG_FAILED = _ARG_READ_MAX,
+                ARG_TASK,
+        };
+        static const struct option options[] = {
+                READ_ARGS_LONG_OPTIONS,
+                { "since", required_argument, NULL, 'S' },
+                { "until", required_argument, NULL, 'U' },
+                { "failed", no_argument, NULL, ARG_FAILED },
+                { "task", required_argument, NULL, ARG_TASK },
+                { "lines", required_argument, NULL, 'n' },
+                {}
+        };
+        usec_t now = now_realtime();
+        int c, r;
+
+        arg_read = (ReadArgs) {};
+        arg_router = arg_task = NULL;
+        arg_since = 0;
+        arg_until = USEC_INFINITY;
+        arg_failed = false;
+        arg_lines = 0;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, NULL)) >= 0) {
+                r = read_args_parse(&arg_read, c, optarg);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case 'S':
+                        if (timestamp_parse(optarg, now, &arg_since) < 0)
+                                return log_error_errno(EINVAL, "Invalid --since= time '%s'.", optarg);
+                        break;
+                case 'U':
+                        if (timestamp_parse(optarg, now, &arg_until) < 0)
+                                return log_error_errno(EINVAL, "Invalid --until= time '%s'.", optarg);
+                        break;
+                case ARG_FAILED:
+                        arg_failed = true;
+                        break;
+                case ARG_TASK:
+                        arg_task = optarg;
+                        break;
+                case 'n': {
+                        char *end;
+                        unsigned long long n;
+
+                        errno = 0;
+                        n = strtoull(optarg, &end, 10);
+                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end)
+                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
+                        arg_lines = (size_t) n;
+                        break;
+                }
+                case '?':
+                        return -EINVAL;
+                default:
+                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
+                }
+        }
+
+        if (optind < argc)
+                arg_router = argv[optind++];
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Too many arguments: '%s'; history takes at most one ROUTER.", argv[optind]);
+        if (arg_since > arg_until)
+                return log_error_errno(EINVAL, "--since= is after --until=.");
+        return 1;
+}
+
+/**
+ * verb_history: `taskctl history [ROUTER]`.
+ * Return: 0, TASKCTL_EXIT_NO_ACCESS, or a negative errno (logged).
+ */
+int verb_history(int argc, char **argv) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        ResultQuery q = RESULT_QUERY_INIT;
+        ResultList l = {};
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+
+        r = read_args_open_journal(&arg_read, &j);
+        if (r < 0)
+                return r;
+
+        q.router = arg_router;
+        q.task = arg_task;
+        q.failed_only = arg_failed;
+        q.since = arg_since;
+        q.until = arg_until;
+        q.limit = arg_lines;
+        r = journal_query_results(j, &q, &l);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read results from the journal: %m");
+
+        if (l.n == 0 && journal_access_denied(j, arg_read.directory)) {
+                result_list_done(&l);
+                return journal_report_unreadable(arg_read.directory);
+        }
+
+        r = journal_fill_durations(j, &l);
+        if (r < 0)
+                log_debug_errno(r, "Failed to look up job start times, ignoring: %m");
+
+        if (arg_read.json != JSON_OFF) {
+                cJSON *doc = result_list_to_json(&l);
+                r = doc ? json_output(doc, arg_read.json) : -ENOMEM;
+                cJSON_Delete(doc);
+                result_list_done(&l);
+                return r < 0 ? log_oom() : 0;
+        }
+
+        if (l.n == 0) {
+                if (output_is_tty())
+                        fprintf(stderr, "No results%s%s%s.\n", arg_router ? " for router '" : "", strempty(arg_router),
+                                arg_router ? "'" : "");
+                result_list_done(&l);
+                return 0;
+        }
+
+        pager_open(arg_read.no_pager);
+        r = result_list_print_table(&l, true);
+        result_list_done(&l);
+        if (r < 0)
+                return log_error_errno(r, "Failed to print results: %m");
+        return 0;
+}

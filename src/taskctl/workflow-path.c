@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* workflow-path.c: the workflow the read verbs take routers and tasks from */
+#include <inttypes.h>
+
+#include "config.h"
+#include "herald-ids.h"
+#include "log.h"
+#include "unit-name.h"
+#include "workflow-path.h"
+
+/**
+ * taskctl_workflow_path: the workflow in force on this machine.
+ *
+ * `taskctl apply` leaves the workflow it applied in /run/herald/applied, the
+ * generator a copy of the one it compiled next to its units; either is what
+ * systemd actually runs, so both beat the file in /etc, which may have been edited
+ * since.
+ * Return: a static string.
+ */
+const char *taskctl_workflow_path(void) {
+        static const char *const candidates[] = {
+                HERALD_APPLIED_DIR "/workflow.yml",
+                "/run/systemd/generator/herald/workflow.yml",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+                if (access(candidates[i], F_OK) == 0)
+                        return candidates[i];
+        return HERALD_WORKFLOW_DEFAULT;
+}
+
+/**
+ * taskctl_workflow_load: load the workflow for list and status.
+ *
+ * Errors inside the workflow do not stop the read verbs (the routers that loaded are
+ * shown, broken ones marked); only a file that cannot be loaded at all does.
+ * Return: 0 with *ret set, or a negative errno, logged.
+ */
+int taskctl_workflow_load(const char *path, Workflow **ret) {
+        _cleanup_(workflow_freep) Workflow *w = NULL;
+        int r;
+
+        if (!path)
+                path = taskctl_workflow_path();
+        r = workflow_load(path, NULL, &w);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load workflow '%s': %m", path);
+        if (w->unloadable) {
+                diag_list_print(&w->diag, stderr, false);
+                log_error("Cannot load workflow '%s'; use --workflow FILE to name another.", path);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+char *taskctl_trigger_schedule(const Component *trigger) {
+        static const struct {
+                uint64_t sec;
+                const char *unit;
+        } units[] = { { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" } };
+        char *s = NULL;
+        int r = -1;
+
+        if (!trigger)
+                return strdup("-");
+        switch (trigger->type) {
+        case TRIGGER_TICK:
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (trigger->interval_sec % units[i].sec == 0) {
+                                r = asprintf(&s, "every %" PRIu64 "%s", trigger->interval_sec / units[i].sec,
+                                             units[i].unit);
+                                break;
+                        }
+                break;
+        case TRIGGER_CRON:
+                r = asprintf(&s, "cron %s", strna(trigger->cron_spec));
+                break;
+        case TRIGGER_HTTP:
+                if (trigger->unix_socket)
+                        r = asprintf(&s, "http unix:%s", trigger->unix_socket);
+                else if (trigger->host && strchr(trigger->host, ':') && trigger->host[0] != '[')
+                        r = asprintf(&s, "http [%s]:%u", trigger->host, (unsigned) trigger->port);
+                else
+                        r = asprintf(&s, "http %s:%u", strna(trigger->host), (unsigned) trigger->port);
+                break;
+        case TRIGGER_EXE_DONE:
+                return strdup("exe_done");
+        default:
+                return strdup("-");
+        }
+        return r < 0 ? NULL : s;
+}
+
+char *taskctl_trigger_timer_unit(const Component *trigger) {
+        if (!trigger || (trigger->type != TRIGGER_TICK && trigger->type != TRIGGER_CRON))
+                return NULL;
+        return unit_name_trigger(trigger->name, "timer");
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* workflow-path.h: which workflow file taskctl reads, loading it, and describing its triggers */
+#pragma once
+
+#include "workflow.h"
+
+/* The applied workflow, else the generator's copy, else the configured default. */
+const char *taskctl_workflow_path(void);
+/* Loads path (NULL: taskctl_workflow_path()); reports a file that cannot be loaded. */
+int taskctl_workflow_load(const char *path, Workflow **ret);
+
+/* "every 5s", "cron 0 3 * * *", "http 127.0.0.1:8123", "http unix:/run/x.sock",
+ * "exe_done"; "-" for NULL. */
+char *taskctl_trigger_schedule(const Component *trigger);
+/* herald-trigger-<escaped name>.timer for tick and cron triggers; NULL otherwise (and
+ * on OOM: check the trigger type first). */
+char *taskctl_trigger_timer_unit(const Component *trigger);

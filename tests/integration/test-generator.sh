@@ -53,4 +53,10 @@ ns_run systemctl start herald-trigger-every2s.timer
 wait_until 15 ns_run sh -c '[ $(journalctl -o cat MESSAGE_ID=b4e85c648f7644e9a0d41ac60e67f6a6 HERALD_TRIGGER=every2s _UID=0 | wc -l) -ge 2 ]' \
         || fail "no two activations within 15 s"
 assert_contains "$(ns_journal -o cat MESSAGE_ID=b4e85c648f7644e9a0d41ac60e67f6a6 HERALD_TRIGGER=every2s)" "counter 1" "first tick has counter 1"
+step "and its jobs run: one result entry per job, written as root"
+wait_until 15 ns_run sh -c '[ $(journalctl -o cat MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 HERALD_ROUTER=print_param_every2s _UID=0 | wc -l) -ge 2 ]' \
+        || fail "no two result entries within 15 s"
+entry=$(ns_run journalctl -o json -n 1 MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 HERALD_ROUTER=print_param_every2s)
+assert_contains "$entry" '"HERALD_SUCCESS":"true"' "print succeeds"
+assert_contains "$entry" '"HERALD_TASK":"print_param"' "task name in the entry"
 step "ok"

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <strings.h>
 
 #include <systemd/sd-id128.h>
 
@@ -23,7 +24,6 @@
 #include "log.h"
 #include "table.h"
 #include "taskctl-verbs.h"
-#include "yaml-json.h"
 
 #define RESULT_MATCH "MESSAGE_ID=" HERALD_MESSAGE_RESULT
 #define TRUSTED_MATCH "_UID=0"
@@ -266,6 +266,27 @@ cJSON *json_create_string_lossy(const char *s, size_t size) {
         return j;
 }
 
+/**
+ * json_create_u64, json_create_i64: integers as JSON numbers, digit for digit.
+ *
+ * cJSON prints a number above INT_MAX with "%1.15g" (1.79552215718569e+15 for a
+ * µs timestamp), which jq and Python then read as floats. A raw item keeps the digits.
+ * Return: a new item, or NULL on OOM.
+ */
+cJSON *json_create_u64(uint64_t v) {
+        char buf[32];
+
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return cJSON_CreateRaw(buf);
+}
+
+cJSON *json_create_i64(int64_t v) {
+        char buf[32];
+
+        snprintf(buf, sizeof buf, "%" PRIi64, v);
+        return cJSON_CreateRaw(buf);
+}
+
 static cJSON *json_string_or_null(const char *s) {
         return s ? json_create_string_lossy(s, strlen(s)) : cJSON_CreateNull();
 }
@@ -326,7 +347,7 @@ static int json_add_time(cJSON *o, usec_t t) {
         r = json_add(o, "time", t > 0 ? cJSON_CreateString(timestamp_format_iso(t, buf)) : cJSON_CreateNull());
         if (r < 0)
                 return r;
-        return json_add(o, "timestamp_usec", t > 0 ? cJSON_CreateNumber((double) t) : cJSON_CreateNull());
+        return json_add(o, "timestamp_usec", t > 0 ? json_create_u64(t) : cJSON_CreateNull());
 }
 
 /**
@@ -364,7 +385,7 @@ cJSON *herald_result_to_json(const HeraldResult *res) {
         if (r >= 0)
                 r = json_add(o, "success", res->success >= 0 ? cJSON_CreateBool(res->success) : cJSON_CreateNull());
         if (r >= 0)
-                r = json_add(o, "exit_code", res->has_exit_code ? json_create_int64(res->exit_code) : cJSON_CreateNull());
+                r = json_add(o, "exit_code", res->has_exit_code ? json_create_i64(res->exit_code) : cJSON_CreateNull());
         if (r >= 0)
                 r = json_add(o, "error", json_string_or_null(res->error));
         if (r >= 0)
@@ -383,12 +404,10 @@ cJSON *herald_result_to_json(const HeraldResult *res) {
                 r = json_add(o, "service_result", json_string_or_null(res->service_result));
         if (r >= 0)
                 r = json_add(o, "counter",
-                             res->has_counter && res->counter <= INT64_MAX ? json_create_int64((int64_t) res->counter)
-                                                                           : cJSON_CreateNull());
+                             res->has_counter ? json_create_u64(res->counter) : cJSON_CreateNull());
         if (r >= 0)
                 r = json_add(o, "duration_usec",
-                             res->duration != USEC_INFINITY ? cJSON_CreateNumber((double) res->duration)
-                                                            : cJSON_CreateNull());
+                             res->duration != USEC_INFINITY ? json_create_u64(res->duration) : cJSON_CreateNull());
         if (r < 0) {
                 cJSON_Delete(o);
                 return NULL;

@@ -131,6 +131,9 @@ int json_mode_from_string(const char *s, JsonMode *ret);
 char *json_print_pretty(const cJSON *doc);
 /* Writes one JSON document and a newline to stdout. */
 int json_output(const cJSON *doc, JsonMode mode);
+/* Integers that print digit for digit (raw items; cJSON would print 1.79e+15). */
+cJSON *json_create_u64(uint64_t v);
+cJSON *json_create_i64(int64_t v);
 /* A JSON string from bytes that may not be UTF-8 (bad bytes become U+FFFD). */
 cJSON *json_create_string_lossy(const char *s, size_t size);
 /* Parsed JSON when text is JSON (a raw value when re-printing it would change its

@@ -7,11 +7,19 @@
  * read_args_parse: take one getopt_long() result if it is a shared option.
  * @c: what getopt_long() returned
  * @arg: optarg
+ * @argv: the verb's argv, for naming a bad option
  *
  * Return: 1 taken, 0 not a shared option, -EINVAL for a bad value (logged).
  */
-int read_args_parse(ReadArgs *a, int c, const char *arg) {
+int read_args_parse(ReadArgs *a, int c, const char *arg, char **argv) {
         switch (c) {
+        case '?':
+                if (optopt != 0)
+                        return log_error_errno(EINVAL, "Unknown option '-%c'; see 'taskctl %s --help'.", optopt, argv[0]);
+                return log_error_errno(EINVAL, "Unknown option '%s'; see 'taskctl %s --help'.", argv[optind - 1],
+                                       argv[0]);
+        case ':':
+                return log_error_errno(EINVAL, "Option '%s' needs an argument.", argv[optind - 1]);
         case ARG_JSON:
                 if (json_mode_from_string(arg, &a->json) < 0)
                         return log_error_errno(EINVAL, "Invalid --json= mode '%s', expected 'short' or 'pretty'.", arg);

@@ -24,7 +24,8 @@ enum {
         _ARG_READ_MAX,                  /* verbs number their own long-only options from here */
 };
 
-#define READ_ARGS_SHORT_OPTIONS "hD:"
+/* The leading ':' quiets getopt_long(): read_args_parse() reports bad options itself. */
+#define READ_ARGS_SHORT_OPTIONS ":hD:"
 
 #define READ_ARGS_LONG_OPTIONS                                                  \
         { "help", no_argument, NULL, 'h' },                                     \
@@ -51,7 +52,8 @@ enum {
         "                   Also read journal namespace NS (jobs with LogNamespace=)\n"         \
         "  -h, --help       Show this help\n"
 
-/* Return: 1 when c was a shared option (taken), 0 when it is none, -EINVAL (logged). */
-int read_args_parse(ReadArgs *a, int c, const char *arg);
+/* Return: 1 when c was a shared option (taken), 0 when it is none, -EINVAL (logged) for
+ * a bad value, an unknown option ('?') or a missing argument (':'). */
+int read_args_parse(ReadArgs *a, int c, const char *arg, char **argv);
 /* Opens the journal these arguments name; logs on failure. */
 int read_args_open_journal(const ReadArgs *a, sd_journal **ret);

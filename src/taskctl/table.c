@@ -10,9 +10,9 @@
  *
  * Widths count UTF-8 code points; double-width characters will misalign a
  * little, which is the price of not depending on the locale. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <fcntl.h>
 
 #include "table.h"
 

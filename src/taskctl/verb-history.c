@@ -48,7 +48,8 @@ static void help(void) {
                "\n"
                "With --json, an array of objects with the keys time, timestamp_usec, job_id,\n"
                "trigger_id, router, task, trigger, selector, executor, success (bool),\n"
-               "exit_code (number), error, result and param (parsed JSON), unit,\n"
+               "exit_code (number), error, result and param (parsed JSON), result_truncated\n"
+               "and param_truncated (bool: the writer cut that JSON to its size limit), unit,\n"
                "invocation_id, service_result, counter and duration_usec (null when unknown).\n"
                "\n"
                "Examples:\n"
@@ -87,7 +88,7 @@ static int parse_argv(int argc, char **argv) {
 
         optind = 0;
         while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg);
+                r = read_args_parse(&arg_read, c, optarg, argv);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -121,8 +122,6 @@ static int parse_argv(int argc, char **argv) {
                         arg_lines = (size_t) n;
                         break;
                 }
-                case '?':
-                        return -EINVAL;
                 default:
                         return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
                 }

@@ -18,14 +18,15 @@ static void help(void) {
                "its timer and its last result.\n"
                "\n"
                "One line per task (a router without tasks gets one line with TASK '-'):\n"
-               "  ROUTER, TASK, TRIGGER  names from the workflow\n"
-               "  SCHEDULE     'every 5s' (tick), 'cron SPEC', 'http HOST:PORT' or\n"
-               "               'http unix:PATH', 'exe_done'\n"
-               "  NEXT, LAST   when the trigger's timer (herald-trigger-NAME.timer) elapses\n"
-               "               next and elapsed last, as systemd reports them; '-' for\n"
-               "               triggers without a timer and timers systemd has not loaded\n"
-               "  RESULT, WHEN the task's newest result in the journal (success or failed)\n"
-               "               and when it was written\n"
+               "  ROUTER, TASK, TRIGGER\n"
+               "                names from the workflow\n"
+               "  SCHEDULE      'every 5s' (tick), 'cron SPEC', 'http HOST:PORT' or\n"
+               "                'http unix:PATH', 'exe_done'\n"
+               "  NEXT, LAST    when the trigger's timer (herald-trigger-NAME.timer) elapses\n"
+               "                next and elapsed last, as systemd reports them; '-' for\n"
+               "                triggers without a timer and timers systemd has not loaded\n"
+               "  RESULT, WHEN  the task's newest result in the journal (success or failed)\n"
+               "                and when it was written\n"
                "On a terminal the table is aligned and paged; piped, it is tab-separated\n"
                "without a header.\n"
                "\n"
@@ -55,7 +56,7 @@ static int parse_argv(int argc, char **argv) {
         arg_read = (ReadArgs) {};
         optind = 0;
         while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS, options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg);
+                r = read_args_parse(&arg_read, c, optarg, argv);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -64,8 +65,6 @@ static int parse_argv(int argc, char **argv) {
                 case 'h':
                         help();
                         return 0;
-                case '?':
-                        return -EINVAL;
                 default:
                         return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
                 }
@@ -101,7 +100,7 @@ static cJSON *json_time(usec_t t) {
 }
 
 static cJSON *json_usec(usec_t t) {
-        return t > 0 && t != USEC_INFINITY ? cJSON_CreateNumber((double) t) : cJSON_CreateNull();
+        return t > 0 && t != USEC_INFINITY ? json_create_u64(t) : cJSON_CreateNull();
 }
 
 static cJSON *json_str(const char *s) {

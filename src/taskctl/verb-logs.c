@@ -71,7 +71,7 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
 
         optind = 0;
         while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg);
+                r = read_args_parse(&arg_read, c, optarg, argv);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -98,8 +98,6 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
                 case 'f':
                         arg_follow = true;
                         break;
-                case '?':
-                        return -EINVAL;
                 default:
                         return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
                 }

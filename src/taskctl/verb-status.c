@@ -82,7 +82,7 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
 
         optind = 0;
         while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg);
+                r = read_args_parse(&arg_read, c, optarg, argv);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -102,8 +102,6 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
                         arg_lines = (size_t) n;
                         break;
                 }
-                case '?':
-                        return -EINVAL;
                 default:
                         return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
                 }
@@ -477,13 +475,15 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
         if (arg_read.json != JSON_OFF) {
                 cJSON *o = router_status_to_json(&s, true), *log = cJSON_CreateArray();
 
-                if (o && log && last && last->job_id)
+                if (o && log && last && last->job_id && arg_lines > 0)
                         r = job_log(j, last->job_id, log);
                 if (r < 0 || json_add(o, "log", log) < 0) {
                         cJSON_Delete(o);
                         o = NULL;
                 }
                 r = output_json(o);
+                if (r >= 0 && last && last->success == 0)
+                        r = TASKCTL_EXIT_FAILED;
                 goto finish;
         }
 
@@ -651,7 +651,7 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
                         r = json_add(o, "entry", res ? herald_result_to_json(res) : cJSON_CreateNull());
                 if (r >= 0)
                         r = json_add(o, "unit", unit ? unit_state_to_json(&us) : cJSON_CreateNull());
-                if (r >= 0)
+                if (r >= 0 && arg_lines > 0)
                         r = job_log(j, job_id, log);
                 if (r >= 0) {
                         r = json_add(o, "log", log);

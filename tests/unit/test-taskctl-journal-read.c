@@ -110,6 +110,15 @@ static void test_odd_fields(void **state) {
         assert_string_equal(r->error, "a=b\x01");
 }
 
+/* 64-bit integers are raw items, so they print digit for digit. */
+static const char *raw(const cJSON *o, const char *key) {
+        const cJSON *v = cJSON_GetObjectItem(o, key);
+
+        if (!v || !cJSON_IsRaw(v))
+                fail_msg("'%s' is not a raw number", key);
+        return v->valuestring;
+}
+
 static void test_to_json(void **state) {
         _cleanup_(herald_result_freep) HeraldResult *r = full_entry();
         cJSON *o, *v;
@@ -118,13 +127,11 @@ static void test_to_json(void **state) {
         o = herald_result_to_json(r);
         assert_non_null(o);
         assert_string_equal(cJSON_GetObjectItem(o, "time")->valuestring, "2024-03-15T14:30:45.250000Z");
-        assert_true(cJSON_GetObjectItem(o, "timestamp_usec")->valuedouble == 1710513045250000.0);
+        assert_string_equal(raw(o, "timestamp_usec"), "1710513045250000");
         assert_string_equal(cJSON_GetObjectItem(o, "job_id")->valuestring, "aaaa1111-2222-4333-8444-555566667777");
         assert_string_equal(cJSON_GetObjectItem(o, "router")->valuestring, "backup");
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "success")));
-        v = cJSON_GetObjectItem(o, "exit_code");
-        assert_true(cJSON_IsNumber(v));
-        assert_int_equal(v->valueint, 0);
+        assert_string_equal(raw(o, "exit_code"), "0");
         assert_string_equal(cJSON_GetObjectItem(o, "error")->valuestring, "");
         v = cJSON_GetObjectItem(o, "result");
         assert_true(cJSON_IsObject(v));
@@ -132,10 +139,31 @@ static void test_to_json(void **state) {
         v = cJSON_GetObjectItem(o, "param");
         assert_true(cJSON_IsObject(v));
         assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "trigger_param"), "counter")->valueint, 3);
-        assert_int_equal(cJSON_GetObjectItem(o, "counter")->valueint, 3);
-        assert_int_equal(cJSON_GetObjectItem(o, "duration_usec")->valueint, 1212987);
+        assert_string_equal(raw(o, "counter"), "3");
+        assert_string_equal(raw(o, "duration_usec"), "1212987");
         assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "result_truncated")));
         assert_string_equal(cJSON_GetObjectItem(o, "service_result")->valuestring, "success");
+        {
+                /* the printed document keeps every digit; cJSON alone would write 1.71051304525e+15 */
+                char *text = cJSON_PrintUnformatted(o);
+                assert_non_null(strstr(text, "\"timestamp_usec\":1710513045250000,"));
+                assert_non_null(strstr(text, "\"success\":true,\"exit_code\":0,"));
+                free(text);
+        }
+        cJSON_Delete(o);
+}
+
+static void test_big_numbers(void **state) {
+        _cleanup_(herald_result_freep) HeraldResult *r = herald_result_new();
+        cJSON *o;
+
+        assert_non_null(r);
+        add(r, "HERALD_EXIT_CODE=-9223372036854775808");
+        add(r, "HERALD_COUNTER=18446744073709551615");
+        o = herald_result_to_json(r);
+        assert_non_null(o);
+        assert_string_equal(raw(o, "exit_code"), "-9223372036854775808");
+        assert_string_equal(raw(o, "counter"), "18446744073709551615");
         cJSON_Delete(o);
 }
 
@@ -228,7 +256,7 @@ static void test_list_to_json(void **state) {
         a = result_list_to_json(&l);
         assert_int_equal(cJSON_GetArraySize(a), 2);
         assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "success")));
-        assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "exit_code")->valueint, 3);
+        assert_string_equal(raw(cJSON_GetArrayItem(a, 1), "exit_code"), "3");
         cJSON_Delete(a);
         result_list_done(&l);
         assert_null(l.items);
@@ -354,6 +382,7 @@ int main(void) {
                 cmocka_unit_test(test_odd_fields),
                 cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_to_json_missing),
+                cmocka_unit_test(test_big_numbers),
                 cmocka_unit_test(test_json_from_text),
                 cmocka_unit_test(test_lossy_string),
                 cmocka_unit_test(test_list_to_json),

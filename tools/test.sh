@@ -16,7 +16,7 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs --suite unit --suite fuzz --num-processes 2
 
-rm -rf build-fuzz; CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=enabled -Dc_args=-fsanitize=fuzzer-no-link -Db_lundef=false >/dev/null
+rm -rf build-fuzz; CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=enabled -Dc_args=-fsanitize=fuzzer-no-link -Dc_link_args=-fsanitize=fuzzer-no-link -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 ninja -C build-fuzz
 bash tests/fuzz/run-fuzzers.sh build-fuzz "${FUZZ_SECONDS:-20}"
 echo "All tests passed."

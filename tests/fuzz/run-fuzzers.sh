@@ -5,7 +5,7 @@ set -euo pipefail
 build=$1 seconds=${2:-20}
 src=$(cd "$(dirname "$0")" && pwd)
 for exe in "$build"/tests/fuzz/fuzz-*; do
-        [[ -x $exe && $exe != *-replay ]] || continue
+        [[ -f $exe && -x $exe && $exe != *-replay* && $exe != *.p ]] || continue
         name=$(basename "$exe"); corpus=$src/corpus/${name#fuzz-}
         work=$(mktemp -d); cp -r "$corpus"/. "$work"/
         echo "== $name for ${seconds}s"

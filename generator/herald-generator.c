@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "fs-util.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "plan.h"
@@ -28,53 +29,10 @@
 #define LAST_GOOD HERALD_SYSCONFDIR "/last-good.yml"
 #define SNAPSHOT_DIR "herald"
 #define SNAPSHOT_NAME "workflow.yml"
-#define GENERATOR_DIR_DEFAULT "/run/systemd/generator"
+/* Over the loader's own limit, so the loader reports the size with its message. */
+#define WORKFLOW_FILE_MAX (16u << 20)
 
 static const char *arg_dest = NULL;
-
-static int read_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char *data = NULL;
-        size_t size = 0;
-        FILE *mem;
-        char buf[65536];
-        size_t n;
-
-        if (!f)
-                return -errno;
-        mem = open_memstream(&data, &size);
-        if (!mem)
-                return -ENOMEM;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-                fwrite(buf, 1, n, mem);
-                if (size > (16u << 20))
-                        break;
-        }
-        if (fclose(mem) != 0) {
-                free(data);
-                return -ENOMEM;
-        }
-        *ret = data;
-        *ret_size = size;
-        return 0;
-}
-
-static int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0 || write(fd, data, size) != (ssize_t) size || fsync(fd) < 0 || rename(tmp, path) < 0) {
-                int e = -errno;
-                unlink(tmp);
-                return e;
-        }
-        return 0;
-}
 
 static int write_unit(const char *dir, const PlanUnit *u, const char *source) {
         _cleanup_free_ char *path = NULL, *header = NULL;
@@ -142,7 +100,7 @@ static int load(const char *path, char **ret_data, size_t *ret_size, Workflow **
         size_t size = 0;
         int r;
 
-        r = read_file(path, &data, &size);
+        r = read_file(path, WORKFLOW_FILE_MAX, &data, &size);
         if (r < 0) {
                 if (r == -ENOENT)
                         return r;
@@ -244,7 +202,7 @@ static int save_last_good(const char *snapshot) {
                 return r;
         if (w->unloadable)
                 return log_error_errno(EINVAL, "%s cannot be loaded, not saving it.", snapshot);
-        if (read_file(LAST_GOOD, &old, &old_size) >= 0 && old_size == size && memcmp(old, data, size) == 0)
+        if (read_file(LAST_GOOD, WORKFLOW_FILE_MAX, &old, &old_size) >= 0 && old_size == size && memcmp(old, data, size) == 0)
                 return 0;
         if (mkdir(HERALD_SYSCONFDIR, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", HERALD_SYSCONFDIR);

@@ -6,6 +6,7 @@
 
 #include "bus-unit.h"
 #include "config.h"
+#include "fs-util.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "plan.h"
@@ -29,23 +30,6 @@ static void apply_help(void) {
                "  -h --help     Show this help\n"
                "     --remove   Stop and remove everything a previous apply started\n\n"
                "Exit status: 0 on success, 1 on failure, 2 on wrong usage.\n");
-}
-
-static int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0 || write(fd, data, size) != (ssize_t) size || fsync(fd) < 0 || rename(tmp, path) < 0) {
-                int e = -errno;
-                unlink(tmp);
-                return e;
-        }
-        return 0;
 }
 
 /* Stop what the previous apply started; each timer takes its activation service along. */
@@ -119,19 +103,10 @@ int verb_apply(int argc, char **argv) {
         }
 
         const char *file = argv[optind];
-        {
-                _cleanup_fclose_ FILE *f = fopen(file, "re");
-                if (!f) {
-                        sd_bus_flush_close_unref(bus);
-                        return log_error_errno(errno, "Failed to open '%s': %m", file);
-                }
-                FILE *mem = open_memstream(&data, &size);
-                char buf[65536];
-                size_t n;
-                while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0 && size < (8u << 20))
-                        fwrite(buf, 1, n, mem);
-                if (mem)
-                        fclose(mem);
+        r = read_file(file, 16u << 20, &data, &size);
+        if (r < 0) {
+                sd_bus_flush_close_unref(bus);
+                return log_error_errno(r, "Failed to read '%s': %m", file);
         }
         r = workflow_load_string(file, data ?: "", size, NULL, &w);
         if (r < 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fs-util.c: the file operations of herald-exec, none of which follows a symlink it is given
+/* fs-util.c: file operations that never follow a symlink they are given
  *
  * `herald-exec done` runs as root on a directory the job's user owns, so whatever it
  * opens there is opened relative to a directory fd, with O_NOFOLLOW, and must be a
@@ -33,14 +33,14 @@
  * Return: 0; -ELOOP for a symlink, -EBADFD for something other than a regular file,
  * -EFBIG when larger than @max, or the negative errno of open/read.
  */
-int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_size) {
+static int read_file_flags(int dfd, const char *name, int flags, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, allocated = 0;
         struct stat st;
 
         /* O_NONBLOCK so a FIFO planted here cannot block the open. */
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -91,6 +91,10 @@ int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_size) {
+        return read_file_flags(dfd, name, O_NOFOLLOW, max, ret, ret_size);
 }
 
 static int write_all(int fd, const char *data, size_t size) {
@@ -261,4 +265,25 @@ int rm_rf(const char *path) {
 
         r = rm_rf_at(dfd, base, 0);
         return r == -ENOENT ? 0 : r;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
+        _cleanup_free_ char *dir = strdup(path);
+        _cleanup_close_ int dfd = -1;
+        const char *slash = strrchr(path, '/');
+
+        if (!dir)
+                return -ENOMEM;
+        if (!slash)
+                return write_file_atomic_at(AT_FDCWD, path, data, size, mode);
+        dir[slash - path] = 0;
+        dfd = open(slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        return write_file_atomic_at(dfd, slash + 1, data, size, mode);
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        /* Configuration paths may be symlinks (an admin's choice), unlike job files. */
+        return read_file_flags(AT_FDCWD, path, 0, max, ret, ret_size);
 }

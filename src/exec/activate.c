@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,7 +21,9 @@
 #include "activate.h"
 #include "bus-unit.h"
 #include "config.h"
+#include "fs-util.h"
 #include "herald-ids.h"
+#include "job.h"
 #include "log.h"
 #include "plan.h"
 #include "result-entry.h"
@@ -125,14 +128,18 @@ static cJSON *exec_param_new(const char *job_id, const char *trigger_id, const R
         return p;
 }
 
+/* The job directory: DIR (root, 0750) holds job.json (root, 0640), which carries the
+ * job's ids, and DIR/out (the job's user, 0700), where the job writes its result. The
+ * job's user reads job.json through the directory's group but can change neither it
+ * nor DIR, so the ids `done` writes into the result entry cannot be forged by the job. */
 static int write_job_dir(const char *dir, const cJSON *param, const Task *t, const char *unit, int64_t counter) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int dfd = -1;
         cJSON *job = cJSON_CreateObject();
-        const UnitSetting *user = unit_settings_get(&t->unit, "User");
+        const UnitSetting *user = unit_settings_get(&t->unit, "User"), *group = unit_settings_get(&t->unit, "Group");
         uid_t uid = 0;
         gid_t gid = 0;
-        int r = 0;
+        int r;
 
         if (!job)
                 return -ENOMEM;
@@ -146,7 +153,6 @@ static int write_job_dir(const char *dir, const cJSON *param, const Task *t, con
         if (!text)
                 return -ENOMEM;
 
-        /* The job may run as another user (unit: User=): it must read job.json and write result.json. */
         if (user) {
                 struct passwd *pw = getpwnam(user->string);
                 if (!pw)
@@ -154,21 +160,31 @@ static int write_job_dir(const char *dir, const cJSON *param, const Task *t, con
                 uid = pw->pw_uid;
                 gid = pw->pw_gid;
         }
+        if (group) {
+                struct group *gr = getgrnam(group->string);
+                if (!gr)
+                        return -ESRCH;
+                gid = gr->gr_gid;
+        }
         (void) mkdir(HERALD_RUN_DIR, 0755);
         (void) mkdir(HERALD_JOBS_DIR, 0755);
-        if (mkdir(dir, 0700) < 0)
+        if (mkdir(dir, 0750) < 0)
                 return -errno;
-        if (asprintf(&path, "%s/job.json", dir) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
                 return -errno;
-        size_t len = strlen(text);
-        if (write(fd, text, len) != (ssize_t) len)
+        if (fchown(dfd, 0, gid) < 0)
                 return -errno;
-        if (user && (fchown(fd, uid, gid) < 0 || chown(dir, uid, gid) < 0))
-                r = -errno;
-        return r;
+        r = write_file_atomic_at(dfd, JOB_SPEC_FILE, text, strlen(text), 0640);
+        if (r < 0)
+                return r;
+        if (fchownat(dfd, JOB_SPEC_FILE, 0, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (mkdirat(dfd, JOB_OUT_DIR, 0700) < 0)
+                return -errno;
+        if (fchownat(dfd, JOB_OUT_DIR, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return 0;
 }
 
 static int on_started(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {

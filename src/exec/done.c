@@ -2,8 +2,8 @@
 /* done.c: herald-exec done DIR, the ExecStopPost=+ of a job unit: the one result entry
  *
  * systemd runs this as root after every process of the job is gone, whatever ended
- * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids)
- * and result.json (what `herald-exec job` found); when there is no usable result.json,
+ * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids,
+ * root's file) and out/result.json (what `herald-exec job` found); when there is no usable result.json,
  * the result comes from $SERVICE_RESULT, $EXIT_CODE and $EXIT_STATUS. It writes exactly
  * one result entry and removes DIR. It never fails silently: when the entry cannot be
  * sent, it says so on stderr, exits non-zero and keeps DIR for inspection.
@@ -13,7 +13,7 @@
  * again at another priority (another rate-limit pool, flagged HERALD_RESENT=true)
  * when it is not there (journal-check.c).
  *
- * DIR belongs to the job's user, so everything in it is opened without following
+ * DIR/out belongs to the job's user, so everything in it is opened without following
  * symlinks (fs-util.c).
  */
 #include <errno.h>
@@ -41,16 +41,18 @@
 
 static int load_result(int dfd, const char *dir, JobResult *ret) {
         _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int out_fd = -1;
         size_t size;
         int r;
 
         if (dfd < 0)
                 return -EBADF;
-        r = read_file_at(dfd, JOB_RESULT_FILE, JOB_RESULT_SIZE_MAX, &text, &size);
+        out_fd = openat(dfd, JOB_OUT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = out_fd < 0 ? -errno : read_file_at(out_fd, JOB_RESULT_FILE, JOB_RESULT_SIZE_MAX, &text, &size);
         if (r >= 0)
                 r = job_result_parse(text, size, ret);
         if (r < 0 && r != -ENOENT)
-                log_warning_errno(r, "Could not read '%s/" JOB_RESULT_FILE "', ignoring: %m", dir);
+                log_warning_errno(r, "Could not read '%s/" JOB_OUT_DIR "/" JOB_RESULT_FILE "', ignoring: %m", dir);
         return r;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* job.c: herald-exec job DIR, the ExecStart= of a job unit
  *
- * Reads DIR/job.json, runs the executor, writes DIR/result.json (atomically) and exits
+ * Reads DIR/job.json, runs the executor, writes DIR/out/result.json (atomically) and exits
  * 0 when the job succeeded, 1 otherwise, so that the unit's own result tells the same.
  * The result entry is written afterwards by `herald-exec done` (done.c), as root and
  * after every process of the job is gone.
@@ -74,7 +74,7 @@ static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
 int job_main(const char *dir) {
         _cleanup_(job_result_done) JobResult res = {};
         _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int dfd = -1;
+        _cleanup_close_ int dfd = -1, out_fd = -1;
         pid_t background = 0;
         int r;
 
@@ -92,9 +92,12 @@ int job_main(const char *dir) {
         r = job_result_format(&res, &text);
         if (r < 0)
                 return log_oom();
-        r = write_file_atomic_at(dfd, JOB_RESULT_FILE, text, strlen(text), 0600);
+        out_fd = openat(dfd, JOB_OUT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (out_fd < 0)
+                return log_error_errno(errno, "Could not open '%s/" JOB_OUT_DIR "': %m", dir);
+        r = write_file_atomic_at(out_fd, JOB_RESULT_FILE, text, strlen(text), 0600);
         if (r < 0)
-                return log_error_errno(r, "Could not write '%s/" JOB_RESULT_FILE "': %m", dir);
+                return log_error_errno(r, "Could not write '%s/" JOB_OUT_DIR "/" JOB_RESULT_FILE "': %m", dir);
 
         /* The result of a background command is known; the unit lives on with it
          * (when herald-exec exits, systemd stops the unit and kills what is left). */

@@ -318,6 +318,9 @@ static int plan_socket(Plan *plan, const Component *t) {
         return r;
 }
 
+#define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
+#define JOB_LOG_RATE_LIMIT_BURST 100000
+
 int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const char *exec_path,
                   PlanUnit *ret) {
         _cleanup_free_ char *desc = NULL, *ident = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL;
@@ -365,6 +368,15 @@ int plan_job_unit(const Router *router, const Task *t, const char *job_id, const
                 p = prop_add(&u, "Service", "LogExtraFields", "LogExtraFields", UNIT_PROP_EXTRA_FIELDS);
                 r = p && (p->string = strdup(f)) ? 0 : -ENOMEM;
         }
+        /* journald's default (10,000 lines per 30 s, notice and info in one pool) drops
+         * most of a chatty job's output, and with it the result entry that `done` sends
+         * from the same unit. A job's output is what its user wants to read: allow
+         * 100,000 lines a second unless the workflow says otherwise ('unit:'). */
+        if (r >= 0 && !unit_settings_get(&t->unit, "LogRateLimitIntervalSec"))
+                r = prop_u(&u, "Service", "LogRateLimitIntervalSec", "LogRateLimitIntervalUSec", UNIT_PROP_USEC,
+                           JOB_LOG_RATE_LIMIT_INTERVAL_USEC);
+        if (r >= 0 && !unit_settings_get(&t->unit, "LogRateLimitBurst"))
+                r = prop_u(&u, "Service", "LogRateLimitBurst", "LogRateLimitBurst", UNIT_PROP_U32, JOB_LOG_RATE_LIMIT_BURST);
         if (r >= 0)
                 r = unit_settings_to_props(&u, "Service", &t->unit);
         if (r < 0)

@@ -9,6 +9,7 @@
 
 /* Writes the unit file text. @generator names who wrote it, for the header comment. */
 int unit_file_write(const PlanUnit *u, const char *generator, FILE *f);
+int unit_file_install(const char *dir, const PlanUnit *u, const char *header);
 
 /* Appends one (sv) per bus property of u to an open "a(sv)" container. */
 int unit_bus_append_properties(sd_bus_message *m, const PlanUnit *u);

@@ -27,6 +27,8 @@ static const UnitSettingSpec specs[] = {
         { "Nice", "Nice", 'i', UNIT_SETTING_SERVICE, UNIT_SETTING_INT, NULL, -20, 19 },
         { "RuntimeMaxSec", "RuntimeMaxUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_USEC },
         { "TimeoutStopSec", "TimeoutStopUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_USEC },
+        { "LogRateLimitIntervalSec", "LogRateLimitIntervalUSec", 't', UNIT_SETTING_SERVICE, UNIT_SETTING_USEC },
+        { "LogRateLimitBurst", "LogRateLimitBurst", 'u', UNIT_SETTING_SERVICE, UNIT_SETTING_INT, NULL, 0, UINT32_MAX },
         { "ProtectSystem", "ProtectSystem", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_ENUM, protect_system_values },
         { "ProtectHome", "ProtectHome", 's', UNIT_SETTING_SERVICE, UNIT_SETTING_ENUM, protect_home_values },
         { "PrivateTmp", "PrivateTmp", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },

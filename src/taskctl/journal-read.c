@@ -169,6 +169,8 @@ int herald_result_add_field(HeraldResult *r, const void *data, size_t size) {
                         r->success = 0;
         } else if (name_is(name, nl, "HERALD_RESULT_TRUNCATED"))
                 r->result_truncated = vl == 4 && memcmp(value, "true", 4) == 0;
+        else if (name_is(name, nl, "HERALD_RESENT"))
+                r->resent = vl == 4 && memcmp(value, "true", 4) == 0;
         else if (name_is(name, nl, "HERALD_PARAM_TRUNCATED"))
                 r->param_truncated = vl == 4 && memcmp(value, "true", 4) == 0;
         else if (name_is(name, nl, "HERALD_EXIT_CODE"))
@@ -517,9 +519,21 @@ static int add_result_matches(sd_journal *j, const ResultQuery *q) {
  * the newest N, then turns the list around.
  * Return: 0 with *ret filled (possibly empty), or a negative errno.
  */
+/* `done` sends a result entry a second time (HERALD_RESENT=true) when it did not see
+ * the first arrive; should both be there, the newer copy stands. Walking backwards,
+ * the copy comes first; resent entries are rare, so a linear look is enough. */
+static bool result_is_resent_copy(const ResultList *l, const HeraldResult *res) {
+        if (!res->job_id || res->resent)
+                return false;
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i]->resent && streq_ptr(l->items[i]->job_id, res->job_id))
+                        return true;
+        return false;
+}
+
 int journal_query_results(sd_journal *j, const ResultQuery *q, ResultList *ret) {
         ResultList l = {};
-        size_t allocated = 0;
+        size_t allocated = 0, n_resent = 0;
         int r;
 
         r = add_result_matches(j, q);
@@ -561,6 +575,11 @@ int journal_query_results(sd_journal *j, const ResultQuery *q, ResultList *ret) 
                 r = herald_result_read(j, &res);
                 if (r < 0)
                         goto fail;
+                if (n_resent > 0 && result_is_resent_copy(&l, res)) {
+                        herald_result_free(res);
+                        continue;
+                }
+                n_resent += res->resent;
                 l.items[l.n++] = res;
                 if (q->limit > 0 && l.n >= q->limit)
                         break;

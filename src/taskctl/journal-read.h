@@ -31,6 +31,7 @@ typedef struct HeraldResult {
         char *param;                    /* compact JSON, as written */
         bool result_truncated;          /* HERALD_RESULT_TRUNCATED=true: the writer cut it */
         bool param_truncated;
+        bool resent;                    /* HERALD_RESENT=true: a second copy (see done.c) */
         char *unit;
         char *invocation_id;
         char *service_result;

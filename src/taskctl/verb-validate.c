@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* verb-validate.c: taskctl validate and taskctl plan */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "herald-ids.h"
@@ -27,9 +29,11 @@ static void validate_help(void) {
                "     --json      Print the diagnostics as JSON on stdout\n\n"
                "The 'unit:' extension key (in an executor, a trigger or job_param) takes these systemd\n"
                "settings: jobs: User Group MemoryMax MemoryHigh CPUQuota CPUWeight IOWeight TasksMax Nice\n"
-               "RuntimeMaxSec TimeoutStopSec ProtectSystem ProtectHome PrivateTmp PrivateNetwork\n"
-               "PrivateDevices NoNewPrivileges ProtectKernelTunables ProtectControlGroups; timers (cron,\n"
-               "tick): AccuracySec RandomizedDelaySec Persistent.\n\n"
+               "RuntimeMaxSec TimeoutStopSec LogRateLimitIntervalSec LogRateLimitBurst ProtectSystem\n"
+               "ProtectHome PrivateTmp PrivateNetwork PrivateDevices NoNewPrivileges ProtectKernelTunables\n"
+               "ProtectControlGroups; timers (cron, tick): AccuracySec RandomizedDelaySec Persistent.\n"
+               "Jobs log up to 100,000 lines a second (LogRateLimitIntervalSec=1s, LogRateLimitBurst=100000)\n"
+               "unless 'unit:' says otherwise.\n\n"
                "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
 }
 
@@ -117,7 +121,12 @@ static void plan_help(void) {
                "Options:\n"
                "  -h --help             Show this help\n"
                "     --json             Print the plan (units, typed properties, routes) as JSON\n"
-               "     --workflow-path P  The path the activation services read (default: FILE)\n\n"
+               "     --workflow-path P  The path the activation services read (default: FILE; with\n"
+               "                        --output-dir, FILE made absolute)\n"
+               "  -o --output-dir DIR   Write the timers and activation services into DIR (for example\n"
+               "                        /etc/systemd/system), with their timers.target.wants/ links,\n"
+               "                        instead of printing them; then run 'systemctl daemon-reload'.\n"
+               "                        Existing files are not overwritten.\n\n"
                "Exit status: 0 valid, 1 invalid (the plan of the valid part is still printed), 2 usage.\n");
 }
 
@@ -127,20 +136,25 @@ int verb_plan(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "workflow-path", required_argument, NULL, ARG_WORKFLOW_PATH },
+                { "output-dir", required_argument, NULL, 'o' },
                 {}
         };
         _cleanup_(workflow_freep) Workflow *w = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
-        const char *workflow_path = NULL;
+        _cleanup_free_ char *absolute = NULL;
+        const char *workflow_path = NULL, *output_dir = NULL;
         bool json = false;
         int c, r;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         plan_help();
                         return 0;
+                case 'o':
+                        output_dir = optarg;
+                        break;
                 case ARG_JSON:
                         json = true;
                         break;
@@ -154,6 +168,10 @@ int verb_plan(int argc, char **argv) {
                 log_error("Expected exactly one workflow file. See 'taskctl plan --help'.");
                 return 2;
         }
+        if (json && output_dir) {
+                log_error("--json and --output-dir do not go together. See 'taskctl plan --help'.");
+                return 2;
+        }
 
         r = workflow_load(argv[optind], NULL, &w);
         if (r < 0)
@@ -162,12 +180,29 @@ int verb_plan(int argc, char **argv) {
         if (w->unloadable)
                 return 1;
 
+        /* Units outlive this directory: they must name the workflow absolutely. */
+        if (output_dir && !workflow_path) {
+                absolute = realpath(argv[optind], NULL);
+                if (!absolute)
+                        return log_error_errno(errno, "Failed to resolve '%s': %m", argv[optind]);
+                workflow_path = absolute;
+        }
+
         r = plan_build(w, &(PlanOptions) { .workflow_path = workflow_path ?: argv[optind], .exec_path = HERALD_EXEC_PATH,
                                            .source_path = argv[optind] }, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", argv[optind]);
 
-        if (json) {
+        if (output_dir) {
+                for (size_t i = 0; i < plan->n_units; i++) {
+                        if (!plan->units[i].emitted)
+                                continue;
+                        r = unit_file_install(output_dir, &plan->units[i], "taskctl plan");
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to write %s/%s: %m", output_dir, plan->units[i].name);
+                        printf("%s/%s\n", output_dir, plan->units[i].name);
+                }
+        } else if (json) {
                 cJSON *j = plan_to_json(plan);
                 char *s = j ? cJSON_Print(j) : NULL;
                 if (!s) {

@@ -23,7 +23,7 @@ ns_boot
 start_job() {
         local name=$1 type=$2 jp=$3
         shift 3
-        ns_run bash -c "mkdir -p /run/herald/jobs/$name && cat >/run/herald/jobs/$name/job.json" <<EOF
+        ns_run bash -c "mkdir -p /run/herald/jobs/$name/out && cat >/run/herald/jobs/$name/job.json" <<EOF
 {"param":{"job_id":"$name","trigger_id":"T-$name","router":"r","trigger":"tick","selector":"all",
  "task":"$name","executor":"e","trigger_param":{"counter":7,"big":18446744073709551615},"select_param":{},
  "job_param":$jp},
@@ -162,7 +162,7 @@ assert_eq "$(field HERALD_SERVICE_RESULT)" timeout "service result timeout"
 assert_contains "$(field HERALD_ERROR)" "RuntimeMaxSec" "error names RuntimeMaxSec"
 
 step "a result.json planted as a symlink is not followed by root"
-run_job plant local '{"cmd":"sh","arg":["-c","sleep 1; rm -f /run/herald/jobs/plant/result.json; ln -s /etc/passwd /run/herald/jobs/plant/result.json"],"background":true}'
+run_job plant local '{"cmd":"sh","arg":["-c","sleep 1; rm -f /run/herald/jobs/plant/out/result.json; ln -s /etc/passwd /run/herald/jobs/plant/out/result.json"],"background":true}'
 assert_eq "$(field HERALD_ERROR)" "Job ended without a result" "symlink refused"
 
 step "200,000 lines: the result entry still lands"
@@ -179,6 +179,9 @@ for i in range(60000):
 EOF
 run_job flood local "{\"cmd\":\"$PY\",\"arg\":\"/run/herald-test-flood.py\"}"
 assert_eq "$(field HERALD_SUCCESS)/$(field PRIORITY)/$(field HERALD_RESENT)" true/3/true "resent at PRIORITY=3, flagged"
+assert_eq "$(ns_run "$BUILD_DIR/taskctl" history --json --no-pager | $PY -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["job_id"] == "flood"))')" 1 "taskctl history shows the flooding job once"
 
 step "100 MB of output: bounded memory"
 start_job big local '{"cmd":"sh","arg":["-c","head -c 100000000 /dev/zero | tr \"\\\\0\" x"]}'

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The two emitters of one plan agree, in a booted systemd:
+#  - `taskctl plan --output-dir` writes unit files systemd loads as planned;
+#  - for every example, the units herald-generator writes (workflow in /etc/herald,
+#    daemon-reload) and the transient units `taskctl apply` starts over D-Bus give the
+#    same `systemctl show`, property by property, apart from the properties that say
+#    where a unit came from or when it ran (listed in IGNORED, each with its reason).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+
+taskctl=$BUILD_DIR/taskctl
+[[ -x $taskctl ]] || fail "$taskctl is not built"
+
+# Properties that differ by nature between a generated and a transient unit:
+#   FragmentPath, SourcePath, UnitFileState, Transient: where the unit came from;
+#   WantedBy: the generator installs a timers.target.wants/ link, apply starts the timer;
+#   the run state (ActiveState, SubState, Result, PIDs, exit status, InvocationID,
+#   *Timestamp*, NextElapseUSec*, LastTriggerUSec*, ConditionResult, AssertResult, the
+#   resource counters): whether and when it ran, which a 5 s tick decides (also
+#   normalized away from ExecStart= and TimersCalendar=);
+#   NeedDaemonReload: the generated file's mtime against the last reload.
+# Job units are not compared: in both cases the activation starts them, from one plan.
+IGNORED='^(FragmentPath|SourcePath|UnitFileState|Transient|WantedBy|NeedDaemonReload|InvocationID|ActiveState|SubState|Result|MainPID|ControlPID|ExecMain[A-Za-z]*|StatusErrno|NRestarts|ConditionResult|AssertResult|[A-Za-z]*Timestamp[A-Za-z]*|NextElapseUSec[A-Za-z]*|LastTriggerUSec[A-Za-z]*|(Memory|CPU|Tasks|IP|IO)[A-Za-z]*(Current|NSec|Bytes|Packets|Available))='
+
+# show UNIT: `systemctl show UNIT`, normalized: ignored properties dropped, the
+# workflow path of an activation (the generator's snapshot, apply's copy) replaced by
+# WORKFLOW, next_elapse dropped, and lists of unit names sorted.
+show() {
+        ns_run systemctl show "$1" | grep -Ev "$IGNORED" | sed -E \
+                -e 's#--workflow [^ ;]+#--workflow WORKFLOW#g' \
+                -e 's#; next_elapse=[^}]*}#}#g' \
+                -e 's#; start_time=.*status=[^ ]* }# }#g' | python3 -c '
+import sys
+lists = ("Before", "After", "Requires", "Wants", "Conflicts", "ConflictedBy", "RequiredBy", "Triggers", "TriggeredBy", "Names", "Documentation")
+for line in sys.stdin:
+    k, _, v = line.rstrip("\n").partition("=")
+    if k in lists:
+        v = " ".join(sorted(v.split()))
+    print(f"{k}={v}")' | sort
+}
+
+emitted_units() {
+        "$taskctl" plan --json "$1" | python3 -c '
+import json, sys
+for u in json.load(sys.stdin)["units"]:
+    if u["installed"]:
+        print(u["name"])'
+}
+
+ns_boot
+ns_install
+
+# ---------------------------------------------------------------------------
+step "taskctl plan --output-dir: units systemd loads as planned"
+ex=$SRC_DIR/examples/uptime-cron.yml
+written=$(ns_run taskctl plan --output-dir /etc/systemd/system "$ex")
+assert_contains "$written" /etc/systemd/system/herald-trigger-wednesday_morning.timer "the timer is written"
+assert_eq "$(ns_run readlink /etc/systemd/system/timers.target.wants/herald-trigger-wednesday_morning.timer)" \
+        ../herald-trigger-wednesday_morning.timer "with its timers.target.wants/ link"
+ns_run systemctl daemon-reload
+timer=herald-trigger-wednesday_morning.timer
+assert_eq "$(ns_run systemctl show -P LoadState $timer)" loaded "the timer loads"
+assert_eq "$(ns_run systemctl show -P UnitFileState $timer)" enabled "and is enabled"
+assert_contains "$(ns_run systemctl show -P TimersCalendar $timer)" "OnCalendar=Wed *-*-* 06:30:00" "OnCalendar from cron '30 6 * * 3'"
+assert_eq "$(ns_run systemctl show -P Persistent $timer)" yes "Persistent=yes"
+assert_eq "$(ns_run systemctl show -P AccuracyUSec $timer)" 1s "AccuracySec=1s"
+assert_contains "$(ns_run systemctl show -P ExecStart herald-trigger-wednesday_morning.service)" \
+        "--workflow $ex --trigger wednesday_morning" "the activation reads the workflow by its absolute path"
+rc=0; ns_run taskctl plan --output-dir /etc/systemd/system "$ex" 2>/dev/null || rc=$?
+assert_eq "$rc" 1 "an existing unit file is not overwritten"
+ns_run systemctl start $timer
+assert_eq "$(ns_run systemctl show -P SubState $timer)" waiting "the timer starts and waits"
+ns_run systemctl stop $timer
+ns_run sh -c 'rm -f /etc/systemd/system/herald-* /etc/systemd/system/timers.target.wants/herald-*'
+ns_run systemctl daemon-reload
+
+# ---------------------------------------------------------------------------
+for ex in "$SRC_DIR"/examples/*.yml; do
+        name=$(basename "$ex" .yml)
+        step "$name: herald-generator and taskctl apply give the same units"
+        mapfile -t units < <(emitted_units "$ex")
+        if ((${#units[@]} == 0)); then
+                # An http trigger's socket is installed with heraldd (a later issue).
+                printf 'ok - %s: no installed units to compare\n' "$name"
+                continue
+        fi
+
+        ns_run mkdir -p /etc/herald
+        ns_run cp "$ex" /etc/herald/workflow.yml
+        ns_run systemctl daemon-reload
+        ns_run systemctl start timers.target
+        declare -A generated=()
+        for u in "${units[@]}"; do
+                assert_eq "$(ns_run systemctl show -P LoadState "$u")" loaded "generated $u loads"
+                generated[$u]=$(show "$u")
+        done
+        for u in "${units[@]}"; do
+                [[ $u == *.timer ]] && ns_run systemctl stop "$u"
+        done
+        ns_run rm /etc/herald/workflow.yml
+        ns_run systemctl daemon-reload
+
+        ns_run taskctl apply "$ex" >/dev/null
+        for u in "${units[@]}"; do
+                assert_eq "$(ns_run systemctl show -P Transient "$u")" yes "applied $u is transient"
+                applied=$(show "$u")
+                if [[ $applied != "${generated[$u]}" ]]; then
+                        diff <(echo "${generated[$u]}") <(echo "$applied") | sed 's/^/    /' >&2 || true
+                        fail "$name: $u differs between the generator (<) and apply (>)"
+                fi
+                printf 'ok - %s: %s: %d properties agree\n' "$name" "$u" "$(wc -l <<<"$applied")"
+        done
+        ns_run taskctl apply --remove >/dev/null
+        for u in "${units[@]}"; do
+                wait_until 10 eval '[[ $(ns_run systemctl show -P LoadState "'"$u"'") == not-found ]]' \
+                        || fail "$u is still loaded after apply --remove"
+        done
+        unset generated
+done
+
+step "ok"

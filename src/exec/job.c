@@ -57,6 +57,12 @@ static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
                 return r < 0 ? log_oom() : 0;
         }
 
+        if (streq(spec.executor_type, "http_remote")) {
+                log_error("This herald cannot run http_remote jobs yet (herald-runner); nothing was run.");
+                r = job_result_new(false, "The http_remote executor is not available in this herald yet (herald-runner); nothing was run", ret);
+                return r < 0 ? log_oom() : 0;
+        }
+
         log_error("Unknown executor type '%s'.", spec.executor_type);
         if (asprintf(&msg, "Unknown executor type '%s'", spec.executor_type) < 0)
                 return log_oom();

@@ -321,6 +321,16 @@ static int component_new(Loader *l, ComponentKind kind, const char *name, const 
                                 goto finish;
                 }
 
+        /* Kept valid so the workflow migrates unchanged, but say it up front. */
+        if (kind == COMPONENT_EXECUTOR && c->type == EXECUTOR_HTTP_REMOTE) {
+                const YamlNode *tn = map ? yaml_map_get(map, "type") : NULL;
+                r = diag_add(&l->w->diag, DIAG_WARNING, tn ?: node, scope, tn ? "type" : NULL, NULL,
+                             "this herald cannot run http_remote jobs yet (herald-runner); each of them ends with "
+                             "an error result and runs nothing");
+                if (r < 0)
+                        goto finish;
+        }
+
         if (c->type >= 0 && !c->broken) {
                 r = params_check(params_for_component(kind, c->type), &ps, node, scope, NULL, false, &l->w->diag);
                 if (r < 0)

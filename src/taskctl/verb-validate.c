@@ -12,6 +12,8 @@
 #include "unit-emit.h"
 #include "workflow.h"
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static void validate_help(void) {
         printf("Usage: taskctl validate [OPTIONS...] FILE...\n\n"
                "Check Herald Daemon workflow files the way herald will run them. Every problem is\n"
@@ -97,9 +99,11 @@ int verb_validate(int argc, char **argv) {
                         cJSON_AddItemToObject(o, "diagnostics", diag_list_to_json(&w->diag));
                 } else if (!quiet) {
                         diag_list_print(&w->diag, stderr, isatty(STDERR_FILENO));
-                        printf("%s: %s (%zu routers, %zu tasks, %zu errors, %zu warnings)\n", argv[i],
-                               valid ? "valid" : "invalid", w->n_routers, workflow_count_tasks(w), w->diag.n_errors,
-                               w->diag.n_warnings);
+                        size_t n_tasks = workflow_count_tasks(w);
+                        printf("%s: %s (%zu router%s, %zu task%s, %zu error%s, %zu warning%s)\n", argv[i],
+                               valid ? "valid" : "invalid", w->n_routers, PLURAL(w->n_routers), n_tasks,
+                               PLURAL(n_tasks), w->diag.n_errors, PLURAL(w->diag.n_errors), w->diag.n_warnings,
+                               PLURAL(w->diag.n_warnings));
                 }
         }
         if (json) {

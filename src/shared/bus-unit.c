@@ -131,3 +131,24 @@ int bus_wait_unit_gone(sd_bus *bus, const char *name, uint64_t timeout_usec) {
                 nanosleep(&d, NULL);
         }
 }
+
+int bus_wait_job_gone(sd_bus *bus, const char *job_path, uint64_t timeout_usec) {
+        for (uint64_t waited = 0;; waited += 20000) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                char *state = NULL;
+                int r;
+
+                r = sd_bus_get_property_string(bus, SD_DEST, job_path, "org.freedesktop.systemd1.Job", "State", &error,
+                                               &state);
+                bool gone = r < 0 && (sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownObject") ||
+                                      sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchJob"));
+                sd_bus_error_free(&error);
+                free(state);
+                if (gone)
+                        return 0;
+                if (waited >= timeout_usec)
+                        return -ETIMEDOUT;
+                struct timespec d = { 0, 20 * 1000 * 1000 };
+                nanosleep(&d, NULL);
+        }
+}

@@ -15,3 +15,5 @@ int bus_stop_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error);
 int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret);
 /* Waits (bounded) until the unit is no longer loaded. */
 int bus_wait_unit_gone(sd_bus *bus, const char *name, uint64_t timeout_usec);
+/* Waits (bounded) until the job object is gone, i.e. the job finished. */
+int bus_wait_job_gone(sd_bus *bus, const char *job_path, uint64_t timeout_usec);

@@ -19,6 +19,7 @@ static const Verb verbs[] = {
         { "validate", verb_validate, "check workflow files; every problem with file:line:column" },
         { "plan", verb_plan, "print the units a workflow becomes (--json: the plan)" },
         { "apply", verb_apply, "run a workflow now, as transient units (--remove to stop it)" },
+        { "reload", verb_reload, "daemon-reload for " HERALD_WORKFLOW_DEFAULT ": start new timers, stop gone ones" },
 #if HAVE_READ_VERBS
         { "list", verb_list, "routers and tasks, their schedule, next and last run" },
         { "status", verb_status, "state of routers and jobs, recent runs and log lines" },

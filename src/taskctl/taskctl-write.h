@@ -5,3 +5,4 @@
 int verb_validate(int argc, char **argv);
 int verb_plan(int argc, char **argv);
 int verb_apply(int argc, char **argv);
+int verb_reload(int argc, char **argv);

@@ -118,4 +118,33 @@ for ex in "$SRC_DIR"/examples/*.yml; do
         unset generated
 done
 
+# ---------------------------------------------------------------------------
+step "taskctl reload: new triggers start, removed ones stop, a broken file changes nothing"
+two_triggers='trigger:
+  hourly: {type: tick, interval: 3600}
+  nightly: {type: cron, cron: "0 3 * * *"}
+router:
+  a: {trigger: hourly, selector: all, task: {p: print}}
+  b: {trigger: nightly, selector: all, task: {p: print}}'
+ns_run bash -c 'cat >/etc/herald/workflow.yml' <<<"$two_triggers"
+out=$(ns_run taskctl reload)
+assert_contains "$out" "Reloaded: 2 herald timers active." "reload reports both timers"
+for t in hourly nightly; do
+        assert_eq "$(ns_run systemctl show -P ActiveState herald-trigger-$t.timer)" active "herald-trigger-$t.timer runs"
+done
+assert_eq "$(ns_run cmp /etc/herald/workflow.yml /etc/herald/last-good.yml && echo same)" same "the workflow is kept as the last good one"
+ns_run bash -c 'cat >/etc/herald/workflow.yml' <<<"${two_triggers%%  nightly:*}router:
+  a: {trigger: hourly, selector: all, task: {p: print}}"
+out=$(ns_run taskctl reload)
+assert_contains "$out" "Stopped herald-trigger-nightly.timer (no longer in the workflow)." "the removed trigger's timer is stopped"
+assert_contains "$out" "Reloaded: 1 herald timer active." "one timer left"
+assert_eq "$(ns_run systemctl show -P LoadState herald-trigger-nightly.timer)" not-found "and unloaded"
+echo 'trigger: [' | ns_run bash -c 'cat >/etc/herald/workflow.yml'
+rc=0; out=$(ns_run taskctl reload 2>&1) || rc=$?
+assert_eq "$rc" 0 "a broken file: reload still succeeds"
+assert_contains "$out" "cannot be loaded: the last good workflow stays in force" "and says the last good one stays"
+assert_eq "$(ns_run systemctl show -P ActiveState herald-trigger-hourly.timer)" active "the last good workflow's timer runs on"
+rc=0; ns_run taskctl reload extra 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "reload takes no arguments"
+
 step "ok"

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* verb-reload.c: taskctl reload, daemon-reload done the way a herald workflow needs it
+ *
+ * `systemctl daemon-reload` runs herald-generator, but on a running system it starts
+ * nothing new and stops nothing that went away: a new trigger's timer would wait for
+ * the next boot, and a removed trigger's timer would keep firing an activation that no
+ * longer finds its trigger in the snapshot. So after the reload we start timers.target,
+ * which pulls in the new timers (and herald-last-good.service, which keeps the workflow
+ * that loaded), and stop the herald units whose unit file is gone.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus-unit.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "taskctl-write.h"
+#include "workflow.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* A reload regenerates and reloads every unit; systemctl waits for it as long. */
+#define RELOAD_TIMEOUT_USEC (90 * 1000000ULL)
+/* Starting timers is quick; a hung start job is reported, not waited for forever. */
+#define START_TIMEOUT_USEC (30 * 1000000ULL)
+
+static void reload_help(void) {
+        printf("Usage: taskctl reload [OPTIONS...]\n\n"
+               "Make systemd run the workflow in " HERALD_WORKFLOW_DEFAULT " now: check it, reload\n"
+               "systemd (herald-generator writes the units again), start the timers of new triggers,\n"
+               "and stop the timers of triggers that are gone. A plain 'systemctl daemon-reload' does\n"
+               "the first part only. A workflow that cannot be loaded leaves the last good one in force\n"
+               "(" HERALD_SYSCONFDIR "/last-good.yml); its problems are printed first.\n\n"
+               "Options:\n"
+               "  -h --help     Show this help\n\n"
+               "Exit status: 0 on success (also when the last good workflow stays in force, which is\n"
+               "reported), 1 on failure, 2 on wrong usage.\n");
+}
+
+static int check_workflow(void) {
+        _cleanup_(workflow_freep) Workflow *w = NULL;
+        int r;
+
+        r = workflow_load(HERALD_WORKFLOW_DEFAULT, NULL, &w);
+        if (r == -ENOENT) {
+                log_warning("There is no %s: herald's units go away.", HERALD_WORKFLOW_DEFAULT);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", HERALD_WORKFLOW_DEFAULT);
+        diag_list_print(&w->diag, stderr, isatty(STDERR_FILENO));
+        if (w->unloadable)
+                log_error("%s cannot be loaded: the last good workflow stays in force.", HERALD_WORKFLOW_DEFAULT);
+        else if (w->diag.n_errors > 0)
+                log_warning("%s has errors: the broken routers and tasks are left out, the rest runs.",
+                            HERALD_WORKFLOW_DEFAULT);
+        return 0;
+}
+
+static int stop_vanished(sd_bus *bus) {
+        static const char *const not_found[] = { "not-found", NULL };
+        _cleanup_strv_free_ char **units = NULL;
+        int n = 0, r;
+
+        r = bus_list_units(bus, "herald-trigger-*", not_found, &units);
+        if (r < 0)
+                return r;
+        for (char **u = units; *u; u++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                r = bus_stop_unit(bus, *u, &error);
+                if (r < 0)
+                        log_warning("Failed to stop %s: %s, ignoring", *u, error.message ?: strerror(-r));
+                else {
+                        printf("Stopped %s (no longer in the workflow).\n", *u);
+                        n++;
+                }
+                sd_bus_error_free(&error);
+        }
+        return n;
+}
+
+int verb_reload(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        static const char *const active[] = { "active", NULL };
+        _cleanup_strv_free_ char **timers = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus *bus = NULL;
+        const char *job = NULL;
+        size_t n_timers = 0;
+        int c, r, stopped;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        reload_help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind != argc) {
+                log_error("taskctl reload takes no arguments. See 'taskctl reload --help'.");
+                return 2;
+        }
+
+        r = check_workflow();
+        if (r < 0)
+                return 1;
+
+        r = sd_bus_default_system(&bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+
+        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
+        if (r >= 0)
+                r = sd_bus_call(bus, m, RELOAD_TIMEOUT_USEC, &error, &reply);
+        sd_bus_message_unref(m);
+        sd_bus_message_unref(reply);
+        reply = NULL;
+        if (r < 0) {
+                log_error("Failed to reload systemd: %s", error.message ?: strerror(-r));
+                goto finish;
+        }
+
+        sd_bus_error_free(&error);
+        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StartUnit", &error, &reply, "ss", "timers.target",
+                               "replace");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &job);
+        if (r >= 0)
+                r = bus_wait_job_gone(bus, job, START_TIMEOUT_USEC);
+        sd_bus_message_unref(reply);
+        if (r < 0) {
+                log_error("Failed to start timers.target: %s", error.message ?: strerror(-r));
+                goto finish;
+        }
+
+        stopped = stop_vanished(bus);
+        if (stopped < 0) {
+                r = stopped;
+                log_error_errno(r, "Failed to list herald's units: %m");
+                goto finish;
+        }
+        r = bus_list_units(bus, "herald-trigger-*.timer", active, &timers);
+        if (r < 0) {
+                log_error_errno(r, "Failed to list herald's timers: %m");
+                goto finish;
+        }
+        while (timers[n_timers])
+                n_timers++;
+        printf("Reloaded: %zu herald timer%s active.\n", n_timers, n_timers == 1 ? "" : "s");
+
+finish:
+        sd_bus_error_free(&error);
+        sd_bus_flush_close_unref(bus);
+        return r < 0 ? 1 : 0;
+}

@@ -31,13 +31,29 @@ fi
 inside meson install -C "$top/build" --no-rebuild --quiet
 inside systemctl daemon-reload
 inside taskctl apply "$top/$workflow"
-echo "== waiting 12 s for jobs to run"
-sleep 12
+routers=$(./build/taskctl plan --json "$workflow" | python3 -c '
+import json, sys
+print(" ".join(sorted({r["router"] for r in json.load(sys.stdin)["routes"] if r["trigger"] != "exe_done"})))')
+echo "== waiting (at most 40 s) until every router has run: $routers"
+all_ran() {
+        inside taskctl history --json --no-pager 2>/dev/null | python3 -c '
+import json, sys
+ran = {r["router"] for r in json.load(sys.stdin)}
+sys.exit(0 if set(sys.argv[1:]) <= ran else 1)' $routers
+}
+for _ in $(seq 80); do all_ran && break; sleep 0.5; done
+all_ran || echo "(not every router has run yet)"
+echo
 echo "== taskctl status"
 inside taskctl status --no-pager || true
+echo
 echo "== taskctl history"
 inside taskctl history --no-pager || true
-echo "== journalctl of the result entries"
+echo
+echo "== taskctl logs uptime_every5s -n 2 (the job's own output)"
+inside taskctl logs uptime_every5s -n 2 --no-pager || true
+echo
+echo "== the result entries in the journal (journalctl MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7)"
 inside journalctl --no-pager -o cat MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 | tail -n 5
 if $keep && [[ -n ${P:-} ]]; then
         echo "The private systemd keeps running: tests/lib/herald-ns run $P taskctl status; stop: tests/lib/herald-ns stop $P"

@@ -72,9 +72,9 @@ ns_run taskctl apply --remove >/dev/null
 
 step "demo: tick jobs and a cron job with JSON output"
 apply "$SRC_DIR/examples/demo.yml"
-ns_run systemctl start herald-trigger-every_minute.service
-wait_until 20 at_least disk_every_minute 1 || fail "no df result"
-check disk_every_minute 'e["HERALD_SUCCESS"] == "true" and isinstance(r["used_percent"], int) and "output" not in r' \
+ns_run systemctl start herald-trigger-every15s_cron.service
+wait_until 20 at_least disk_every15s 1 || fail "no df result"
+check disk_every15s 'e["HERALD_SUCCESS"] == "true" and isinstance(r["used_percent"], int) and "output" not in r' \
         "df's JSON object is merged into the result"
 wait_until 15 at_least uptime_every5s 1 || fail "no uptime result from the 5 s tick"
 wait_until 5 at_least print_every5s 1 || fail "no print result from the 5 s tick"

@@ -5,6 +5,7 @@
 #include "exec-print.h"
 #include "json-util.h"
 #include "log.h"
+#include "param-redact.h"
 #include "print-key.h"
 
 /**
@@ -13,14 +14,20 @@
  * @spec: the job
  * @ret: the result: always a success with `{}`, as in Herald
  *
+ * Credentials are printed as "(redacted)" (param-redact.c).
+ *
  * Return: 0, or -ENOMEM (logged).
  */
 int exec_print(const JobSpec *spec, JobResult *ret) {
-        _cleanup_json_ cJSON *v = NULL;
+        _cleanup_json_ cJSON *v = NULL, *param = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = print_key_select(spec->param, &v);
+        /* Herald prints credentials too; the journal is no place for them. */
+        param = param_redact_secrets(spec->param);
+        if (!param)
+                return log_oom();
+        r = print_key_select(param, &v);
         if (r >= 0)
                 r = json_print_compact(v, &text);
         if (r < 0)

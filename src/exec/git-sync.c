@@ -7,6 +7,11 @@
  * a libgit2 callback shows progress; when nothing arrives for the time limit, the
  * child is killed. On failure the child writes 'E' and its error text before exiting.
  * libgit2 is only ever initialized in the child.
+ *
+ * Jobs often share a repository (the tasks of one firing, through a preset), and so
+ * its checkout, work_dir/gitrepo/<host>/<path>. One job at a time updates it: each
+ * holds an exclusive flock() on <checkout>.lock while its child works, or one job's
+ * failed first clone removes the directory another is fetching into.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "git-sync.h"
 #include "log.h"
 #include "macro.h"
@@ -55,6 +62,38 @@ static uint64_t now_msec(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* Takes the checkout's lock, waiting while another job updates it (that job's own time
+ * limit bounds the wait). Returns the lock's fd, or a negative errno. */
+static int lock_checkout(const char *repo_dir, const char *display_url) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        char *slash;
+        int r;
+
+        if (asprintf(&path, "%s.lock", repo_dir) < 0)
+                return -ENOMEM;
+        slash = strrchr(path, '/');
+        if (slash && slash != path) {
+                *slash = 0;
+                r = mkdir_p(path, 0755);
+                if (r < 0)
+                        return r;
+                *slash = '/';
+        }
+        fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                log_info("Another job is updating the checkout of '%s'; waiting for it.", display_url);
+                while (flock(fd, LOCK_EX) < 0)
+                        if (errno != EINTR)
+                                return -errno;
+        }
+        return TAKE_FD(fd);
+}
+
 /**
  * git_sync: clone or fetch a repository and check out its branch, giving up when the
  * work shows no progress for o->timeout_sec seconds.
@@ -71,7 +110,15 @@ int git_sync(const GitSyncOptions *o, char **ret_error) {
         unsigned timeout = o->timeout_sec > 0 ? o->timeout_sec : GIT_SYNC_TIMEOUT_DEFAULT;
         uint64_t deadline;
         int pipefd[2], status, r;
+        _cleanup_close_ int lock_fd = -1;
         pid_t pid;
+
+        lock_fd = lock_checkout(o->repo_dir, o->display_url);
+        if (lock_fd < 0) {
+                if (asprintf(ret_error, "Could not lock the checkout of '%s': %s", o->display_url, strerror(-lock_fd)) < 0)
+                        *ret_error = NULL;
+                return lock_fd;
+        }
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 goto fail_errno;

@@ -22,6 +22,7 @@
 #include "job-result.h"
 #include "json-util.h"
 #include "macro.h"
+#include "param-redact.h"
 #include "result-entry.h"
 #include "utf8.h"
 
@@ -86,6 +87,7 @@ static int field_add_json(FieldList *l, const char *name, const char *flag, cons
  * @counter: the tick counter, or a negative number for none
  * @ret: a NULL-terminated list of fields; free with strv_free()
  *
+ * HERALD_PARAM is @param without its credentials (param-redact.c).
  * HERALD_RESULT and HERALD_PARAM stay valid JSON of at most RESULT_ENTRY_JSON_MAX
  * bytes; when cut, HERALD_RESULT_TRUNCATED=true or HERALD_PARAM_TRUNCATED=true says so.
  *
@@ -96,6 +98,7 @@ int result_entry_build(const cJSON *param, const char *unit, const char *invocat
                        const char *service_result, int64_t counter, char ***ret) {
         _cleanup_free_ char *err = NULL, *message = NULL;
         _cleanup_(strv_freep) char **fields = NULL;
+        _cleanup_json_ cJSON *redacted = NULL;
         FieldList l = {};
         const char *task, *router;
         char num[32];
@@ -137,7 +140,10 @@ int result_entry_build(const cJSON *param, const char *unit, const char *invocat
         ADD(field_add(&l, "HERALD_EXIT_CODE", num));
         ADD(field_add(&l, "HERALD_ERROR", err));
         ADD(field_add_json(&l, "HERALD_RESULT", "HERALD_RESULT_TRUNCATED", result));
-        ADD(field_add_json(&l, "HERALD_PARAM", "HERALD_PARAM_TRUNCATED", param));
+        redacted = param_redact_secrets(param);
+        if (!redacted)
+                return -ENOMEM;
+        ADD(field_add_json(&l, "HERALD_PARAM", "HERALD_PARAM_TRUNCATED", redacted));
         if (unit)
                 ADD(field_add(&l, "HERALD_UNIT", unit));
         if (invocation_id)

@@ -150,6 +150,37 @@ static void test_caps(void **state) {
         assert_int_equal(strlen(field(f, "HERALD_ERROR")), RESULT_ENTRY_ERROR_MAX);
 }
 
+/* Credentials never reach the journal, at any depth; everything else is kept. */
+static void test_secrets_redacted(void **state) {
+        static const char *p =
+                "{\"job_id\":\"J\",\"router\":\"r\",\"task\":\"t\",\"job_param\":{\"cmd\":\"x\","
+                "\"git_repo\":\"https://u:hunter2@git.example/r.git\",\"git_password\":\"hunter2\","
+                "\"git_ssh_key\":\"-----BEGIN KEY-----\",\"git_ssh_key_password\":\"pw\",\"git_username\":\"u\"},"
+                "\"trigger_param\":{\"job_param\":{\"git_password\":\"hunter2\"},\"list\":[{\"git_ssh_key\":\"k\"}]}}";
+        _cleanup_json_ cJSON *param = NULL, *back = NULL;
+        _cleanup_strv_free_ char **f = NULL;
+        const char *text;
+
+        (void) state;
+        assert_int_equal(json_parse(p, strlen(p), &param), 0);
+        assert_int_equal(result_entry_build(param, NULL, NULL, true, "", NULL, NULL, -1, &f), 0);
+        text = field(f, "HERALD_PARAM");
+        assert_non_null(text);
+        assert_null(strstr(text, "hunter2"));
+        assert_null(strstr(text, "BEGIN KEY"));
+        assert_null(strstr(text, "\"pw\""));
+        assert_null(strstr(text, "\"k\""));
+        assert_int_equal(json_parse(text, strlen(text), &back), 0);
+        const cJSON *jp = cJSON_GetObjectItemCaseSensitive(back, "job_param");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(jp, "git_password")->valuestring, "(redacted)");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(jp, "git_repo")->valuestring, "https://u:***@git.example/r.git");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(jp, "git_username")->valuestring, "u");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(jp, "cmd")->valuestring, "x");
+        /* the caller's param is untouched: the job still gets its credentials */
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(param, "job_param"),
+                                                             "git_password")->valuestring, "hunter2");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_success),
@@ -157,6 +188,7 @@ int main(void) {
                 cmocka_unit_test(test_none_job),
                 cmocka_unit_test(test_exit_code_from_result),
                 cmocka_unit_test(test_caps),
+                cmocka_unit_test(test_secrets_redacted),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* param-redact.h: the execution param with its secrets taken out, for logs */
+#pragma once
+
+#include <cjson/cJSON.h>
+
+#define PARAM_REDACTED "(redacted)"
+
+cJSON *param_redact_secrets(const cJSON *param);

@@ -69,6 +69,7 @@ static const ParamSpec command_job_params[] = {
         { "git_ssh_key_file", PARAM_PATH },
         { "git_ssh_key_password", PARAM_STRING },
         { "git_ssh_known_hosts", PARAM_PATH },
+        { "git_timeout", PARAM_INT, 1, 86400 },        /* herald's: seconds without progress (exec-local.c) */
         { "unit", PARAM_UNIT },
         {}
 };

@@ -19,7 +19,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <systemd/sd-bus.h>
 
 #include "fs-util.h"
 #include "herald-ids.h"
@@ -56,10 +60,24 @@ static int load_result(int dfd, const char *dir, JobResult *ret) {
         return r;
 }
 
+static int fields_add(char ***fieldsp, const char *field) {
+        size_t n = 0;
+        char **t;
+
+        while ((*fieldsp)[n])
+                n++;
+        t = reallocarray(*fieldsp, n + 2, sizeof(char *));
+        if (!t)
+                return -ENOMEM;
+        *fieldsp = t;
+        t[n + 1] = NULL;
+        t[n] = strdup(field);
+        return t[n] ? 0 : -ENOMEM;
+}
+
 /* The same fields, another priority, and a flag for readers that might see both. */
 static int fields_for_resend(char ***fieldsp) {
-        char **f, **t;
-        size_t n;
+        char **f;
 
         for (f = *fieldsp; *f; f++)
                 if (startswith(*f, "PRIORITY=")) {
@@ -70,14 +88,26 @@ static int fields_for_resend(char ***fieldsp) {
                         *f = p;
                 }
 
-        n = (size_t) (f - *fieldsp);
-        t = reallocarray(*fieldsp, n + 2, sizeof(char *));
-        if (!t)
-                return -ENOMEM;
-        *fieldsp = t;
-        t[n + 1] = NULL;
-        t[n] = strdup("HERALD_RESENT=true");
-        return t[n] ? 0 : -ENOMEM;
+        return fields_add(fieldsp, "HERALD_RESENT=true");
+}
+
+/* How long the job's main process ran, exactly as systemd measured it (its exit is
+ * recorded before ExecStopPost= runs). 0 when systemd cannot tell. */
+static uint64_t job_duration_usec(const char *unit) {
+        _cleanup_free_ char *path = NULL;
+        uint64_t start = 0, end = 0;
+        sd_bus *bus = NULL;
+
+        if (!unit || sd_bus_open_system(&bus) < 0)
+                return 0;
+        if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path) >= 0) {
+                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                                   "ExecMainStartTimestampMonotonic", NULL, 't', &start);
+                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                                   "ExecMainExitTimestampMonotonic", NULL, 't', &end);
+        }
+        sd_bus_flush_close_unref(bus);
+        return start > 0 && end >= start ? end - start : 0;
 }
 
 /* Sends the entry; looks for it; sends it once more when journald dropped it. */
@@ -169,6 +199,14 @@ int done_main(const char *dir) {
                                res.result, service_result, spec.counter, &fields);
         if (r < 0)
                 return log_oom();
+
+        uint64_t duration = job_duration_usec(spec.unit);
+        if (duration > 0) {
+                char field[64];
+                snprintf(field, sizeof field, "HERALD_DURATION_USEC=%" PRIu64, duration);
+                if (fields_add(&fields, field) < 0)
+                        return log_oom();
+        }
 
         job_id = json_object_get_string(param, "job_id");
         r = send_checked(&fields, job_id);

@@ -175,7 +175,11 @@ int herald_result_add_field(HeraldResult *r, const void *data, size_t size) {
                 r->param_truncated = vl == 4 && memcmp(value, "true", 4) == 0;
         else if (name_is(name, nl, "HERALD_EXIT_CODE"))
                 r->has_exit_code = parse_int64(value, vl, &r->exit_code);
-        else if (name_is(name, nl, "HERALD_COUNTER"))
+        else if (name_is(name, nl, "HERALD_DURATION_USEC")) {
+                uint64_t d;
+                if (parse_uint64(value, vl, &d) && d != USEC_INFINITY)
+                        r->duration = d;
+        } else if (name_is(name, nl, "HERALD_COUNTER"))
                 r->has_counter = parse_uint64(value, vl, &r->counter);
         else if (name_is(name, nl, "PRIORITY"))
                 r->priority = parse_priority(value, vl);
@@ -621,10 +625,12 @@ int journal_query_last_result(sd_journal *j, const char *router, const char *tas
 /**
  * journal_fill_durations: how long each job ran, where the journal can tell.
  *
- * The contract has no start time, but the run's first entry does: PID 1's
- * "Starting ..." line carries INVOCATION_ID=, and the job's own lines carry
- * _SYSTEMD_INVOCATION_ID=. Duration = result entry - the first of those. Jobs without
- * a unit (executor none) stay unknown. Changes the journal's matches.
+ * Result entries carry HERALD_DURATION_USEC, systemd's measure of the main process.
+ * For entries without it (older ones, or when `done` could not ask systemd), the run's
+ * first entry stands in: PID 1's "Starting ..." line carries INVOCATION_ID=, and the
+ * job's own lines carry _SYSTEMD_INVOCATION_ID=. Duration = result entry - the first of
+ * those, in journald's receive times, which may lag by tens of milliseconds under load.
+ * Jobs without a unit (executor none) stay unknown. Changes the journal's matches.
  * Return: 0 or a negative errno.
  */
 int journal_fill_durations(sd_journal *j, ResultList *l) {
@@ -634,7 +640,8 @@ int journal_fill_durations(sd_journal *j, ResultList *l) {
                 HeraldResult *res = l->items[i];
                 usec_t start;
 
-                if (isempty(res->invocation_id))
+                /* HERALD_DURATION_USEC (systemd's own measure) when the entry has it */
+                if (res->duration != USEC_INFINITY || isempty(res->invocation_id))
                         continue;
                 sd_journal_flush_matches(j);
                 r = add_match_pair(j, "INVOCATION_ID", res->invocation_id);

@@ -3,10 +3,11 @@
  *
  * libgit2 1.5 has no network timeout: a server that accepts the connection and then
  * says nothing keeps it blocked in recv() for ever, where no callback runs. So the
- * work is done in a child process (git-fetch.c) that writes a byte on a pipe whenever
- * a libgit2 callback shows progress; when nothing arrives for the time limit, the
- * child is killed. On failure the child writes 'E' and its error text before exiting.
- * libgit2 is only ever initialized in the child.
+ * work is done in a child process, herald-git (git-main.c, git-fetch.c), that writes a
+ * byte on a pipe whenever a libgit2 callback shows progress; when nothing arrives for
+ * the time limit, the child is killed. On failure the child writes 'E' and its error
+ * text before exiting. Only herald-git links libgit2 and libssh2, which keeps the start
+ * of every other job cheap.
  *
  * Jobs often share a repository (the tasks of one firing, through a preset), and so
  * its checkout, work_dir/gitrepo/<host>/<path>. One job at a time updates it: each
@@ -21,12 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fs-util.h"
 #include "git-sync.h"
 #include "log.h"
@@ -35,24 +39,49 @@
 /* The most error text taken from the child. */
 #define GIT_SYNC_ERROR_MAX 4096
 
-static _Noreturn void child(const GitSyncOptions *o, int fd) {
-        _cleanup_free_ char *error = NULL;
-        int r;
+/* herald-git, next to this program (the build tree and libexecdir alike). */
+static char *git_helper_path(void) {
+        char self[PATH_MAX], *slash, *path;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
-        /* Die with herald-exec, whatever kills it. */
+        if (n <= 0)
+                return strdup(HERALD_GIT_PATH);
+        self[n] = 0;
+        slash = strrchr(self, '/');
+        if (!slash)
+                return strdup(HERALD_GIT_PATH);
+        *slash = 0;
+        return asprintf(&path, "%s/herald-git", self) < 0 ? NULL : path;
+}
+
+static _Noreturn void child(const GitSyncOptions *o, int fd) {
+        _cleanup_free_ char *json = NULL, *helper = NULL;
+        const char *e = "Could not start herald-git";
+        int mfd;
+
+        /* Die with herald-exec, whatever kills it (kept across execve()). */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() == 1)
                 _exit(EXIT_FAILURE);
 
-        r = git_fetch_checkout(o, fd, &error);
-        if (r < 0) {
-                const char *e = error ?: "git operation failed";
-
-                (void) !write(fd, "E", 1);
-                (void) !write(fd, e, strlen(e));
-                _exit(EXIT_FAILURE);
+        helper = git_helper_path();
+        mfd = memfd_create("herald-git-options", MFD_CLOEXEC);
+        if (helper && mfd >= 0 && git_options_format(o, &json) >= 0) {
+                size_t len = strlen(json);
+                if (write(mfd, json, len) == (ssize_t) len && lseek(mfd, 0, SEEK_SET) == 0 &&
+                    dup2(mfd, STDIN_FILENO) >= 0 && dup2(fd, STDOUT_FILENO) >= 0) {
+                        execl(helper, "herald-git", (char *) NULL);
+                        e = "Could not run herald-git";
+                }
         }
-        _exit(EXIT_SUCCESS);
+        (void) !write(fd, "E", 1);
+        (void) !write(fd, e, strlen(e));
+        if (helper) {
+                (void) !write(fd, " (", 2);
+                (void) !write(fd, helper, strlen(helper));
+                (void) !write(fd, ")", 1);
+        }
+        _exit(EXIT_FAILURE);
 }
 
 static uint64_t now_msec(void) {

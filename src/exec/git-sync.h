@@ -3,6 +3,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
 
 /* Seconds without any sign of progress after which a git operation is abandoned. */
 #define GIT_SYNC_TIMEOUT_DEFAULT 60
@@ -23,3 +26,7 @@ typedef struct GitSyncOptions {
 
 int git_sync(const GitSyncOptions *o, char **ret_error);
 int git_fetch_checkout(const GitSyncOptions *o, int progress_fd, char **ret_error);
+
+/* herald-git's input (git-options.c): the options as JSON. */
+int git_options_format(const GitSyncOptions *o, char **ret);
+int git_options_parse(const char *text, size_t size, GitSyncOptions *ret, cJSON **ret_json);

@@ -8,6 +8,7 @@
  * 128 pending replies per connection).
  */
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -39,7 +40,40 @@ typedef struct Activation {
         sd_bus *bus;
         unsigned in_flight;
         unsigned started, failed, skipped, selected;
+        char **running;                 /* herald's running units, listed once per firing */
 } Activation;
+
+/* The running job units of one task. systemd is asked once per firing, not once per
+ * task: a synchronous call per task made a 300-task firing take 3.3 s instead of
+ * 0.4 s (bench/job-throughput.sh). Unit globs are matched as systemd matches them. */
+static int running_units(Activation *a, const char *pattern, char ***ret) {
+        static const char *const states[] = { "active", "activating", "deactivating", "reloading", NULL };
+        _cleanup_strv_free_ char **list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!a->running) {
+                r = bus_list_units(a->bus, "herald-*", states, &a->running);
+                if (r < 0)
+                        return r;
+        }
+        list = calloc(1, sizeof *list);
+        if (!list)
+                return -ENOMEM;
+        for (char **u = a->running; *u; u++) {
+                if (fnmatch(pattern, *u, FNM_NOESCAPE) != 0)
+                        continue;
+                char **t = reallocarray(list, n + 2, sizeof *t);
+                if (!t)
+                        return -ENOMEM;
+                list = t;
+                if (!(list[n] = strdup(*u)))
+                        return -ENOMEM;
+                list[++n] = NULL;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
 
 static int uuid_new(char ret[37]) {
         sd_id128_t id;
@@ -242,11 +276,10 @@ static int start_task(Activation *a, const Router *r, const Task *t, const char 
         a->selected++;
 
         if (t->executor->type != EXECUTOR_NONE && r->concurrency != CONCURRENCY_ALLOW) {
-                static const char *const states[] = { "active", "activating", "deactivating", "reloading", NULL };
                 pattern = unit_name_job_pattern(r->name, t->name);
                 if (!pattern)
                         return log_oom();
-                s = bus_list_units(a->bus, pattern, states, &running);
+                s = running_units(a, pattern, &running);
                 if (s < 0)
                         log_warning_errno(s, "Failed to list running units of %s/%s: %m, ignoring", r->name, t->name);
                 else if (running[0] && r->concurrency == CONCURRENCY_FORBID) {
@@ -399,5 +432,6 @@ int activate_main(int argc, char **argv) {
                         "HERALD_JOBS_SKIPPED=%u", a.skipped, "HERALD_JOBS_FAILED=%u", a.failed, NULL);
         cJSON_Delete(trigger_param);
         sd_bus_flush_close_unref(a.bus);
+        strv_free(a.running);
         return a.failed > 0 ? -EIO : 0;
 }

@@ -125,6 +125,34 @@ ns_run taskctl validate "$SRC_DIR/examples/manual-http.yml" >/dev/null || fail "
 printf 'ok - manual-http validates\n'
 
 # ---------------------------------------------------------------------------
+step "concurrency: forbid skips, replace stops the running job, allow runs both"
+ns_run bash -c 'cat >/run/herald-test/overlap.yml' <<'EOF'
+trigger:
+  manual_cron: {type: cron, cron: '0 0 1 1 *'}
+executor:
+  sh: {type: local, work_dir: /var/lib/herald/work}
+router:
+  f: {trigger: manual_cron, selector: all, concurrency: forbid, task: {long: sh}, job_param: {cmd: sleep, arg: '60'}}
+  r: {trigger: manual_cron, selector: all, concurrency: replace, task: {long: sh}, job_param: {cmd: sleep, arg: '60'}}
+  a: {trigger: manual_cron, selector: all, concurrency: allow, task: {long: sh}, job_param: {cmd: sleep, arg: '60'}}
+EOF
+apply /run/herald-test/overlap.yml
+running() {
+        ns_run systemctl list-units --plain --no-legend --state=active "herald-$1-long-*.service" | wc -l
+}
+ns_run systemctl start herald-trigger-manual_cron.service
+wait_until 10 eval '(($(running f) == 1 && $(running r) == 1 && $(running a) == 1))' || fail "first firing: not one job per router"
+ns_run systemctl start herald-trigger-manual_cron.service
+wait_until 10 eval '(($(running a) == 2))' || fail "allow: not two jobs"
+assert_eq "$(running f)" 1 "forbid: still one job"
+assert_eq "$(ns_journal MESSAGE_ID=19cf9f42260248c8aff10232cf4aa544 HERALD_ROUTER=f -o cat | wc -l)" 1 "forbid: one skip entry"
+wait_until 10 at_least r 1 || fail "replace: the first job has no result"
+check r 'e["HERALD_SUCCESS"] == "false" and "stopped" in e["HERALD_ERROR"]' "replace: the first job was stopped, its result says so"
+assert_eq "$(running r)" 1 "replace: the new job runs"
+ns_run taskctl apply --remove >/dev/null
+ns_run systemctl stop 'herald-f-long-*.service' 'herald-r-long-*.service' 'herald-a-long-*.service'
+
+# ---------------------------------------------------------------------------
 step "a job running as another user cannot forge its result's ids"
 ns_run mkdir -p /run/herald-test
 ns_run bash -c 'cat >/run/herald-test/forge.yml' <<'EOF'

@@ -8,7 +8,9 @@
  * trailing text, nothing) goes into `result.output` as a string beside `exit_code`.
  * A non-zero exit fails with "Command failed with code N"; death by a signal counts as
  * exit code -1. herald adds `signal` (the signal's name) and, when stdout was longer
- * than it keeps, `output_truncated`.
+ * than it keeps, `output_truncated`. An object nested as deep as json_parse() goes
+ * (JSON_DEPTH_MAX) is kept as text too: inside result.json it would be one level
+ * deeper, and `herald-exec done` could not read the result back.
  *
  * When the job leaves no result at all (it crashed, was stopped, ran out of time),
  * `herald-exec done` builds one from what systemd tells ExecStopPost=:
@@ -79,6 +81,20 @@ static int object_set(cJSON *obj, const char *key, cJSON *item) {
         return 0;
 }
 
+/* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
+static unsigned json_depth(const cJSON *v) {
+        unsigned max = 0;
+
+        if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+                return 0;
+        for (const cJSON *c = v->child; c; c = c->next) {
+                unsigned d = json_depth(c);
+                if (d > max)
+                        max = d;
+        }
+        return max + 1;
+}
+
 /**
  * job_signal_name: the name of a signal, with its SIG prefix.
  * @signo: the signal number
@@ -123,7 +139,8 @@ int job_result_from_command(const char *output, size_t size, bool truncated,
                 r = json_parse(output, size, &v);
                 if (r == -ENOMEM)
                         return r;
-                if (r >= 0 && cJSON_IsObject(v))
+                /* result.json holds the result one level down: keep it readable. */
+                if (r >= 0 && cJSON_IsObject(v) && json_depth(v) < JSON_DEPTH_MAX)
                         result = v;
                 else
                         cJSON_Delete(v);

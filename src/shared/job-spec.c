@@ -6,6 +6,7 @@
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
+#include "yaml-json.h"
 
 /**
  * job_spec_done: free what a JobSpec holds and reset it.
@@ -115,8 +116,16 @@ int job_spec_format(const cJSON *param, const char *executor_type, const cJSON *
         }
         if (unit && !cJSON_AddStringToObject(o, "unit", unit))
                 return -ENOMEM;
-        if (counter >= 0 && !cJSON_AddNumberToObject(o, "counter", (double) counter))
-                return -ENOMEM;
+        /* every digit: as a double, cJSON prints a counter of 16 digits or more rounded
+         * (9007199254740992 as 9.00719925474099e+15), and one near INT64_MAX in a
+         * form (9.2233720368547758e+18) job_spec_parse() refuses */
+        if (counter >= 0) {
+                cJSON *c = json_create_int64(counter);
+                if (!c || !cJSON_AddItemToObject(o, "counter", c)) {
+                        cJSON_Delete(c);
+                        return -ENOMEM;
+                }
+        }
 
         return json_print_compact(o, ret);
 }

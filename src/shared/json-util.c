@@ -271,6 +271,23 @@ static int member_compare(const void *a, const void *b) {
         return (x->size < y->size) - (x->size > y->size);
 }
 
+/* Is c a "<name>_truncated": true beside a string <name> (the flag an earlier round set
+ * when it cut that string)? Dropping it would hide the cut, so it stays while the
+ * string does; with a long name it can be larger than the string it flags. */
+static bool is_cut_flag(const cJSON *obj, const cJSON *c) {
+        static const char suffix[] = "_truncated";
+        _cleanup_free_ char *base = NULL;
+        size_t l;
+
+        if (!cJSON_IsTrue(c) || !c->string)
+                return false;
+        l = strlen(c->string);
+        if (l < strlen(suffix) || strcmp(c->string + l - strlen(suffix), suffix) != 0)
+                return false;
+        base = strndup(c->string, l - strlen(suffix));
+        return base && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, base));
+}
+
 /* One round of shrinking: cut or drop the largest members until the estimate fits. */
 static int shrink_round(cJSON *obj, size_t len, size_t max) {
         _cleanup_free_ Member *m = NULL;
@@ -302,6 +319,8 @@ static int shrink_round(cJSON *obj, size_t len, size_t max) {
                 size_t l = cJSON_IsString(c) ? strlen(c->valuestring) : 0;
                 size_t flag = strlen(c->string ?: "") + sizeof("\"_truncated\":true,");
 
+                if (is_cut_flag(obj, c))
+                        continue;
                 /* A long string keeps its head, as much of it as fits. */
                 if (l > 0 && m[i].value_size > excess + flag + 66) {
                         _cleanup_free_ char *head = NULL, *flag_key = NULL;

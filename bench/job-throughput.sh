@@ -12,8 +12,8 @@
 #
 #   herald, timer route      one firing of a tick trigger whose one router has JOBS print
 #                            tasks and the default concurrency of timer routes ('forbid').
-#                            Start: the activation's ExecMainStartTimestamp (herald-exec
-#                            activate forked). Includes loading the workflow, selectors,
+#                            Start: the activation's ExecMainStartTimestamp (herald-activate
+#                            forked). Includes loading the workflow, selectors,
 #                            job.json files, the concurrency check, the StartTransientUnit
 #                            calls, and the jobs themselves (herald-exec job + done)
 #                            running alongside on the same 2 cores.

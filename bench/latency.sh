@@ -10,7 +10,7 @@
 #           /bin/true: elapse -> service started.
 #   herald  a workflow with one tick trigger (interval 1) and one router (timer route,
 #           default concurrency) with one print task, through the generated units:
-#           elapse -> herald-trigger-lt.service (herald-exec activate) -> job unit
+#           elapse -> herald-trigger-lt.service (herald-activate) -> job unit
 #           (herald-exec job) started, and on to the job's first output line.
 #
 # Figures, median and p90 (nearest rank) over the firings, the first of each dropped:

@@ -2,7 +2,7 @@
 /* raw-start-transient: the ceiling for herald's job start rate
  *
  * Starts N transient services through org.freedesktop.systemd1.Manager.StartTransientUnit
- * with at most W calls in flight, as herald-exec activate does (src/exec/activate.c, window
+ * with at most W calls in flight, as herald-activate does (src/exec/activate.c, window
  * 64), and counts the JobRemoved signals of those units: a start job of a Type=exec service
  * is removed once the service's main process has been exec'd, which is when systemd logs
  * "Started ...". The figure is N divided by the time from the first call to the last

@@ -134,7 +134,7 @@ static int generate(const char *dest) {
                 return log_error_errno(r, "Failed to write %s: %m", snapshot);
 
         /* Units read the snapshot by the path PID 1 will see, which is dest. */
-        r = plan_build(w, &(PlanOptions) { .workflow_path = snapshot, .exec_path = HERALD_EXEC_PATH, .source_path = path }, &plan);
+        r = plan_build(w, &(PlanOptions) { .workflow_path = snapshot, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .source_path = path }, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan %s: %m", used);
 

@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/file.h>
@@ -31,7 +30,7 @@
 #include "selector.h"
 #include "unit-name.h"
 #include "workflow.h"
-#include "yaml-json.h"
+#include "json-util.h"
 
 #define START_WINDOW 64
 #define EXTERNAL_SELECTOR_TIMEOUT_USEC (30ULL * 1000000ULL)
@@ -337,45 +336,22 @@ static int start_task(Activation *a, const Router *r, const Task *t, const char 
         return pump_until(a, START_WINDOW - 1);
 }
 
-static void help(void) {
-        printf("Usage: herald-exec activate --workflow FILE --trigger NAME\n\n"
-               "One firing of a trigger: evaluates every router on it and starts one job unit per\n"
-               "selected task. Run by herald-trigger-NAME.service; not meant to be run by hand.\n");
-}
-
-int activate_main(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "workflow", required_argument, NULL, 'w' },
-                { "trigger", required_argument, NULL, 't' },
-                {}
-        };
+/**
+ * activate_run: one firing of a trigger.
+ * @workflow: the workflow snapshot the units were made from
+ * @trigger: the trigger that fired
+ *
+ * Return: 0; -EIO when some job could not be started; another negative errno when
+ * nothing could be (logged).
+ */
+int activate_run(const char *workflow, const char *trigger) {
         _cleanup_(workflow_freep) Workflow *w = NULL;
-        const char *workflow = NULL, *trigger = NULL;
         Activation a = {};
         char trigger_id[37];
         int64_t counter = -1;
         cJSON *trigger_param = NULL;
         Component *t;
-        int c, r;
-
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "hw:t:", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'w':
-                        workflow = optarg;
-                        break;
-                case 't':
-                        trigger = optarg;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (!workflow || !trigger)
-                return log_error_errno(EINVAL, "Both --workflow and --trigger are required.");
+        int r;
 
         r = workflow_load(workflow, NULL, &w);
         if (r < 0)

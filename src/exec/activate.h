@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* activate.h: herald-exec activate */
+/* activate.h: one firing of a trigger (herald-activate) */
 #pragma once
 
-int activate_main(int argc, char **argv);
+int activate_run(const char *workflow, const char *trigger);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: herald-exec, the runtime side of herald: a trigger's firing, one job, its result */
+/* main.c: herald-exec, one job and its result entry (a job unit's ExecStart= and ExecStopPost=) */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "activate.h"
 #include "config.h"
 #include "job.h"
 #include "log.h"
@@ -16,10 +15,8 @@ static const char *arg_dir = NULL;
 
 static int help(void) {
         printf("%s [OPTIONS...] VERB ...\n\n"
-               "The runtime side of herald, run by the systemd units herald writes.\n\n"
+               "Runs one herald job; run by the job units herald-activate starts.\n\n"
                "Verbs:\n"
-               "  activate --workflow FILE --trigger NAME\n"
-               "                 One firing of a trigger: select tasks, start their jobs\n"
                "  job DIR        Run the job described by DIR/job.json (a job unit's ExecStart=)\n"
                "                 and write DIR/result.json; exit 0 when the job succeeded\n"
                "  done DIR       Write the job's result entry to the journal and remove DIR\n"
@@ -42,7 +39,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
         int c;
 
-        /* "+": stop at the verb; what follows it is the verb's own (activate has options). */
+        /* "+": stop at the verb; what follows it is the verb's own. */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -57,17 +54,16 @@ static int parse_argv(int argc, char *argv[]) {
                 }
 
         if (optind >= argc)
-                return log_error_errno(EINVAL, "Missing verb (activate, job or done); see --help.");
+                return log_error_errno(EINVAL, "Missing verb (job or done); see --help.");
         arg_verb = argv[optind];
 
-        if (streq(arg_verb, "job") || streq(arg_verb, "done")) {
-                if (argc - optind != 2)
-                        return log_error_errno(EINVAL, "'%s' takes exactly one argument, the job directory.", arg_verb);
-                arg_dir = argv[optind + 1];
-                if (arg_dir[0] != '/')
-                        return log_error_errno(EINVAL, "The job directory must be an absolute path: '%s'.", arg_dir);
-        } else if (!streq(arg_verb, "activate"))
+        if (!streq(arg_verb, "job") && !streq(arg_verb, "done"))
                 return log_error_errno(EINVAL, "Unknown verb '%s'; see --help.", arg_verb);
+        if (argc - optind != 2)
+                return log_error_errno(EINVAL, "'%s' takes exactly one argument, the job directory.", arg_verb);
+        arg_dir = argv[optind + 1];
+        if (arg_dir[0] != '/')
+                return log_error_errno(EINVAL, "The job directory must be an absolute path: '%s'.", arg_dir);
 
         return 1;
 }
@@ -80,11 +76,6 @@ static int run(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r;
-
-        /* ---- activate: the lead's verb, in activate.c. It parses its own options. ---- */
-        if (streq(arg_verb, "activate"))
-                return activate_main(argc - optind, argv + optind);
-        /* ---- end of activate ---- */
 
         if (streq(arg_verb, "job"))
                 return job_main(arg_dir);

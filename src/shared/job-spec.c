@@ -6,7 +6,6 @@
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
-#include "yaml-json.h"
 
 /**
  * job_spec_done: free what a JobSpec holds and reset it.

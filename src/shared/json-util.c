@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* json-util.c: small cJSON helpers shared by the programs (lookups, escaping, capped printing) */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +155,18 @@ bool json_number_literal_exact(const char *lit) {
                 digits++;
         }
         return digits <= 15;
+}
+
+cJSON *json_create_int64(int64_t v) {
+        char buf[32];
+
+        /* cJSON keeps numbers as doubles, and prints them with 15 significant digits
+         * when that reads back within an ULP: 9007199254740991 (below 2^53) comes out
+         * as 9007199254740990. Up to 15 digits, a number is exact (as in json-parse.c). */
+        if (v > -INT64_C(1000000000000000) && v < INT64_C(1000000000000000))
+                return cJSON_CreateNumber((double) v);
+        snprintf(buf, sizeof buf, "%" PRIi64, v);
+        return cJSON_CreateRaw(buf);
 }
 
 /**

@@ -16,6 +16,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete);
 char *json_escape_string(const char *s, size_t n);
 cJSON *json_string_from_bytes(const char *s, size_t n);
 const char *json_object_get_string(const cJSON *obj, const char *key);
+/* A JSON number that keeps every digit of a 64-bit integer. */
+cJSON *json_create_int64(int64_t v);
 int json_number_to_int64(const cJSON *v, int64_t *ret);
 bool json_is_integer_literal(const char *s);
 bool json_number_literal_exact(const char *lit);

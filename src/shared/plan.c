@@ -271,7 +271,7 @@ static int plan_timer(Plan *plan, const Component *t, const PlanOptions *o) {
         if (r >= 0)
                 r = prop_string(u, "Service", "Type", "Type", "oneshot");
         if (r >= 0) {
-                char **argv = strv_new(o->exec_path, "activate", "--workflow", o->workflow_path, "--trigger", t->name, NULL);
+                char **argv = strv_new(o->activate_path, "--workflow", o->workflow_path, "--trigger", t->name, NULL);
                 r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
         }
         /* The activation writes 'none' results and skip entries: give it its own large burst. */

@@ -71,7 +71,8 @@ typedef struct Plan {
 
 typedef struct PlanOptions {
         const char *workflow_path;      /* what the activation reads (a snapshot, never the live file) */
-        const char *exec_path;          /* herald-exec */
+        const char *activate_path;      /* herald-activate, the timer services' ExecStart= */
+        const char *exec_path;          /* herald-exec, the job units' */
         const char *source_path;        /* SourcePath= for generated units, or NULL */
 } PlanOptions;
 

@@ -3,20 +3,9 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "yaml-json.h"
-
-cJSON *json_create_int64(int64_t v) {
-        char buf[32];
-
-        /* cJSON keeps numbers as doubles, and prints them with 15 significant digits
-         * when that reads back within an ULP: 9007199254740991 (below 2^53) comes out
-         * as 9007199254740990. Up to 15 digits, a number is exact (as in json-parse.c). */
-        if (v > -INT64_C(1000000000000000) && v < INT64_C(1000000000000000))
-                return cJSON_CreateNumber((double) v);
-        snprintf(buf, sizeof buf, "%" PRIi64, v);
-        return cJSON_CreateRaw(buf);
-}
 
 cJSON *yaml_to_json(const YamlNode *n) {
         cJSON *j;

@@ -11,5 +11,3 @@
  * no precision is lost on the way to the job. Returns NULL on OOM. */
 cJSON *yaml_to_json(const YamlNode *n);
 
-/* A JSON number that keeps every digit of a 64-bit integer. */
-cJSON *json_create_int64(int64_t v);

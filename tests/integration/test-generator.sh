@@ -18,7 +18,7 @@ assert_eq "$(ns_run systemctl show -P LoadState $t)" loaded "generated timer loa
 assert_eq "$(ns_run systemctl show -P FragmentPath $t)" /run/systemd/generator/$t "timer comes from the generator"
 assert_contains "$(ns_run systemctl show -P TimersMonotonic $t)" "OnUnitActiveUSec=2s" "tick interval is the timer period"
 assert_eq "$(ns_run systemctl show -P Type herald-trigger-every2s.service)" oneshot "activation is a oneshot"
-assert_contains "$(ns_run systemctl show -P ExecStart herald-trigger-every2s.service)" "activate --workflow /run/systemd/generator/herald/workflow.yml --trigger every2s" "activation reads the snapshot"
+assert_contains "$(ns_run systemctl show -P ExecStart herald-trigger-every2s.service)" "herald-activate --workflow /run/systemd/generator/herald/workflow.yml --trigger every2s" "activation reads the snapshot"
 assert_eq "$(ns_run readlink /run/systemd/generator/timers.target.wants/$t)" ../$t "timer is wanted by timers.target"
 
 step "the cron trigger: Persistent, 1 s accuracy, the DOM-or-DOW rule as two OnCalendar="

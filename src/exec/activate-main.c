@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* activate-main.c: herald-activate, one firing of a trigger (herald-trigger-<T>.service)
+ *
+ * Its own program, apart from herald-exec: the activation loads the workflow (libyaml)
+ * and names units (libcrypto for over-long names), which a job never needs. herald-exec
+ * starts twice per job, and every library it does not load is start-up time saved on
+ * each (bench/job-throughput.sh).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "activate.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+
+static const char *arg_workflow = NULL;
+static const char *arg_trigger = NULL;
+
+static int help(void) {
+        printf("%s [OPTIONS...] --workflow FILE --trigger NAME\n\n"
+               "One firing of a trigger: gives the firing its trigger_id (and, for a tick\n"
+               "trigger, its counter), evaluates the selector of every router on the trigger,\n"
+               "and starts one job unit in herald.slice per selected task. Tasks whose executor\n"
+               "is 'none' start no unit; their result entry is written here. The firing ends\n"
+               "with one journal entry that counts what was selected, started and skipped.\n\n"
+               "Run by herald-trigger-NAME.service, which the trigger's timer starts; not meant\n"
+               "to be run by hand (use 'taskctl' to see what ran).\n\n"
+               "Options:\n"
+               "  -w --workflow FILE   The workflow snapshot the units were made from\n"
+               "  -t --trigger NAME    The trigger that fired\n"
+               "  -h --help            Show this help\n"
+               "     --version         Show the version\n\n"
+               "Exit status: 0 when every selected job was started, 1 otherwise.\n",
+               program_invocation_short_name);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+        };
+        static const struct option options[] = {
+                { "help",     no_argument,       NULL, 'h'         },
+                { "version",  no_argument,       NULL, ARG_VERSION },
+                { "workflow", required_argument, NULL, 'w'         },
+                { "trigger",  required_argument, NULL, 't'         },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hw:t:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_VERSION:
+                        printf("herald-activate (herald) %s\n", HERALD_VERSION);
+                        return 0;
+                case 'w':
+                        arg_workflow = optarg;
+                        break;
+                case 't':
+                        arg_trigger = optarg;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();        /* unreachable */
+                }
+
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument '%s'; see --help.", argv[optind]);
+        if (!arg_workflow || !arg_trigger)
+                return log_error_errno(EINVAL, "Both --workflow and --trigger are required; see --help.");
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup("herald-activate", LOG_TARGET_STDERR);
+        r = parse_argv(argc, argv);
+        if (r > 0)
+                r = activate_run(arg_workflow, arg_trigger);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

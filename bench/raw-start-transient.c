@@ -9,7 +9,7 @@
  * JobRemoved. Nothing else happens per unit: no job files, no workflow, no selector, so
  * this is what PID 1 and dbus-daemon manage on this machine, the most herald can reach.
  *
- * Usage: raw-start-transient [--units N] [--window W] [--slice S] [--stop-post] [-- CMD...]
+ * Usage: raw-start-transient [--units N] [--window W] [--slice S] [--stop-post[=PATH]] [-- CMD...]
  * Output: one line of key=value pairs (bench/job-throughput.sh parses it). units_per_s
  * uses this client's clock and the arrival of the signals; the script recomputes the
  * rate from PID 1's own "Started" messages, as it does for herald.
@@ -39,6 +39,7 @@ static unsigned arg_units = 300;
 static unsigned arg_window = 64;
 static const char *arg_slice = NULL;
 static bool arg_stop_post = false;
+static const char *arg_stop_post_path = NULL;   /* NULL: COMMAND itself */
 static char **arg_command = NULL;
 
 typedef struct Run {
@@ -137,8 +138,14 @@ static int start_one(Run *run, unsigned i) {
                 r = sd_bus_message_append(m, "(sv)", "Slice", "s", arg_slice);
         if (r >= 0)
                 r = append_exec(m, "ExecStart", arg_command);
-        if (r >= 0 && arg_stop_post)
+        if (r >= 0 && arg_stop_post) {
+                /* PATH with COMMAND's arguments, as herald-done takes what herald-exec does */
+                char *saved = arg_command[0];
+                if (arg_stop_post_path)
+                        arg_command[0] = (char *) arg_stop_post_path;
                 r = append_exec(m, "ExecStopPost", arg_command);
+                arg_command[0] = saved;
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -174,7 +181,9 @@ static void help(void) {
                "  -n --units=N      units to start (default %u)\n"
                "  -w --window=W     calls in flight at most, 1..%u (default %u)\n"
                "     --slice=SLICE  put the units in this slice\n"
-               "     --stop-post    also run COMMAND as ExecStopPost=\n"
+               "     --stop-post[=PATH]\n"
+               "                    also run COMMAND as ExecStopPost= (or PATH, with\n"
+               "                    COMMAND's arguments)\n"
                "  -h --help         show this help\n",
                arg_units, WINDOW_MAX, arg_window);
 }
@@ -201,7 +210,7 @@ static int parse_argv(int argc, char **argv) {
                 { "units", required_argument, NULL, 'n' },
                 { "window", required_argument, NULL, 'w' },
                 { "slice", required_argument, NULL, ARG_SLICE },
-                { "stop-post", no_argument, NULL, ARG_STOP_POST },
+                { "stop-post", optional_argument, NULL, ARG_STOP_POST },
                 {}
         };
         static char *default_command[] = { (char *) "/bin/true", NULL };
@@ -229,6 +238,11 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case ARG_STOP_POST:
                         arg_stop_post = true;
+                        arg_stop_post_path = optarg;
+                        if (optarg && optarg[0] != '/') {
+                                fprintf(stderr, "--stop-post: PATH must be absolute, got '%s'\n", optarg);
+                                return -EINVAL;
+                        }
                         break;
                 default:
                         return -EINVAL;

@@ -134,7 +134,7 @@ static int generate(const char *dest) {
                 return log_error_errno(r, "Failed to write %s: %m", snapshot);
 
         /* Units read the snapshot by the path PID 1 will see, which is dest. */
-        r = plan_build(w, &(PlanOptions) { .workflow_path = snapshot, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .source_path = path }, &plan);
+        r = plan_build(w, &(PlanOptions) { .workflow_path = snapshot, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH, .source_path = path }, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan %s: %m", used);
 
@@ -217,6 +217,7 @@ int main(int argc, char **argv) {
 
         /* Run by PID 1 (which sets $SYSTEMD_SCOPE): the kernel log, else the journal; stderr when run by hand. */
         log_setup("herald-generator", getenv("SYSTEMD_SCOPE") ? LOG_TARGET_KMSG : LOG_TARGET_STDERR);
+        log_set_kmsg_fallback(log_write_journal);
         r = run(argc, argv);
         return r < 0 ? 1 : 0;
 }

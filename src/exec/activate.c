@@ -313,7 +313,7 @@ static int start_task(Activation *a, const Router *r, const Task *t, const char 
                 cJSON_Delete(param);
                 return log_oom();
         }
-        s = plan_job_unit(r, t, job_id, dir, HERALD_EXEC_PATH, &unit);
+        s = plan_job_unit(r, t, job_id, dir, &(PlanOptions) { .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH }, &unit);
         if (s >= 0)
                 s = write_job_dir(dir, param, t, unit.name, r->trigger->type == TRIGGER_TICK ? counter : -1);
         cJSON_Delete(param);

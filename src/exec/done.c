@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* done.c: herald-exec done DIR, the ExecStopPost=+ of a job unit: the one result entry
+/* done.c: herald-done DIR, the ExecStopPost=+ of a job unit: the one result entry
  *
  * systemd runs this as root after every process of the job is gone, whatever ended
  * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids,
@@ -151,7 +151,7 @@ static int send_checked(char ***fieldsp, const char *job_id) {
 }
 
 /**
- * done_main: herald-exec done DIR.
+ * done_main: herald-done DIR.
  * @dir: the job's directory
  *
  * Return: 0 once the entry is sent (the job's own success is in the entry); a negative

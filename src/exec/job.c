@@ -3,7 +3,7 @@
  *
  * Reads DIR/job.json, runs the executor, writes DIR/out/result.json (atomically) and exits
  * 0 when the job succeeded, 1 otherwise, so that the unit's own result tells the same.
- * The result entry is written afterwards by `herald-exec done` (done.c), as root and
+ * The result entry is written afterwards by `herald-done` (done.c), as root and
  * after every process of the job is gone.
  *
  * SIGTERM (systemctl stop, RuntimeMaxSec=) is left at its default on purpose: we die

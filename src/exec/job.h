@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* job.h: herald-exec job DIR and herald-exec done DIR */
+/* job.h: herald-exec job DIR and herald-done DIR */
 #pragma once
 
 #define JOB_SPEC_FILE "job.json"

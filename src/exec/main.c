@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: herald-exec, one job and its result entry (a job unit's ExecStart= and ExecStopPost=) */
+/* main.c: herald-exec, one job (a job unit's ExecStart=); herald-done writes its result entry */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,12 +15,11 @@ static const char *arg_dir = NULL;
 
 static int help(void) {
         printf("%s [OPTIONS...] VERB ...\n\n"
-               "Runs one herald job; run by the job units herald-activate starts.\n\n"
+               "Runs one herald job; run by the job units herald-activate starts, as their\n"
+               "ExecStart=. herald-done, their ExecStopPost=+, writes the result entry.\n\n"
                "Verbs:\n"
-               "  job DIR        Run the job described by DIR/job.json (a job unit's ExecStart=)\n"
-               "                 and write DIR/result.json; exit 0 when the job succeeded\n"
-               "  done DIR       Write the job's result entry to the journal and remove DIR\n"
-               "                 (a job unit's ExecStopPost=+)\n\n"
+               "  job DIR        Run the job described by DIR/job.json and write\n"
+               "                 DIR/out/result.json; exit 0 when the job succeeded\n\n"
                "Options:\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n",
@@ -54,10 +53,10 @@ static int parse_argv(int argc, char *argv[]) {
                 }
 
         if (optind >= argc)
-                return log_error_errno(EINVAL, "Missing verb (job or done); see --help.");
+                return log_error_errno(EINVAL, "Missing verb (job); see --help.");
         arg_verb = argv[optind];
 
-        if (!streq(arg_verb, "job") && !streq(arg_verb, "done"))
+        if (!streq(arg_verb, "job"))
                 return log_error_errno(EINVAL, "Unknown verb '%s'; see --help.", arg_verb);
         if (argc - optind != 2)
                 return log_error_errno(EINVAL, "'%s' takes exactly one argument, the job directory.", arg_verb);
@@ -77,9 +76,7 @@ static int run(int argc, char *argv[]) {
         if (r <= 0)
                 return r;
 
-        if (streq(arg_verb, "job"))
-                return job_main(arg_dir);
-        return done_main(arg_dir);
+        return job_main(arg_dir);
 }
 
 int main(int argc, char *argv[]) {

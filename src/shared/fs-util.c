@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fs-util.c: file operations that never follow a symlink they are given
  *
- * `herald-exec done` runs as root on a directory the job's user owns, so whatever it
+ * `herald-done` runs as root on a directory the job's user owns, so whatever it
  * opens there is opened relative to a directory fd, with O_NOFOLLOW, and must be a
  * regular file: a job cannot make root read (and publish in the journal) another file
  * through a symlink, or block it on a FIFO.

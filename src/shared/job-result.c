@@ -10,10 +10,10 @@
  * exit code -1. herald adds `signal` (the signal's name) and, when stdout was longer
  * than it keeps, `output_truncated`. An object nested as deep as json_parse() goes
  * (JSON_DEPTH_MAX) is kept as text too: inside result.json it would be one level
- * deeper, and `herald-exec done` could not read the result back.
+ * deeper, and `herald-done` could not read the result back.
  *
  * When the job leaves no result at all (it crashed, was stopped, ran out of time),
- * `herald-exec done` builds one from what systemd tells ExecStopPost=:
+ * `herald-done` builds one from what systemd tells ExecStopPost=:
  * job_result_from_service().
  */
 #include <errno.h>

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* log.c: minimal leveled logging to stderr or /dev/kmsg */
+/* log.c: minimal leveled logging to stderr or /dev/kmsg (or, without one, the journal: log-journal.c) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <strings.h>
-
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 
@@ -12,6 +10,7 @@ static const char *log_program = "herald";
 static LogTarget log_target = LOG_TARGET_STDERR;
 static int log_max_level = LOG_INFO;
 static int kmsg_fd = -1;
+static LogWriter kmsg_fallback = NULL;
 
 void log_setup(const char *program, LogTarget target) {
         const char *e;
@@ -24,6 +23,12 @@ void log_setup(const char *program, LogTarget target) {
         e = getenv("HERALD_LOG_LEVEL") ?: getenv("SYSTEMD_LOG_LEVEL");
         if (e && log_parse_level(e) >= 0)
                 log_max_level = log_parse_level(e);
+}
+
+/* Where LOG_TARGET_KMSG writes when there is no kernel log. A hook rather than a call,
+ * so that programs that never log to the journal (herald-exec) need not load libsystemd. */
+void log_set_kmsg_fallback(LogWriter writer) {
+        kmsg_fallback = writer;
 }
 
 void log_set_max_level(int level) {
@@ -66,9 +71,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
         if (log_target == LOG_TARGET_KMSG && kmsg_fd >= 0)
                 dprintf(kmsg_fd, "<%i>%s[%i]: %s\n", level, log_program, (int) getpid(), buf);
-        else if (log_target == LOG_TARGET_KMSG)
-                /* No kernel log (a container): the journal, as systemd's own generators fall back to. */
-                sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "SYSLOG_IDENTIFIER=%s", log_program, NULL);
+        else if (log_target == LOG_TARGET_KMSG && kmsg_fallback)
+                kmsg_fallback(level, log_program, buf);
         else if (log_max_level >= LOG_DEBUG)
                 fprintf(stderr, "%s: %s (%s:%i)\n", log_program, buf, file, line);
         else

@@ -9,11 +9,17 @@
 
 typedef enum LogTarget {
         LOG_TARGET_STDERR,      /* plain lines, "program: message" */
-        LOG_TARGET_KMSG,        /* /dev/kmsg, as generators must; falls back to stderr */
+        LOG_TARGET_KMSG,        /* /dev/kmsg, as generators must; see log_set_kmsg_fallback() */
         _LOG_TARGET_MAX,
 } LogTarget;
 
+typedef void (*LogWriter)(int level, const char *program, const char *message);
+
 void log_setup(const char *program, LogTarget target);
+/* Without a kernel log (a container), LOG_TARGET_KMSG writes here; stderr when unset. */
+void log_set_kmsg_fallback(LogWriter writer);
+/* A LogWriter for the journal, as systemd's own generators fall back to (log-journal.c). */
+void log_write_journal(int level, const char *program, const char *message);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 int log_parse_level(const char *s);

@@ -321,7 +321,7 @@ static int plan_socket(Plan *plan, const Component *t) {
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
 #define JOB_LOG_RATE_LIMIT_BURST 100000
 
-int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const char *exec_path,
+int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
                   PlanUnit *ret) {
         _cleanup_free_ char *desc = NULL, *ident = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL;
         PlanUnit u = { .kind = PLAN_UNIT_JOB, .emitted = false };
@@ -351,12 +351,12 @@ int plan_job_unit(const Router *router, const Task *t, const char *job_id, const
         if (r >= 0)
                 r = prop_string(&u, "Service", "Slice", "Slice", HERALD_SLICE);
         if (r >= 0) {
-                char **argv = strv_new(exec_path, "job", job_dir, NULL);
+                char **argv = strv_new(o->exec_path, "job", job_dir, NULL);
                 r = argv ? prop_exec(&u, "ExecStart", false, argv) : -ENOMEM;
         }
         if (r >= 0) {
                 /* Runs as root after the job's processes are gone: the one result entry. */
-                char **argv = strv_new(exec_path, "done", job_dir, NULL);
+                char **argv = strv_new(o->done_path, job_dir, NULL);
                 r = argv ? prop_exec(&u, "ExecStopPost", true, argv) : -ENOMEM;
         }
         if (r >= 0)
@@ -453,7 +453,7 @@ int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
                         if (t->broken || !t->executor || t->executor->type == EXECUTOR_NONE)
                                 continue;
                         r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000", HERALD_JOBS_DIR "/<job_id>",
-                                          o->exec_path, &u);
+                                          o, &u);
                         if (r < 0)
                                 return r;
                         PlanUnit *a = reallocarray(plan->units, plan->n_units + 1, sizeof *a);

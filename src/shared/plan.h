@@ -72,7 +72,8 @@ typedef struct Plan {
 typedef struct PlanOptions {
         const char *workflow_path;      /* what the activation reads (a snapshot, never the live file) */
         const char *activate_path;      /* herald-activate, the timer services' ExecStart= */
-        const char *exec_path;          /* herald-exec, the job units' */
+        const char *exec_path;          /* herald-exec, the job units' ExecStart= */
+        const char *done_path;          /* herald-done, their ExecStopPost=+ */
         const char *source_path;        /* SourcePath= for generated units, or NULL */
 } PlanOptions;
 
@@ -84,7 +85,7 @@ static inline void plan_freep(Plan **p) {
 }
 
 /* The transient unit for one job of a task (the activation starts it). */
-int plan_job_unit(const Router *r, const Task *t, const char *job_id, const char *job_dir, const char *exec_path,
+int plan_job_unit(const Router *r, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
                   PlanUnit *ret);
 void plan_unit_done(PlanUnit *u);
 

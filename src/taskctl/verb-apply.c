@@ -120,7 +120,7 @@ int verb_apply(int argc, char **argv) {
                 return 1;
         }
 
-        r = plan_build(w, &(PlanOptions) { .workflow_path = APPLIED_WORKFLOW, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH }, &plan);
+        r = plan_build(w, &(PlanOptions) { .workflow_path = APPLIED_WORKFLOW, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH }, &plan);
         if (r < 0) {
                 sd_bus_flush_close_unref(bus);
                 return log_error_errno(r, "Failed to plan '%s': %m", file);

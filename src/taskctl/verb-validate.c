@@ -192,7 +192,7 @@ int verb_plan(int argc, char **argv) {
                 workflow_path = absolute;
         }
 
-        r = plan_build(w, &(PlanOptions) { .workflow_path = workflow_path ?: argv[optind], .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH,
+        r = plan_build(w, &(PlanOptions) { .workflow_path = workflow_path ?: argv[optind], .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH,
                                            .source_path = argv[optind] }, &plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", argv[optind]);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-job-result.c: result.json as `herald-exec done` reads it
+/* fuzz-job-result.c: result.json as `herald-done` reads it
  *
  * result.json lies in the job's out/ directory, so the job's user writes what it likes
  * there, and root reads it: job_result_parse(). What it accepts must survive the trip

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-job-spec.c: job.json as `herald-exec job` and `herald-exec done` read it
+/* fuzz-job-spec.c: job.json as `herald-exec job` and `herald-done` read it
  *
  * job_spec_parse() on arbitrary text; what it accepts must come back unchanged through
  * job_spec_format() (the writer's side) and parse again, and the result entry made

@@ -4,7 +4,7 @@
  * The input is the captured stdout. It goes through job_result_from_command() as a
  * command that exited 0, as one that failed (for short inputs), and as one killed by a
  * signal whose output was cut at the size limit (JOB_OUTPUT_MAX); each result is then
- * written as result.json (job_result_format()) and read back the way `herald-exec done`
+ * written as result.json (job_result_format()) and read back the way `herald-done`
  * reads it (job_result_parse()), which must give the same result.
  */
 #include <errno.h>

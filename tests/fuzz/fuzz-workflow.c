@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (getenv("HERALD_FUZZ_VERBOSE"))
                 diag_list_print(&w->diag, stderr, false);
         if (!w->unloadable &&
-            plan_build(w, &(PlanOptions) { .workflow_path = "/w.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec" }, &p) >= 0) {
+            plan_build(w, &(PlanOptions) { .workflow_path = "/w.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p) >= 0) {
                 cJSON *j = plan_to_json(p);
                 char *s = j ? cJSON_PrintUnformatted(j) : NULL;
                 free(s);

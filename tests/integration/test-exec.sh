@@ -7,19 +7,20 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
 EXEC=$BUILD_DIR/src/exec/herald-exec
+DONE=$BUILD_DIR/src/exec/herald-done
 RESULT_ID=39d34c102f1d482caf41e75fca8199a7
 WORK=/var/lib/herald-test             # /var is private to the instance
 GIT=/var/lib/herald-test-git
 PY=/usr/bin/python3
 
-[[ -x $EXEC ]] || fail "$EXEC is not built"
+[[ -x $EXEC && -x $DONE ]] || fail "$EXEC or $DONE is not built"
 [[ -x $PY ]] || skip "needs $PY"
 command -v git >/dev/null || skip "needs git"
 
 ns_boot
 
 # start_job NAME TYPE JOB_PARAM [systemd-run option...]: job.json, then the unit, as
-# the activation does (ExecStart= job, ExecStopPost=+ done)
+# the activation does (ExecStart= herald-exec job, ExecStopPost=+ herald-done)
 start_job() {
         local name=$1 type=$2 jp=$3
         shift 3
@@ -30,7 +31,7 @@ start_job() {
  "executor_type":"$type","executor_param":{"work_dir":"$WORK"},"unit":"herald-test-$name.service","counter":7}
 EOF
         ns_run systemd-run --quiet --unit "herald-test-$name" -p Type=exec \
-                -p "ExecStopPost=+$EXEC done /run/herald/jobs/$name" "$@" "$EXEC" job "/run/herald/jobs/$name"
+                -p "ExecStopPost=+$DONE /run/herald/jobs/$name" "$@" "$EXEC" job "/run/herald/jobs/$name"
 }
 
 _entry_count() {

@@ -208,7 +208,7 @@ static void test_plan(void **state) {
                            "router:\n  r: {trigger: t, selector: all, task: {x: print, n: none}}\n"
                            "  s: {trigger: c, selector: all, task: {y: print}}\n");
         Plan *p = NULL;
-        assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/w.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec" }, &p), 0);
+        assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/w.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p), 0);
         size_t timers = 0, calendars = 0, jobs = 0;
         for (size_t i = 0; i < p->n_units; i++) {
                 if (p->units[i].kind == PLAN_UNIT_TIMER)

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* done-main.c: herald-done DIR, a job unit's ExecStopPost=+: the job's one result entry
+ *
+ * Its own program, apart from herald-exec: writing and checking the entry needs
+ * libsystemd, which `herald-exec job` never does; each runs once per job, and each
+ * loads only what it uses (bench/job-throughput.sh).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "herald-ids.h"
+#include "job.h"
+#include "log.h"
+#include "macro.h"
+
+static const char *arg_dir = NULL;
+
+static int help(void) {
+        printf("%s [OPTIONS...] DIR\n\n"
+               "Writes the result entry of the herald job whose directory is DIR, then removes\n"
+               "DIR. Run by systemd as the job unit's ExecStopPost=+ (as root, once every process\n"
+               "of the job is gone, whatever ended it); not meant to be run by hand.\n\n"
+               "The result is DIR/out/result.json when the job left one, otherwise what systemd\n"
+               "says ended the job ($SERVICE_RESULT, $EXIT_CODE, $EXIT_STATUS). The entry carries\n"
+               "MESSAGE_ID=" HERALD_MESSAGE_RESULT " and the HERALD_* fields; when\n"
+               "journald dropped it (the job used up its unit's rate limit), it is sent again\n"
+               "at PRIORITY=3 with HERALD_RESENT=true.\n\n"
+               "Options:\n"
+               "  -h --help      Show this help\n"
+               "     --version   Show the version\n\n"
+               "Exit status: 0 when the entry was written (whether the job succeeded or not);\n"
+               "1 when it could not be, and then DIR is kept.\n",
+               program_invocation_short_name);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+        };
+        static const struct option options[] = {
+                { "help",    no_argument, NULL, 'h'         },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_VERSION:
+                        printf("herald-done (herald) %s\n", HERALD_VERSION);
+                        return 0;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();        /* unreachable */
+                }
+
+        if (argc - optind != 1)
+                return log_error_errno(EINVAL, "Expected exactly one argument, the job directory; see --help.");
+        arg_dir = argv[optind];
+        if (arg_dir[0] != '/')
+                return log_error_errno(EINVAL, "The job directory must be an absolute path: '%s'.", arg_dir);
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup("herald-done", LOG_TARGET_STDERR);
+        r = parse_argv(argc, argv);
+        if (r > 0)
+                r = done_main(arg_dir);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

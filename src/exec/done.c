@@ -92,7 +92,9 @@ static int fields_for_resend(char ***fieldsp) {
 }
 
 /* How long the job's main process ran, exactly as systemd measured it (its exit is
- * recorded before ExecStopPost= runs). 0 when systemd cannot tell. */
+ * recorded before ExecStopPost= runs). 0 when systemd cannot tell. Asked only when the
+ * job did not say (it crashed, was stopped, timed out): a system bus connection per
+ * job costs dbus-daemon more than the rest of the job. */
 static uint64_t job_duration_usec(const char *unit) {
         _cleanup_free_ char *path = NULL;
         uint64_t start = 0, end = 0;
@@ -200,7 +202,12 @@ int done_main(const char *dir) {
         if (r < 0)
                 return log_oom();
 
-        uint64_t duration = job_duration_usec(spec.unit);
+        /* The job's own measure when herald-exec exited by itself; systemd's when a
+         * signal ended it (a background job stopped mid-run has a result.json written
+         * early, and $SERVICE_RESULT is "success" for `systemctl stop`). */
+        uint64_t duration = res.duration_usec;
+        if (duration == 0 || !streq_ptr(getenv("EXIT_CODE"), "exited"))
+                duration = job_duration_usec(spec.unit);
         if (duration > 0) {
                 char field[64];
                 snprintf(field, sizeof field, "HERALD_DURATION_USEC=%" PRIu64, duration);

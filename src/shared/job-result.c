@@ -318,7 +318,8 @@ int job_result_from_service(const char *service_result, const char *exit_code,
 /**
  * job_result_format: the text of result.json.
  * @r: the result
- * @ret: compact JSON {"success": ..., "error": ..., "result": {...}}; free() it
+ * @ret: compact JSON {"success": ..., "error": ..., "result": {...}}, with
+ *       "duration_usec" when it is known; free() it
  *
  * Return: 0, or -ENOMEM.
  */
@@ -338,6 +339,13 @@ int job_result_format(const JobResult *r, char **ret) {
                 cJSON_Delete(copy);
                 return -ENOMEM;
         }
+        if (r->duration_usec > 0) {
+                cJSON *d = json_create_int64(r->duration_usec > INT64_MAX ? INT64_MAX : (int64_t) r->duration_usec);
+                if (!d || !cJSON_AddItemToObject(o, "duration_usec", d)) {
+                        cJSON_Delete(d);
+                        return -ENOMEM;
+                }
+        }
 
         return json_print_compact(o, ret);
 }
@@ -349,14 +357,15 @@ int job_result_format(const JobResult *r, char **ret) {
  * @ret: the result; release with job_result_done()
  *
  * `success` must be a boolean; `error` a string or missing (""), `result` an object,
- * null or missing (`{}`).
+ * null or missing (`{}`); `duration_usec` a positive integer or missing (0).
  *
  * Return: 0; -EBADMSG when the text is not such an object, -ERANGE, -E2BIG (see
  * json_parse()), -ENOMEM.
  */
 int job_result_parse(const char *data, size_t size, JobResult *ret) {
         _cleanup_json_ cJSON *root = NULL;
-        cJSON *success, *error, *result;
+        cJSON *success, *error, *result, *duration;
+        int64_t duration_usec = 0;
         int r;
 
         r = json_parse(data, size, &root);
@@ -374,6 +383,9 @@ int job_result_parse(const char *data, size_t size, JobResult *ret) {
                 return -EBADMSG;
         if (result && !cJSON_IsObject(result) && !cJSON_IsNull(result))
                 return -EBADMSG;
+        duration = cJSON_GetObjectItemCaseSensitive(root, "duration_usec");
+        if (duration && (json_number_to_int64(duration, &duration_usec) < 0 || duration_usec <= 0))
+                return -EBADMSG;
 
         if (cJSON_IsObject(result))
                 result = cJSON_DetachItemViaPointer(root, result);
@@ -382,7 +394,10 @@ int job_result_parse(const char *data, size_t size, JobResult *ret) {
         if (!result)
                 return -ENOMEM;
 
-        return job_result_take(cJSON_IsTrue(success), error ? error->valuestring : "", result, ret);
+        r = job_result_take(cJSON_IsTrue(success), error ? error->valuestring : "", result, ret);
+        if (r >= 0)
+                ret->duration_usec = (uint64_t) duration_usec;
+        return r;
 }
 
 /**

@@ -20,6 +20,7 @@ typedef struct JobResult {
         bool success;
         char *error;            /* never NULL once set up: "" on success */
         cJSON *result;          /* never NULL once set up: always an object */
+        uint64_t duration_usec; /* how long `herald-exec job` ran, by its own clock; 0: unknown */
 } JobResult;
 
 void job_result_done(JobResult *r);

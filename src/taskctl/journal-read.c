@@ -625,8 +625,8 @@ int journal_query_last_result(sd_journal *j, const char *router, const char *tas
 /**
  * journal_fill_durations: how long each job ran, where the journal can tell.
  *
- * Result entries carry HERALD_DURATION_USEC, systemd's measure of the main process.
- * For entries without it (older ones, or when `done` could not ask systemd), the run's
+ * Result entries carry HERALD_DURATION_USEC (herald-exec's or systemd's measure of the
+ * job's main process). For entries without it (older ones, or when neither could tell), the run's
  * first entry stands in: PID 1's "Starting ..." line carries INVOCATION_ID=, and the
  * job's own lines carry _SYSTEMD_INVOCATION_ID=. Duration = result entry - the first of
  * those, in journald's receive times, which may lag by tens of milliseconds under load.
@@ -640,7 +640,7 @@ int journal_fill_durations(sd_journal *j, ResultList *l) {
                 HeraldResult *res = l->items[i];
                 usec_t start;
 
-                /* HERALD_DURATION_USEC (systemd's own measure) when the entry has it */
+                /* HERALD_DURATION_USEC when the entry has it */
                 if (res->duration != USEC_INFINITY || isempty(res->invocation_id))
                         continue;
                 sd_journal_flush_matches(j);

@@ -81,6 +81,8 @@ assert_eq "$(field HERALD_EXIT_CODE)" 0 "exit code"
 assert_eq "$(field HERALD_ERROR)" "" "no error"
 assert_eq "$(field HERALD_RESULT)" '{"output":"hello\n","exit_code":0}' "output and exit_code"
 assert_eq "$(field HERALD_JOB_ID)/$(field HERALD_TRIGGER_ID)" "ok/T-ok" "ids"
+[[ $(field HERALD_DURATION_USEC) =~ ^[1-9][0-9]*$ ]] || fail "duration: '$(field HERALD_DURATION_USEC)'"
+printf 'ok - duration %s us\n' "$(field HERALD_DURATION_USEC)"
 assert_eq "$(field HERALD_ROUTER)/$(field HERALD_TASK)/$(field HERALD_TRIGGER)/$(field HERALD_SELECTOR)/$(field HERALD_EXECUTOR)" \
         "r/ok/tick/all/e" "names"
 assert_eq "$(field HERALD_UNIT)" herald-test-ok.service "unit from job.json"
@@ -138,6 +140,10 @@ sleep 1
 (($(_entry_count bg) == 0)) || fail "bg: the unit ended before its background command"
 entry bg
 assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_RESULT)" 'true/{"output":"","exit_code":0}' "background result"
+# the run time is the unit's, the background command's included (systemd's measure)
+bg_dur=$(field HERALD_DURATION_USEC)
+[[ $bg_dur =~ ^[0-9]+$ ]] && ((bg_dur >= 3000000 && bg_dur < 10000000)) || fail "background: duration $bg_dur us, expected 3-10 s"
+printf 'ok - background: ran %d ms, the command included\n' $((bg_dur / 1000))
 run_job bgstr local '{"cmd":"sh","arg":["-c","echo fg"],"background":"true"}'
 assert_eq "$(result 'r["output"]')" "fg" "background: \"true\" (a string) is ignored"
 
@@ -154,6 +160,17 @@ ns_run systemctl stop herald-test-stop
 entry stop
 assert_eq "$(field HERALD_ERROR)" "Job was stopped (SIGTERM)" "stopped"
 assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_EXIT_CODE)" false/-1 "failure, -1"
+
+step "systemctl stop of a background job: the run time is systemd's"
+start_job bgstop local '{"cmd":"sleep","arg":"60","background":true}'
+wait_until 10 ns_run pgrep -fx "sleep 60" >/dev/null || fail "bgstop: the command did not start"
+sleep 1.5
+ns_run systemctl stop herald-test-bgstop
+entry bgstop
+bgstop_dur=$(field HERALD_DURATION_USEC)
+[[ $bgstop_dur =~ ^[0-9]+$ ]] && ((bgstop_dur >= 1500000 && bgstop_dur < 30000000)) ||
+        fail "bgstop: duration $bgstop_dur us, expected 1.5-30 s (not the early result.json's)"
+printf 'ok - bgstop: ran %d ms\n' $((bgstop_dur / 1000))
 
 step "RuntimeMaxSec="
 start=$SECONDS

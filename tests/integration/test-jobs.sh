@@ -403,7 +403,7 @@ check h_output '[r for r in d if r["task"] == "big"][0]["result_truncated"] is T
         "history: result_truncated"
 assert_eq "$(py h_output '[r["service_result"] for r in d if r["task"] == "hang"][0]')" timeout "history: the hang job's service result"
 hang_dur=$(py h_output '[r["duration_usec"] for r in d if r["task"] == "hang"][0]')
-# (HERALD_DURATION_USEC: systemd's ExecMainStart -> ExecMainExit; RuntimeMaxSec=2
+# (HERALD_DURATION_USEC of a job a signal ended: systemd's ExecMainStart -> ExecMainExit; RuntimeMaxSec=2
 # stops it at 2 s, SIGTERM ends it at once)
 if ! [[ $hang_dur =~ ^[0-9]+$ ]] || ((hang_dur < 2000000 || hang_dur >= 15000000)); then
         fail "history: the hang job ran $hang_dur us, expected 2-15 s (RuntimeMaxSec=2)"

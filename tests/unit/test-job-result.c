@@ -201,6 +201,22 @@ static void test_format_parse(void **state) {
         assert_string_equal(t2, "{\"big\":123456789012345678901,\"exit_code\":2}");
 }
 
+static void test_duration(void **state) {
+        _cleanup_(job_result_done) JobResult r = {}, back = {}, none = {};
+        _cleanup_free_ char *text = NULL;
+
+        assert_int_equal(job_result_new(true, "", &r), 0);
+        r.duration_usec = 1234567;
+        assert_int_equal(job_result_format(&r, &text), 0);
+        assert_string_equal(text, "{\"success\":true,\"error\":\"\",\"result\":{},\"duration_usec\":1234567}");
+        assert_int_equal(job_result_parse(text, strlen(text), &back), 0);
+        assert_int_equal(back.duration_usec, 1234567);
+
+        /* missing: unknown (herald-done asks systemd) */
+        assert_int_equal(job_result_parse("{\"success\":true}", 16, &none), 0);
+        assert_int_equal(none.duration_usec, 0);
+}
+
 static void check_parse_error(const char *text) {
         JobResult r = {};
 
@@ -232,6 +248,11 @@ static void test_parse(void **state) {
         check_parse_error("{\"success\":true,\"error\":1}");
         check_parse_error("{\"success\":true,\"result\":[]}");
         check_parse_error("{\"success\":true,\"result\":\"x\"}");
+        check_parse_error("{\"success\":true,\"duration_usec\":\"5\"}");
+        check_parse_error("{\"success\":true,\"duration_usec\":0}");
+        check_parse_error("{\"success\":true,\"duration_usec\":-5}");
+        check_parse_error("{\"success\":true,\"duration_usec\":1.5}");
+        check_parse_error("{\"success\":true,\"duration_usec\":99999999999999999999}");
 }
 
 static void test_exit_code(void **state) {
@@ -267,6 +288,7 @@ int main(void) {
                 cmocka_unit_test(test_simple_results),
                 cmocka_unit_test(test_from_service),
                 cmocka_unit_test(test_format_parse),
+                cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_exit_code),
                 cmocka_unit_test(test_signal_name),

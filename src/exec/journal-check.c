@@ -8,6 +8,13 @@
  * 60,000 entries from the job, no result entry). So `done` looks for its own entry,
  * by MESSAGE_ID and our trusted _PID, before it calls the job finished.
  *
+ * It runs once per job, so it looks where a new entry goes: the active system.journal
+ * files (persistent and volatile), not every archived file of the machine's history,
+ * which sd_journal_open() would map and search one by one (a cost that grows with the
+ * journal, per job). Only when the entry is not there by the deadline is the whole
+ * journal searched, once: journald may have rotated the file between our send and our
+ * look, leaving the entry in what is now an archived file.
+ *
  * The files are polled rather than waited on: journald coalesces its change
  * notifications for 250 ms, while a new entry is in the mapped file at once.
  */
@@ -17,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
 #include "journal-check.h"
@@ -29,6 +37,64 @@ static uint64_t now_usec(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Is the entry in @j? 1 yes, 0 no, or a negative errno. */
+static int journal_has(sd_journal *j, const char *m_id, const char *m_pid, const char *match) {
+        int r;
+
+        r = sd_journal_add_match(j, m_id, 0);
+        if (r >= 0)
+                r = sd_journal_add_match(j, m_pid, 0);
+        if (r >= 0 && match)
+                r = sd_journal_add_match(j, match, 0);
+        if (r >= 0)
+                r = sd_journal_seek_tail(j);
+        if (r >= 0)
+                r = sd_journal_previous(j);
+        return r < 0 ? r : r > 0;
+}
+
+/* Looks in the active files only. -ENOENT when there are none (journald not running,
+ * or it keeps its files elsewhere): then only the whole journal can tell. */
+static int active_files_have(const char *m_id, const char *m_pid, const char *match) {
+        char paths[2][128], mid[SD_ID128_STRING_MAX];
+        const char *files[3] = {};
+        sd_journal *j = NULL;
+        sd_id128_t machine;
+        size_t n = 0;
+        int r;
+
+        r = sd_id128_get_machine(&machine);
+        if (r < 0)
+                return r;
+        sd_id128_to_string(machine, mid);
+        snprintf(paths[0], sizeof paths[0], "/var/log/journal/%s/system.journal", mid);
+        snprintf(paths[1], sizeof paths[1], "/run/log/journal/%s/system.journal", mid);
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (access(paths[i], R_OK) >= 0)
+                        files[n++] = paths[i];
+        if (n == 0)
+                return -ENOENT;
+
+        r = sd_journal_open_files(&j, files, 0);
+        if (r < 0)
+                return r;
+        r = journal_has(j, m_id, m_pid, match);
+        sd_journal_close(j);
+        return r;
+}
+
+static int whole_journal_has(const char *m_id, const char *m_pid, const char *match) {
+        sd_journal *j = NULL;
+        int r;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return r;
+        r = journal_has(j, m_id, m_pid, match);
+        sd_journal_close(j);
+        return r;
 }
 
 /**
@@ -45,45 +111,37 @@ static uint64_t now_usec(void) {
  */
 int journal_check_sent(const char *message_id, pid_t pid, const char *match, uint64_t timeout_usec, bool *ret_found) {
         char m_id[64], m_pid[32];
-        sd_journal *j = NULL;
         uint64_t deadline = now_usec() + timeout_usec;
         int r;
 
         snprintf(m_id, sizeof m_id, "MESSAGE_ID=%s", message_id);
         snprintf(m_pid, sizeof m_pid, "_PID=%" PRIiMAX, (intmax_t) pid);
 
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
-        if (r < 0)
-                return r;
-        r = sd_journal_add_match(j, m_id, 0);
-        if (r >= 0)
-                r = sd_journal_add_match(j, m_pid, 0);
-        if (r >= 0 && match)
-                r = sd_journal_add_match(j, match, 0);
-        if (r < 0)
-                goto finish;
-
         for (;;) {
-                r = sd_journal_seek_tail(j);
-                if (r >= 0)
-                        r = sd_journal_previous(j);
+                /* opened afresh each time: a file rotated away is then left behind */
+                r = active_files_have(m_id, m_pid, match);
+                if (r == -ENOENT)
+                        break;
                 if (r < 0)
-                        goto finish;
+                        return r;
                 if (r > 0) {
                         *ret_found = true;
-                        r = 0;
-                        goto finish;
+                        return 0;
                 }
                 if (now_usec() >= deadline)
                         break;
-                /* New journal files (rotation) are only noticed through this. */
-                (void) sd_journal_process(j);
                 usleep(POLL_INTERVAL_USEC);
         }
-        *ret_found = false;
-        r = 0;
 
-finish:
-        sd_journal_close(j);
-        return r;
+        /* not in the active files (or none): the whole journal, for as long as is left */
+        for (;;) {
+                r = whole_journal_has(m_id, m_pid, match);
+                if (r < 0)
+                        return r;
+                if (r > 0 || now_usec() >= deadline)
+                        break;
+                usleep(POLL_INTERVAL_USEC);
+        }
+        *ret_found = r > 0;
+        return 0;
 }

@@ -209,21 +209,8 @@ ns_install() {
   ns_run systemctl daemon-reload || fail "systemctl daemon-reload failed"
 }
 
-# journalctl in the instance. A read that races journald (a file being rotated or
-# still being written) can fail once; it is said on stderr and tried again, twice.
 ns_journal() {
-  local try rc out err
-  out=$(mktemp) err=$(mktemp)
-  for try in 1 2 3; do
-    rc=0
-    ns_run journalctl --no-pager "$@" >"$out" 2>"$err" || rc=$?
-    ((rc == 0)) && break
-    printf 'ns_journal: journalctl %s failed (exit %d, try %d): %s\n' "$*" "$rc" "$try" "$(head -c 500 "$err")" >&2
-    sleep 0.2
-  done
-  cat "$out"
-  rm -f "$out" "$err"
-  return "$rc"
+  ns_run journalctl --no-pager "$@"
 }
 
 host_mounts() {

@@ -404,8 +404,10 @@ int activate_run(const char *workflow, const char *trigger) {
                         "MESSAGE=Trigger '%s' fired (id %s%s): %u selected, %u started, %u skipped, %u failed",
                         trigger, trigger_id, counter_text, a.selected, a.started, a.skipped, a.failed,
                         "HERALD_TRIGGER=%s", trigger, "HERALD_TRIGGER_ID=%s", trigger_id,
-                        "HERALD_COUNTER=%lld", (long long) counter, "HERALD_JOBS_STARTED=%u", a.started,
-                        "HERALD_JOBS_SKIPPED=%u", a.skipped, "HERALD_JOBS_FAILED=%u", a.failed, NULL);
+                        "HERALD_JOBS_STARTED=%u", a.started, "HERALD_JOBS_SKIPPED=%u", a.skipped,
+                        "HERALD_JOBS_FAILED=%u", a.failed,
+                        /* last: only tick triggers count their firings (NULL ends the list) */
+                        counter >= 0 ? "HERALD_COUNTER=%lld" : NULL, (long long) counter, NULL);
         cJSON_Delete(trigger_param);
         sd_bus_flush_close_unref(a.bus);
         strv_free(a.running);

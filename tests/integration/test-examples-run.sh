@@ -68,6 +68,9 @@ check uptime_wednesday_morning 'e["HERALD_SUCCESS"] == "true" and r["exit_code"]
         "uptime ran, its output is the result"
 assert_eq "$(ns_run systemctl show -P LastTriggerUSecMonotonic herald-trigger-wednesday_morning.timer)" 0 \
         "the timer itself did not fire (Wednesday 06:30 is not now)"
+act=$(ns_journal -o json MESSAGE_ID=b4e85c648f7644e9a0d41ac60e67f6a6 HERALD_TRIGGER=wednesday_morning | tail -n 1)
+assert_eq "$($PY -c 'import json, sys; e = json.loads(sys.argv[1]); print(e["HERALD_JOBS_STARTED"], "HERALD_COUNTER" in e)' "$act")" \
+        "1 False" "the cron firing's activation entry: one job, no tick counter"
 ns_run taskctl apply --remove >/dev/null
 
 step "demo: tick jobs and a cron job with JSON output"

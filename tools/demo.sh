@@ -5,6 +5,12 @@
 # namespaces (tests/lib/herald-ns) and herald is installed into it; nothing on the host
 # changes. Pass --keep to leave the private systemd running afterwards.
 set -euo pipefail
+# Root installs packages and boots a private systemd: ask sudo when there is one.
+if ((EUID != 0)); then
+        command -v sudo >/dev/null && exec sudo "$0" "$@"
+        echo "$0: must run as root (it installs packages and boots a private systemd)" >&2
+        exit 1
+fi
 cd "$(dirname "$0")/.."
 top=$PWD
 keep=false

@@ -4,6 +4,12 @@
 # integration in a private systemd); then build with ASan+UBSan and run the unit and fuzz
 # suites under the sanitizers; then a short libFuzzer run of each target with clang.
 set -euo pipefail
+# Root installs packages and boots a private systemd: ask sudo when there is one.
+if ((EUID != 0)); then
+        command -v sudo >/dev/null && exec sudo "$0" "$@"
+        echo "$0: must run as root (it installs packages and boots a private systemd)" >&2
+        exit 1
+fi
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
 

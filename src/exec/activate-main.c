@@ -33,7 +33,8 @@ static int help(void) {
                "  -t --trigger NAME    The trigger that fired\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n\n"
-               "Exit status: 0 when every selected job was started, 1 otherwise.\n",
+               "Exit status: 0 when every selected job was started, 1 otherwise, 2 on a usage\n"
+               "error.\n",
                program_invocation_short_name);
         return 0;
 }
@@ -82,7 +83,10 @@ int main(int argc, char *argv[]) {
 
         log_setup("herald-activate", LOG_TARGET_STDERR);
         r = parse_argv(argc, argv);
-        if (r > 0)
-                r = activate_run(arg_workflow, arg_trigger);
+        if (r < 0)
+                return 2;       /* usage */
+        if (r == 0)
+                return EXIT_SUCCESS;
+        r = activate_run(arg_workflow, arg_trigger);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -32,7 +32,7 @@ static int help(void) {
                "  -h --help      Show this help\n"
                "     --version   Show the version\n\n"
                "Exit status: 0 when the entry was written (whether the job succeeded or not);\n"
-               "1 when it could not be, and then DIR is kept.\n",
+               "1 when it could not be, and then DIR is kept; 2 on a usage error.\n",
                program_invocation_short_name);
         return 0;
 }
@@ -74,7 +74,10 @@ int main(int argc, char *argv[]) {
 
         log_setup("herald-done", LOG_TARGET_STDERR);
         r = parse_argv(argc, argv);
-        if (r > 0)
-                r = done_main(arg_dir);
+        if (r < 0)
+                return 2;       /* usage */
+        if (r == 0)
+                return EXIT_SUCCESS;
+        r = done_main(arg_dir);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -19,7 +19,8 @@ static int help(void) {
                "ExecStart=. herald-done, their ExecStopPost=+, writes the result entry.\n\n"
                "Verbs:\n"
                "  job DIR        Run the job described by DIR/job.json and write\n"
-               "                 DIR/out/result.json; exit 0 when the job succeeded\n\n"
+               "                 DIR/out/result.json; exit 0 when the job succeeded,\n"
+               "                 1 when it failed, 2 on a usage error\n\n"
                "Options:\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n",
@@ -67,20 +68,16 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static int run(int argc, char *argv[]) {
+int main(int argc, char *argv[]) {
         int r;
 
         log_setup("herald-exec", LOG_TARGET_STDERR);
-
         r = parse_argv(argc, argv);
-        if (r <= 0)
-                return r;
-
-        return job_main(arg_dir);
-}
-
-int main(int argc, char *argv[]) {
-        int r = run(argc, argv);
-        /* job: 1 when the job failed, so the unit's result tells the same */
+        if (r < 0)
+                return 2;       /* usage */
+        if (r == 0)
+                return EXIT_SUCCESS;
+        r = job_main(arg_dir);
+        /* 1 when the job failed, so the unit's result tells the same */
         return r < 0 ? EXIT_FAILURE : r;
 }

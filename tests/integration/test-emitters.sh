@@ -16,11 +16,12 @@ taskctl=$BUILD_DIR/taskctl
 #   WantedBy: the generator installs a timers.target.wants/ link, apply starts the timer;
 #   the run state (ActiveState, SubState, Result, PIDs, exit status, InvocationID,
 #   *Timestamp*, NextElapseUSec*, LastTriggerUSec*, ConditionResult, AssertResult, the
-#   resource counters): whether and when it ran, which a 5 s tick decides (also
+#   resource counters, and while it runs ControlGroup, ControlGroupId, WatchdogUSec,
+#   StatusText): whether and when it ran, which a 5 s tick decides (also
 #   normalized away from ExecStart= and TimersCalendar=);
 #   NeedDaemonReload: the generated file's mtime against the last reload.
 # Job units are not compared: in both cases the activation starts them, from one plan.
-IGNORED='^(FragmentPath|SourcePath|UnitFileState|Transient|WantedBy|NeedDaemonReload|InvocationID|ActiveState|SubState|Result|MainPID|ControlPID|ExecMain[A-Za-z]*|StatusErrno|NRestarts|ConditionResult|AssertResult|[A-Za-z]*Timestamp[A-Za-z]*|NextElapseUSec[A-Za-z]*|LastTriggerUSec[A-Za-z]*|(Memory|CPU|Tasks|IP|IO)[A-Za-z]*(Current|NSec|Bytes|Packets|Available))='
+IGNORED='^(FragmentPath|SourcePath|UnitFileState|Transient|WantedBy|NeedDaemonReload|InvocationID|ActiveState|SubState|Result|MainPID|ControlPID|ControlGroup|ControlGroupId|WatchdogUSec|StatusText|ExecMain[A-Za-z]*|StatusErrno|NRestarts|ConditionResult|AssertResult|[A-Za-z]*Timestamp[A-Za-z]*|NextElapseUSec[A-Za-z]*|LastTriggerUSec[A-Za-z]*|(Memory|CPU|Tasks|IP|IO)[A-Za-z]*(Current|NSec|Bytes|Packets|Available))='
 
 # show UNIT: `systemctl show UNIT`, normalized: ignored properties dropped, the
 # workflow path of an activation (the generator's snapshot, apply's copy) replaced by

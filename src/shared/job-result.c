@@ -81,20 +81,6 @@ static int object_set(cJSON *obj, const char *key, cJSON *item) {
         return 0;
 }
 
-/* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
-static unsigned json_depth(const cJSON *v) {
-        unsigned max = 0;
-
-        if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
-                return 0;
-        for (const cJSON *c = v->child; c; c = c->next) {
-                unsigned d = json_depth(c);
-                if (d > max)
-                        max = d;
-        }
-        return max + 1;
-}
-
 /**
  * job_signal_name: the name of a signal, with its SIG prefix.
  * @signo: the signal number

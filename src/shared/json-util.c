@@ -169,6 +169,20 @@ cJSON *json_create_int64(int64_t v) {
         return cJSON_CreateRaw(buf);
 }
 
+/* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
+unsigned json_depth(const cJSON *v) {
+        unsigned max = 0;
+
+        if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+                return 0;
+        for (const cJSON *c = v->child; c; c = c->next) {
+                unsigned d = json_depth(c);
+                if (d > max)
+                        max = d;
+        }
+        return max + 1;
+}
+
 /**
  * json_number_to_int64: the value of an integral JSON number.
  * @v: a number, or a raw item holding an integer literal (see json_parse())

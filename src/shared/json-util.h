@@ -19,6 +19,8 @@ const char *json_object_get_string(const cJSON *obj, const char *key);
 /* A JSON number that keeps every digit of a 64-bit integer. */
 cJSON *json_create_int64(int64_t v);
 int json_number_to_int64(const cJSON *v, int64_t *ret);
+/* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
+unsigned json_depth(const cJSON *v);
 bool json_is_integer_literal(const char *s);
 bool json_number_literal_exact(const char *lit);
 const cJSON *json_path_lookup(const cJSON *root, const char *path);

@@ -26,27 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* result.json is read up to 16 MiB (src/exec/job.h); libFuzzer's inputs stay far below. */
 #define FUZZ_RESULT_SIZE_MAX ((size_t) 16 * 1024 * 1024)
 
-static void check_round_trip(const JobResult *res) {
-        _cleanup_free_ char *text = NULL, *again = NULL;
-        _cleanup_(job_result_done) JobResult back = {};
-        int r;
-
-        r = job_result_format(res, &text);
-        if (r == -ENOMEM)
-                return;
-        FUZZ_CHECK(r == 0 && text);
-        r = job_result_parse(text, strlen(text), &back);
-        if (r == -ENOMEM)
-                return;
-        FUZZ_CHECK(r == 0);
-        FUZZ_CHECK(back.success == res->success && streq(back.error, res->error));
-        FUZZ_CHECK(fuzz_json_same(back.result, res->result));
-        r = job_result_format(&back, &again);
-        if (r == -ENOMEM)
-                return;
-        FUZZ_CHECK(r == 0 && streq(text, again));
-}
-
 static bool endswith_truncated(const char *s) {
         size_t l = strlen(s), k = strlen("_truncated");
 
@@ -91,15 +70,6 @@ static void check_capped(const cJSON *obj, size_t max) {
         }
 }
 
-static const char *field_value(char **fields, const char *name) {
-        size_t l = strlen(name);
-
-        for (char **f = fields; *f; f++)
-                if (strncmp(*f, name, l) == 0 && (*f)[l] == '=')
-                        return *f + l + 1;
-        return NULL;
-}
-
 /* The entry `done` sends for this result. */
 static void check_entry(const JobResult *res) {
         static const char param_text[] =
@@ -122,20 +92,20 @@ static void check_entry(const JobResult *res) {
         for (char **f = fields; *f; f++)
                 FUZZ_CHECK(strchr(*f, '='));
 
-        FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_SUCCESS"), res->success ? "true" : "false"));
+        FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_SUCCESS"), res->success ? "true" : "false"));
         snprintf(num, sizeof num, "%" PRIi64, job_result_exit_code(res->result, res->success));
-        FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_EXIT_CODE"), num));
+        FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_EXIT_CODE"), num));
 
-        err = field_value(fields, "HERALD_ERROR");
+        err = fuzz_field_value(fields, "HERALD_ERROR");
         FUZZ_CHECK(err && strlen(err) <= RESULT_ENTRY_ERROR_MAX && startswith(res->error, err));
 
-        text = field_value(fields, "HERALD_RESULT");
+        text = fuzz_field_value(fields, "HERALD_RESULT");
         FUZZ_CHECK(text && strlen(text) <= RESULT_ENTRY_JSON_MAX);
         r = json_parse(text, strlen(text), &v);
         if (r == -ENOMEM)
                 return;
         FUZZ_CHECK(r == 0 && cJSON_IsObject(v));
-        if (!field_value(fields, "HERALD_RESULT_TRUNCATED"))
+        if (!fuzz_field_value(fields, "HERALD_RESULT_TRUNCATED"))
                 FUZZ_CHECK(fuzz_json_same(v, res->result));
 }
 
@@ -154,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         FUZZ_CHECK(res.error && cJSON_IsObject(res.result));
 
-        check_round_trip(&res);
+        fuzz_check_result_round_trip(&res);
         check_entry(&res);
 
         /* HERALD_RESULT's cap, at sizes these inputs reach: a fraction of the text. */

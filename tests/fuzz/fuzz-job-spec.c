@@ -70,15 +70,6 @@ static void check_redacted(const cJSON *v) {
         }
 }
 
-static const char *field_value(char **fields, const char *name) {
-        size_t l = strlen(name);
-
-        for (char **f = fields; *f; f++)
-                if (strncmp(*f, name, l) == 0 && (*f)[l] == '=')
-                        return *f + l + 1;
-        return NULL;
-}
-
 /* The entry `done` sends for a job of this spec. */
 static void check_entry(const JobSpec *s) {
         _cleanup_strv_free_ char **fields = NULL;
@@ -97,16 +88,16 @@ static void check_entry(const JobSpec *s) {
                 FUZZ_CHECK(strchr(*f, '='));
 
         /* The ids are copied from the param as they are. */
-        FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_JOB_ID"), json_object_get_string(s->param, "job_id")));
-        FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_ROUTER"), json_object_get_string(s->param, "router")));
-        FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_TASK"), json_object_get_string(s->param, "task")));
+        FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_JOB_ID"), json_object_get_string(s->param, "job_id")));
+        FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_ROUTER"), json_object_get_string(s->param, "router")));
+        FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_TASK"), json_object_get_string(s->param, "task")));
         if (s->counter >= 0) {
                 snprintf(num, sizeof num, "%" PRIi64, s->counter);
-                FUZZ_CHECK(streq_ptr(field_value(fields, "HERALD_COUNTER"), num));
+                FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_COUNTER"), num));
         } else
-                FUZZ_CHECK(!field_value(fields, "HERALD_COUNTER"));
+                FUZZ_CHECK(!fuzz_field_value(fields, "HERALD_COUNTER"));
 
-        text = field_value(fields, "HERALD_PARAM");
+        text = fuzz_field_value(fields, "HERALD_PARAM");
         FUZZ_CHECK(text && strlen(text) <= RESULT_ENTRY_JSON_MAX);
         r = json_parse(text, strlen(text), &v);
         if (r == -ENOMEM)
@@ -115,7 +106,7 @@ static void check_entry(const JobSpec *s) {
         check_redacted(v);
 
         /* Uncut, HERALD_PARAM is the redacted param itself. */
-        if (!field_value(fields, "HERALD_PARAM_TRUNCATED")) {
+        if (!fuzz_field_value(fields, "HERALD_PARAM_TRUNCATED")) {
                 redacted = param_redact_secrets(s->param);
                 if (redacted)
                         FUZZ_CHECK(fuzz_json_same(v, redacted));

@@ -22,45 +22,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* result.json as written, then as read by `done`: the same result, and a fixed point. */
-static void check_round_trip(const JobResult *res) {
-        _cleanup_free_ char *text = NULL, *again = NULL;
-        _cleanup_(job_result_done) JobResult back = {};
-        int r;
-
-        r = job_result_format(res, &text);
-        if (r == -ENOMEM)
-                return;
-        FUZZ_CHECK(r == 0 && text);
-
-        r = job_result_parse(text, strlen(text), &back);
-        if (r == -ENOMEM)
-                return;
-        if (r != 0 && getenv("HERALD_FUZZ_VERBOSE"))
-                fprintf(stderr, "result.json not readable (%s): %.200s\n", strerror(-r), text);
-        FUZZ_CHECK(r == 0);
-        FUZZ_CHECK(back.success == res->success);
-        FUZZ_CHECK(streq(back.error, res->error));
-        FUZZ_CHECK(fuzz_json_same(back.result, res->result));
-
-        r = job_result_format(&back, &again);
-        if (r == -ENOMEM)
-                return;
-        FUZZ_CHECK(r == 0 && streq(text, again));
-}
-
-static unsigned depth(const cJSON *v) {
-        unsigned max = 0;
-
-        if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
-                return 0;
-        for (const cJSON *c = v->child; c; c = c->next) {
-                unsigned d = depth(c);
-                max = d > max ? d : max;
-        }
-        return max + 1;
-}
-
 /* How many members an object has. */
 static int members(const cJSON *o) {
         return cJSON_GetArraySize(o);
@@ -122,7 +83,7 @@ static void run_exited(const char *out, size_t size, int status) {
         pr = json_parse(out, size, &v);
         if (pr == -ENOMEM)
                 return;
-        if (pr == 0 && cJSON_IsObject(v) && depth(v) < JSON_DEPTH_MAX) {
+        if (pr == 0 && cJSON_IsObject(v) && json_depth(v) < JSON_DEPTH_MAX) {
                 bool had_exit_code = cJSON_GetObjectItemCaseSensitive(v, "exit_code");
 
                 FUZZ_CHECK(members(res.result) == members(v) + (had_exit_code ? 0 : 1));
@@ -134,7 +95,7 @@ static void run_exited(const char *out, size_t size, int status) {
                 check_output(&res, out, size);
         }
 
-        check_round_trip(&res);
+        fuzz_check_result_round_trip(&res);
 }
 
 /* Killed by a signal, and its stdout was longer than the result keeps. */
@@ -152,7 +113,7 @@ static void run_cut(const char *out, size_t size, int signo) {
         FUZZ_CHECK(members(res.result) == 4);
         FUZZ_CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res.result, "output_truncated")));
         check_output(&res, out, size);
-        check_round_trip(&res);
+        fuzz_check_result_round_trip(&res);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

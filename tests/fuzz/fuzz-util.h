@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-util.h: what the fuzz targets share: a check that says what failed, then aborts */
+/* fuzz-util.h: what the fuzz targets share: a check that says what failed, then aborts,
+ * and the checks more than one target makes */
 #pragma once
 
 #include <stdbool.h>
@@ -8,6 +9,9 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "job-result.h"
+#include "macro.h"
 
 /* An invariant of the code under test: on failure, say which one (libFuzzer then
  * saves the input as crash-*), and abort. Not assert(): NDEBUG must not turn it off. */
@@ -38,4 +42,42 @@ static inline bool fuzz_json_same(const cJSON *a, const cJSON *b) {
         free(x);
         free(y);
         return same;
+}
+
+/* A result as `herald-exec job` writes it to result.json, then as `herald-done` reads
+ * it back: the same result, and the text a fixed point. */
+static inline void fuzz_check_result_round_trip(const JobResult *res) {
+        _cleanup_free_ char *text = NULL, *again = NULL;
+        _cleanup_(job_result_done) JobResult back = {};
+        int r;
+
+        r = job_result_format(res, &text);
+        if (r == -ENOMEM)
+                return;
+        FUZZ_CHECK(r == 0 && text);
+
+        r = job_result_parse(text, strlen(text), &back);
+        if (r == -ENOMEM)
+                return;
+        if (r != 0 && getenv("HERALD_FUZZ_VERBOSE"))
+                fprintf(stderr, "result.json not readable (%s): %.200s\n", strerror(-r), text);
+        FUZZ_CHECK(r == 0);
+        FUZZ_CHECK(back.success == res->success && streq(back.error, res->error));
+        FUZZ_CHECK(back.duration_usec == res->duration_usec);
+        FUZZ_CHECK(fuzz_json_same(back.result, res->result));
+
+        r = job_result_format(&back, &again);
+        if (r == -ENOMEM)
+                return;
+        FUZZ_CHECK(r == 0 && streq(text, again));
+}
+
+/* The value of NAME in a NULL-terminated list of "NAME=value" journal fields. */
+static inline const char *fuzz_field_value(char **fields, const char *name) {
+        size_t l = strlen(name);
+
+        for (char **f = fields; *f; f++)
+                if (strncmp(*f, name, l) == 0 && (*f)[l] == '=')
+                        return *f + l + 1;
+        return NULL;
 }

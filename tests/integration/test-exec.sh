@@ -279,14 +279,7 @@ assert_contains "$(field HERALD_ERROR)" "Could not fetch 'file:///nonexistent/re
 ns_run test ! -e "$WORK/gitrepo/nonexistent/repo.git" || fail "a failed first clone left its checkout"
 
 step "git: a server that accepts and never answers"
-ns_run setsid -f $PY -c '
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 9419)); s.listen(16)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)' </dev/null >/dev/null 2>&1
-wait_until 10 ns_run bash -c 'exec 3<>/dev/tcp/127.0.0.1/9419' 2>/dev/null || fail "silent server did not start"
+ns_silent_server 9419
 start=$SECONDS
 run_job gdead local '{"cmd":"run.sh","git_repo":"git://127.0.0.1:9419/repo.git","git_timeout":2}'
 ((SECONDS - start < 20)) || fail "dead server: took $((SECONDS - start)) s"

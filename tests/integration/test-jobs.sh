@@ -133,15 +133,8 @@ class H(BaseHTTPRequestHandler):
 HTTPServer(("127.0.0.1", 8080), H).serve_forever()
 EOF
 ns_run setsid -f $PY /run/herald-test/http401.py </dev/null >/dev/null 2>&1
-ns_run setsid -f $PY -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 9419)); s.listen(16)
-held = []
-while True:
-    c, _ = s.accept(); held.append(c)' </dev/null >/dev/null 2>&1
 wait_until 10 ns_run bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' 2>/dev/null || fail "HTTP server did not start"
-wait_until 10 ns_run bash -c 'exec 3<>/dev/tcp/127.0.0.1/9419' 2>/dev/null || fail "silent server did not start"
+ns_silent_server 9419
 
 step "the workflow: validate, plan"
 # Long tick intervals: the timers never fire by themselves during the test; the

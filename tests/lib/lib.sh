@@ -213,6 +213,19 @@ ns_journal() {
   ns_run journalctl --no-pager "$@"
 }
 
+# ns_silent_server PORT: a TCP server on 127.0.0.1:PORT in the instance that accepts
+# every connection and never answers (a hung remote, for timeouts)
+ns_silent_server() {
+  ns_run setsid -f python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)' "$1" </dev/null >/dev/null 2>&1
+  wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null || fail "silent server on port $1 did not start"
+}
+
 host_mounts() {
   md5sum </proc/self/mountinfo | cut -d' ' -f1
 }

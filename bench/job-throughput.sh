@@ -35,7 +35,8 @@
 # After the rates, the CPU time per unit of each party (cgroup cpu.stat usage_usec,
 # from before the round until its units were gone) says where the time goes.
 #
-# Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5).
+# Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5),
+# VARIANTS (default "hf ha rs rx rb sr": the rows above, in this order).
 # Needs root: 'sudo bench/job-throughput.sh'. Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
@@ -65,7 +66,7 @@ stats() {
     printf "%.1f (%.1f..%.1f)", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-pct() { awk -v a="$1" -v c="$2" 'BEGIN { printf "%.0f", 100 * a / c }'; }
+pct() { awk -v a="$1" -v c="$2" 'BEGIN { if (a == "") printf "n/a"; else printf "%.0f", 100 * a / c }'; }
 
 workflow() {
   local r i
@@ -179,7 +180,9 @@ ns_run systemctl daemon-reload
 # started by hand it stays, and so do its CPU counters between rounds
 ns_run systemctl start herald.slice
 
-VARIANTS=(hf ha rs rx rb sr)
+# VARIANTS="hf rs rx": only these rows (quicker; the ceiling row rs is always needed)
+read -r -a VARIANTS <<<"${VARIANTS:-hf ha rs rx rb sr}"
+[[ " ${VARIANTS[*]} " == *" rs "* ]] || fail "VARIANTS must include rs, the ceiling"
 declare -A LABEL=(
   [hf]="herald, timer route (concurrency: forbid)"
   [ha]="herald, concurrency: allow"
@@ -214,7 +217,7 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # column N of a variant's lines
-col() { printf '%s' "${OUT[$1]}" | awk -v c="$2" 'NF { print $c }'; }
+col() { printf '%s' "${OUT[$1]:-}" | awk -v c="$2" 'NF { print $c }'; }
 
 ceiling=$(col rs 1 | median)
 echo

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* done-main.c: herald-done DIR, a job unit's ExecStopPost=+: the job's one result entry
  *
- * Its own program, apart from herald-exec: writing and checking the entry needs
- * libsystemd, which `herald-exec job` never does; each runs once per job, and each
- * loads only what it uses (bench/job-throughput.sh).
+ * Its own program, apart from herald-exec: it runs as root after the job, and each
+ * runs once per job and loads only what it uses (bench/job-throughput.sh); this one
+ * loads libsystemd only when a job needs it (libsystemd-dl.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,9 +25,11 @@ static int help(void) {
                "of the job is gone, whatever ended it); not meant to be run by hand.\n\n"
                "The result is DIR/out/result.json when the job left one, otherwise what systemd\n"
                "says ended the job ($SERVICE_RESULT, $EXIT_CODE, $EXIT_STATUS). The entry carries\n"
-               "MESSAGE_ID=" HERALD_MESSAGE_RESULT " and the HERALD_* fields; when\n"
-               "journald dropped it (the job used up its unit's rate limit), it is sent again\n"
-               "at PRIORITY=3 with HERALD_RESENT=true.\n\n"
+               "MESSAGE_ID=" HERALD_MESSAGE_RESULT " and the HERALD_* fields. When the\n"
+               "unit's journald rate limit is small enough for the job to use up (a workflow\n"
+               "may set LogRateLimitBurst= under 'unit:'), the entry is looked for in the\n"
+               "journal and, if journald dropped it, sent again at PRIORITY=3 with\n"
+               "HERALD_RESENT=true.\n\n"
                "Options:\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n\n"

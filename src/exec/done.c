@@ -9,9 +9,14 @@
  * sent, it says so on stderr, exits non-zero and keeps DIR for inspection.
  *
  * journald may also drop the entry without a word, when the job flooded the journal
- * and used up its unit's rate limit; so the entry is looked for once sent, and sent
- * again at another priority (another rate-limit pool, flagged HERALD_RESENT=true)
- * when it is not there (journal-check.c).
+ * and used up its unit's rate limit. A herald job unit's bucket is too big for that
+ * (plan.c), but a workflow may set a smaller one ('unit:'); then the entry is looked
+ * for once sent, and sent again at another priority (another rate-limit pool, flagged
+ * HERALD_RESENT=true) when it is not there (journal-check.c).
+ *
+ * It loads libsystemd only for that check and for asking systemd how long a job ran
+ * that a signal ended (libsystemd-dl.c): the usual job needs neither, and loading it
+ * cost more than all the rest of this program's work.
  *
  * DIR/out belongs to the job's user, so everything in it is opened without following
  * symlinks (fs-util.c).
@@ -23,14 +28,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <systemd/sd-bus.h>
-
 #include "fs-util.h"
 #include "herald-ids.h"
 #include "job-result.h"
 #include "job-spec.h"
 #include "job.h"
 #include "journal-check.h"
+#include "libsystemd-dl.h"
 #include "json-util.h"
 #include "log.h"
 #include "macro.h"
@@ -97,23 +101,25 @@ static int fields_for_resend(char ***fieldsp) {
  * job costs dbus-daemon more than the rest of the job. */
 static uint64_t job_duration_usec(const char *unit) {
         _cleanup_free_ char *path = NULL;
+        const LibSystemd *sd = NULL;
         uint64_t start = 0, end = 0;
         sd_bus *bus = NULL;
 
-        if (!unit || sd_bus_open_system(&bus) < 0)
+        if (!unit || !(sd = libsystemd_get()) || sd->sd_bus_open_system(&bus) < 0)
                 return 0;
-        if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path) >= 0) {
-                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
-                                                   "ExecMainStartTimestampMonotonic", NULL, 't', &start);
-                (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
-                                                   "ExecMainExitTimestampMonotonic", NULL, 't', &end);
+        if (sd->sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path) >= 0) {
+                (void) sd->sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                                       "ExecMainStartTimestampMonotonic", NULL, 't', &start);
+                (void) sd->sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                                       "ExecMainExitTimestampMonotonic", NULL, 't', &end);
         }
-        sd_bus_flush_close_unref(bus);
+        sd->sd_bus_flush_close_unref(bus);
         return start > 0 && end >= start ? end - start : 0;
 }
 
-/* Sends the entry; looks for it; sends it once more when journald dropped it. */
-static int send_checked(char ***fieldsp, const char *job_id) {
+/* Sends the entry; when the unit's rate limit could drop it, looks for it and sends it
+ * once more when journald did. */
+static int send_checked(char ***fieldsp, const char *unit, const char *job_id) {
         _cleanup_free_ char *match = NULL;
         const char *inv = getenv("INVOCATION_ID");
         bool found = false;
@@ -125,7 +131,7 @@ static int send_checked(char ***fieldsp, const char *job_id) {
                 return -ENOMEM;
 
         r = result_entry_send_fields(*fieldsp);
-        if (r < 0)
+        if (r < 0 || !journal_rate_limit_can_drop(unit))
                 return r;
 
         r = journal_check_sent(HERALD_MESSAGE_RESULT, getpid(), match, DONE_CHECK_TIMEOUT_USEC, &found);
@@ -216,7 +222,7 @@ int done_main(const char *dir) {
         }
 
         job_id = json_object_get_string(param, "job_id");
-        r = send_checked(&fields, job_id);
+        r = send_checked(&fields, spec.unit, job_id);
         if (r < 0)
                 return log_error_errno(r, "Could not write the result entry of job '%s' (%s: %s) to the journal, keeping '%s': %m",
                                        strna(job_id), res.success ? "succeeded" : "failed", res.error, dir);

@@ -20,17 +20,66 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-id128.h>
-#include <systemd/sd-journal.h>
-
 #include "journal-check.h"
+#include "libsystemd-dl.h"
 #include "macro.h"
 
 #define POLL_INTERVAL_USEC 20000
+
+/* More entries a second than journald can take in: ~75,000 a second from one sender
+ * were measured on this machine kind (DESIGN.md, Facts); this leaves a wide margin for
+ * faster machines and many senders. */
+#define JOURNALD_INTAKE_MAX_PER_SEC 1000000ULL
+/* journald scales a burst by up to 47/4 with free disk space, in an unsigned int
+ * (journald-rate-limit.c: burst_modulate()); above this the product wraps around. */
+#define JOURNALD_BURST_MAX (UINT32_MAX / 47)
+
+static int read_unit_number(const char *what, const char *unit, uint64_t *ret) {
+        char path[256], value[32], *end;
+        ssize_t n;
+
+        if (snprintf(path, sizeof path, "/run/systemd/units/%s:%s", what, unit) >= (int) sizeof path)
+                return -ENAMETOOLONG;
+        n = readlink(path, value, sizeof value - 1);
+        if (n < 0)
+                return -errno;
+        value[n] = 0;
+        errno = 0;
+        *ret = strtoull(value, &end, 10);
+        return errno != 0 || end == value || *end ? -EINVAL : 0;
+}
+
+/**
+ * journal_rate_limit_can_drop: could journald's rate limit drop an entry from @unit?
+ * @unit: the unit the entry is sent from, or NULL
+ *
+ * journald keeps a bucket per unit and priority group; the unit's LogRateLimitBurst=
+ * and LogRateLimitIntervalSec= size it. PID 1 exports those for journald as symlinks
+ * in /run/systemd/units/ (what journald itself reads), before any process of the unit
+ * runs. A herald job unit has a bucket of 10,000,000 a second (plan.c), which nothing
+ * can fill; a unit whose workflow sets its own limit, or one started some other way,
+ * may have a bucket a flood fills.
+ *
+ * Return: false only when the unit's bucket is known and bigger than journald can fill
+ * within its interval; true when it is smaller, or cannot be read.
+ */
+bool journal_rate_limit_can_drop(const char *unit) {
+        uint64_t interval_usec, burst;
+
+        if (!unit || read_unit_number("log-rate-limit-interval", unit, &interval_usec) < 0 ||
+            read_unit_number("log-rate-limit-burst", unit, &burst) < 0)
+                return true;
+        if (interval_usec == 0 || burst == 0 || burst > JOURNALD_BURST_MAX)
+                return true;
+        uint64_t seconds = interval_usec / 1000000 + (interval_usec % 1000000 != 0);
+        /* the bucket must outlast the whole interval at journald's best intake */
+        return seconds >= JOURNALD_BURST_MAX || burst <= seconds * JOURNALD_INTAKE_MAX_PER_SEC;
+}
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -40,24 +89,24 @@ static uint64_t now_usec(void) {
 }
 
 /* Is the entry in @j? 1 yes, 0 no, or a negative errno. */
-static int journal_has(sd_journal *j, const char *m_id, const char *m_pid, const char *match) {
+static int journal_has(const LibSystemd *sd, sd_journal *j, const char *m_id, const char *m_pid, const char *match) {
         int r;
 
-        r = sd_journal_add_match(j, m_id, 0);
+        r = sd->sd_journal_add_match(j, m_id, 0);
         if (r >= 0)
-                r = sd_journal_add_match(j, m_pid, 0);
+                r = sd->sd_journal_add_match(j, m_pid, 0);
         if (r >= 0 && match)
-                r = sd_journal_add_match(j, match, 0);
+                r = sd->sd_journal_add_match(j, match, 0);
         if (r >= 0)
-                r = sd_journal_seek_tail(j);
+                r = sd->sd_journal_seek_tail(j);
         if (r >= 0)
-                r = sd_journal_previous(j);
+                r = sd->sd_journal_previous(j);
         return r < 0 ? r : r > 0;
 }
 
 /* Looks in the active files only. -ENOENT when there are none (journald not running,
  * or it keeps its files elsewhere): then only the whole journal can tell. */
-static int active_files_have(const char *m_id, const char *m_pid, const char *match) {
+static int active_files_have(const LibSystemd *sd, const char *m_id, const char *m_pid, const char *match) {
         char paths[2][128], mid[SD_ID128_STRING_MAX];
         const char *files[3] = {};
         sd_journal *j = NULL;
@@ -65,10 +114,10 @@ static int active_files_have(const char *m_id, const char *m_pid, const char *ma
         size_t n = 0;
         int r;
 
-        r = sd_id128_get_machine(&machine);
+        r = sd->sd_id128_get_machine(&machine);
         if (r < 0)
                 return r;
-        sd_id128_to_string(machine, mid);
+        sd->sd_id128_to_string(machine, mid);
         snprintf(paths[0], sizeof paths[0], "/var/log/journal/%s/system.journal", mid);
         snprintf(paths[1], sizeof paths[1], "/run/log/journal/%s/system.journal", mid);
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
@@ -77,23 +126,23 @@ static int active_files_have(const char *m_id, const char *m_pid, const char *ma
         if (n == 0)
                 return -ENOENT;
 
-        r = sd_journal_open_files(&j, files, 0);
+        r = sd->sd_journal_open_files(&j, files, 0);
         if (r < 0)
                 return r;
-        r = journal_has(j, m_id, m_pid, match);
-        sd_journal_close(j);
+        r = journal_has(sd, j, m_id, m_pid, match);
+        sd->sd_journal_close(j);
         return r;
 }
 
-static int whole_journal_has(const char *m_id, const char *m_pid, const char *match) {
+static int whole_journal_has(const LibSystemd *sd, const char *m_id, const char *m_pid, const char *match) {
         sd_journal *j = NULL;
         int r;
 
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        r = sd->sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
                 return r;
-        r = journal_has(j, m_id, m_pid, match);
-        sd_journal_close(j);
+        r = journal_has(sd, j, m_id, m_pid, match);
+        sd->sd_journal_close(j);
         return r;
 }
 
@@ -106,20 +155,25 @@ static int whole_journal_has(const char *m_id, const char *m_pid, const char *ma
  * @timeout_usec: how long to look
  * @ret_found: whether it was found in time
  *
- * Return: 0 (see @ret_found); the negative errno of sd_journal_open() and friends when
- * the journal cannot be read (then nothing can be told).
+ * Return: 0 (see @ret_found); -ELIBACC when libsystemd cannot be loaded, or the
+ * negative errno of sd_journal_open() and friends when the journal cannot be read
+ * (then nothing can be told).
  */
 int journal_check_sent(const char *message_id, pid_t pid, const char *match, uint64_t timeout_usec, bool *ret_found) {
+        const LibSystemd *sd = libsystemd_get();
         char m_id[64], m_pid[32];
         uint64_t deadline = now_usec() + timeout_usec;
         int r;
+
+        if (!sd)
+                return -ELIBACC;
 
         snprintf(m_id, sizeof m_id, "MESSAGE_ID=%s", message_id);
         snprintf(m_pid, sizeof m_pid, "_PID=%" PRIiMAX, (intmax_t) pid);
 
         for (;;) {
                 /* opened afresh each time: a file rotated away is then left behind */
-                r = active_files_have(m_id, m_pid, match);
+                r = active_files_have(sd, m_id, m_pid, match);
                 if (r == -ENOENT)
                         break;
                 if (r < 0)
@@ -135,7 +189,7 @@ int journal_check_sent(const char *message_id, pid_t pid, const char *match, uin
 
         /* not in the active files (or none): the whole journal, for as long as is left */
         for (;;) {
-                r = whole_journal_has(m_id, m_pid, match);
+                r = whole_journal_has(sd, m_id, m_pid, match);
                 if (r < 0)
                         return r;
                 if (r > 0 || now_usec() >= deadline)

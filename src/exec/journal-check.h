@@ -7,3 +7,4 @@
 #include <sys/types.h>
 
 int journal_check_sent(const char *message_id, pid_t pid, const char *match, uint64_t timeout_usec, bool *ret_found);
+bool journal_rate_limit_can_drop(const char *unit);

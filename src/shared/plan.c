@@ -319,7 +319,7 @@ static int plan_socket(Plan *plan, const Component *t) {
 }
 
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
-#define JOB_LOG_RATE_LIMIT_BURST 100000
+#define JOB_LOG_RATE_LIMIT_BURST 10000000
 
 int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
                   PlanUnit *ret) {
@@ -370,8 +370,10 @@ int plan_job_unit(const Router *router, const Task *t, const char *job_id, const
         }
         /* journald's default (10,000 lines per 30 s, notice and info in one pool) drops
          * most of a chatty job's output, and with it the result entry that `done` sends
-         * from the same unit. A job's output is what its user wants to read: allow
-         * 100,000 lines a second unless the workflow says otherwise ('unit:'). */
+         * from the same unit. A job's output is what its user wants to read, and its
+         * result must land: 10,000,000 entries a second, more than journald can take
+         * in (~75,000 a second here), so herald-done need not read the journal to see
+         * its entry arrive (journal-check.c). A workflow may set its own ('unit:'). */
         if (r >= 0 && !unit_settings_get(&t->unit, "LogRateLimitIntervalSec"))
                 r = prop_u(&u, "Service", "LogRateLimitIntervalSec", "LogRateLimitIntervalUSec", UNIT_PROP_USEC,
                            JOB_LOG_RATE_LIMIT_INTERVAL_USEC);

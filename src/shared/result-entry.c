@@ -2,13 +2,12 @@
 /* result-entry.c: the one journal entry per finished job (the result store)
  *
  * The fields are the contract in docs/ARCHITECTURE.md ("Result entry"). The entry is
- * sent with sd_journal_sendv(): unlike sd_journal_send() it keeps trailing whitespace
- * (an error text or an output may end in a newline) and takes values with any bytes.
+ * sent as iovecs over the native protocol (journal-send.c): unlike sd_journal_send()
+ * that keeps trailing whitespace (an error text or an output may end in a newline) and
+ * takes values with any bytes.
  * Readers trust the entry by its trusted _UID=0, so it must be written by root (the
  * ExecStopPost=+ of the job unit, or the activation for `none` jobs).
  */
-#define SD_JOURNAL_SUPPRESS_LOCATION 1
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,10 +15,9 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <systemd/sd-journal.h>
-
 #include "herald-ids.h"
 #include "job-result.h"
+#include "journal-send.h"
 #include "json-util.h"
 #include "macro.h"
 #include "param-redact.h"
@@ -164,7 +162,7 @@ int result_entry_build(const cJSON *param, const char *unit, const char *invocat
  * result_entry_send_fields: send fields made by result_entry_build() as one entry.
  * @fields: NULL-terminated "NAME=value" strings
  *
- * Return: 0; -ENOMEM, or the negative errno of sd_journal_sendv().
+ * Return: 0; -ENOMEM, or the negative errno of journal_native_send().
  */
 int result_entry_send_fields(char **fields) {
         _cleanup_free_ struct iovec *iov = NULL;
@@ -178,7 +176,7 @@ int result_entry_send_fields(char **fields) {
         for (size_t i = 0; i < n; i++)
                 iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
 
-        return sd_journal_sendv(iov, (int) n);
+        return journal_native_send(iov, n);
 }
 
 /**
@@ -187,7 +185,7 @@ int result_entry_send_fields(char **fields) {
  * Takes the arguments of result_entry_build(), which see. journald drops entries
  * silently past a unit's rate limit; a success here means the entry was handed over.
  *
- * Return: 0; -ENOMEM, or the negative errno of sd_journal_sendv().
+ * Return: 0; -ENOMEM, or the negative errno of journal_native_send().
  */
 int result_entry_send(const cJSON *param, const char *unit, const char *invocation_id,
                       bool success, const char *error, const cJSON *result,

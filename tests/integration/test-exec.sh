@@ -192,16 +192,27 @@ assert_eq "$(result 'r.get("output_truncated"), r["output"][:12]')" "(True, '1\n
 
 step "a job that floods the journal at the result's priority: the entry is sent again"
 ns_run bash -c 'cat >/run/herald-test-flood.py' <<'EOF'
-import socket
+import socket, sys
+tag = sys.argv[1].encode()
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 for i in range(60000):
-    s.sendto(b"PRIORITY=5\nMESSAGE=flood %d\n" % i, "/run/systemd/journal/socket")
+    s.sendto(b"PRIORITY=5\nMESSAGE=%s %d\n" % (tag, i), "/run/systemd/journal/socket")
 EOF
-run_job flood local "{\"cmd\":\"$PY\",\"arg\":\"/run/herald-test-flood.py\"}"
+# a unit with journald's default bucket, as a workflow's 'unit:' may give one: herald-done
+# reads the journal to see its entry arrive
+run_job flood local "{\"cmd\":\"$PY\",\"arg\":[\"/run/herald-test-flood.py\",\"flood\"]}"
 assert_eq "$(field HERALD_SUCCESS)/$(field PRIORITY)/$(field HERALD_RESENT)" true/3/true "resent at PRIORITY=3, flagged"
 assert_eq "$(ns_run "$BUILD_DIR/taskctl" history --json --no-pager | $PY -c '
 import json, sys
 print(sum(1 for r in json.load(sys.stdin) if r["job_id"] == "flood"))')" 1 "taskctl history shows the flooding job once"
+
+step "the same flood in a unit with herald's bucket: the entry lands the first time"
+# plan.c's LogRateLimit*: herald-done sends once and does not read the journal
+run_job floodok local "{\"cmd\":\"$PY\",\"arg\":[\"/run/herald-test-flood.py\",\"floodok\"]}" \
+        -p LogRateLimitIntervalSec=1s -p LogRateLimitBurst=10000000
+assert_eq "$(field HERALD_SUCCESS)/$(field PRIORITY)/$(field HERALD_RESENT)" true/5/ "sent once, PRIORITY=5"
+assert_eq "$(ns_journal -o cat | grep -c '^floodok ')" 60000 \
+        "all 60,000 entries of the job kept"
 
 step "100 MB of output: bounded memory"
 start_job big local '{"cmd":"sh","arg":["-c","head -c 100000000 /dev/zero | tr \"\\\\0\" x"]}'
@@ -220,6 +231,9 @@ step "peak RSS of herald-exec job with 100 MB of output: $peak kB"
 assert_eq "$(field HERALD_RESULT_TRUNCATED)" true "HERALD_RESULT cut, flagged"
 assert_eq "$(result 'r["output_truncated"], r["exit_code"], set(r["output"])')" "(True, 0, {'x'})" "valid JSON, output head"
 (($(field HERALD_RESULT | wc -c) <= 262145)) || fail "big: HERALD_RESULT over 256 KiB"
+# bigger than the socket's send buffer (net.core.wmem_default): sent in a sealed memfd
+(($(field HERALD_RESULT | wc -c) > $(ns_run cat /proc/sys/net/core/wmem_default))) ||
+        fail "big: the entry fit in a datagram, the memfd path was not taken"
 
 # ---------------------------------------------------------------------------
 step "git: repositories and a git daemon on 127.0.0.1"

@@ -91,6 +91,7 @@ static void check_entry(const JobResult *res) {
         FUZZ_CHECK(r == 0 && fields);
         for (char **f = fields; *f; f++)
                 FUZZ_CHECK(strchr(*f, '='));
+        fuzz_check_native_encoding(fields);
 
         FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_SUCCESS"), res->success ? "true" : "false"));
         snprintf(num, sizeof num, "%" PRIi64, job_result_exit_code(res->result, res->success));

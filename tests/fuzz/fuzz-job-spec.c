@@ -86,6 +86,7 @@ static void check_entry(const JobSpec *s) {
         FUZZ_CHECK(r == 0 && fields);
         for (char **f = fields; *f; f++)
                 FUZZ_CHECK(strchr(*f, '='));
+        fuzz_check_native_encoding(fields);
 
         /* The ids are copied from the param as they are. */
         FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_JOB_ID"), json_object_get_string(s->param, "job_id")));

@@ -3,7 +3,9 @@
  * and the checks more than one target makes */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "job-result.h"
+#include "journal-send.h"
 #include "macro.h"
 
 /* An invariant of the code under test: on failure, say which one (libFuzzer then
@@ -80,4 +83,58 @@ static inline const char *fuzz_field_value(char **fields, const char *name) {
                 if (strncmp(*f, name, l) == 0 && (*f)[l] == '=')
                         return *f + l + 1;
         return NULL;
+}
+
+/* The native-protocol form of @fields (journal-send.c) read back as journald reads it
+ * (a line "NAME=value", or "NAME", a 64-bit little-endian length, the value and '\n')
+ * gives every field back, byte for byte, in order. */
+static inline void fuzz_check_native_encoding(char **fields) {
+        _cleanup_free_ struct iovec *iov = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, size, off = 0;
+        int r;
+
+        while (fields[n])
+                n++;
+        iov = calloc(n + 1, sizeof *iov);
+        if (!iov)
+                return;
+        for (size_t i = 0; i < n; i++)
+                iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+        r = journal_native_encode(iov, n, &buf, &size);
+        if (r == -ENOMEM)
+                return;
+        FUZZ_CHECK(r == 0);
+
+        for (size_t i = 0; i < n; i++) {
+                const char *line = buf + off, *nl = memchr(line, '\n', size - off), *eq;
+                size_t name_len, value_len;
+                const char *value;
+
+                FUZZ_CHECK(nl);
+                eq = memchr(line, '=', (size_t) (nl - line));
+                if (eq) {
+                        name_len = (size_t) (eq - line);
+                        value = eq + 1;
+                        value_len = (size_t) (nl - value);
+                        off = (size_t) (nl - buf) + 1;
+                } else {
+                        uint64_t le = 0;
+
+                        name_len = (size_t) (nl - line);
+                        off = (size_t) (nl - buf) + 1;
+                        FUZZ_CHECK(size - off >= 8);
+                        for (int b = 7; b >= 0; b--)
+                                le = le << 8 | (uint8_t) buf[off + (size_t) b];
+                        off += 8;
+                        FUZZ_CHECK(le <= size - off - 1 && buf[off + le] == '\n');
+                        value = buf + off;
+                        value_len = (size_t) le;
+                        off += value_len + 1;
+                }
+                FUZZ_CHECK(name_len + 1 + value_len == iov[i].iov_len);
+                FUZZ_CHECK(memcmp(fields[i], line, name_len) == 0 && fields[i][name_len] == '=');
+                FUZZ_CHECK(memcmp(fields[i] + name_len + 1, value, value_len) == 0);
+        }
+        FUZZ_CHECK(off == size);
 }

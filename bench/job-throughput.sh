@@ -188,6 +188,7 @@ declare -A LABEL=(
   [ha]="herald, concurrency: allow"
   [rs]="raw StartTransientUnit, same shape [ceiling]"
   [rx]="raw, herald-exec/done --help payload"
+  [rh]="raw, same shape + herald's log settings"
   [rb]="raw StartTransientUnit, bare /bin/true"
   [sr]="systemd-run loop, same shape, one at a time"
 )
@@ -198,6 +199,7 @@ round() {
   ha) herald_round ta ra ;;
   rs) raw_round --slice herald.slice --stop-post ;;
   rx) raw_round --slice herald.slice --stop-post="$DONE" -- "$EXEC" --help ;;
+  rh) raw_round --slice herald.slice --stop-post --herald-props ;;
   rb) raw_round ;;
   sr) srun_round ;;
   esac

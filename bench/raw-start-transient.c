@@ -15,7 +15,8 @@
  * them, which costs both CPU (about 0.35 ms per unit on dbus-daemon here) and so lowers
  * the ceiling; herald-activate does not subscribe, so the script does not either.
  *
- * Usage: raw-start-transient [--units N] [--window W] [--slice S] [--stop-post[=PATH]] [--watch] [-- CMD...]
+ * Usage: raw-start-transient [--units N] [--window W] [--slice S] [--stop-post[=PATH]] [--watch] [--herald-props]
+ *        [-- CMD...]
  * Output: one line of key=value pairs (bench/job-throughput.sh parses it). units_per_s
  * uses this client's clock and the arrival of the signals; the script recomputes the
  * rate from PID 1's own "Started" messages, as it does for herald.
@@ -47,6 +48,7 @@ static const char *arg_slice = NULL;
 static bool arg_stop_post = false;
 static const char *arg_stop_post_path = NULL;   /* NULL: COMMAND itself */
 static bool arg_watch = false;
+static bool arg_herald_props = false;
 static char **arg_command = NULL;
 
 typedef struct Run {
@@ -128,6 +130,36 @@ static int append_exec(sd_bus_message *m, const char *property, char **argv) {
 /* The unit mirrors the shape of a herald job unit (src/shared/plan.c: plan_job_unit): a
  * Type=exec service that is garbage-collected when it ends, optionally with an
  * ExecStopPost= (herald's `done`) and in a slice (herald.slice). */
+/* The logging settings of a herald job unit (plan.c: plan_job_unit()), so that a row can
+ * tell what they cost PID 1 and journald apart from what herald's programs cost. */
+static int append_herald_props(sd_bus_message *m, unsigned i) {
+        char id[64], router[32], task[32];
+        int r;
+
+        snprintf(id, sizeof id, "HERALD_JOB_ID=%08X-0000-4000-8000-000000000000", i);
+        snprintf(router, sizeof router, "HERALD_ROUTER=r");
+        snprintf(task, sizeof task, "HERALD_TASK=k%u", i);
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "SyslogIdentifier", "s", "r/k", "SyslogLevelPrefix", "b", false,
+                                  "LogRateLimitIntervalUSec", "t", (uint64_t) 1000000, "LogRateLimitBurst", "u", 10000000);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "LogExtraFields");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "aay");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "ay");
+        for (const char *f = id; r >= 0 && f; f = f == id ? router : f == router ? task : NULL)
+                r = sd_bus_message_append_array(m, 'y', f, strlen(f));
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static int start_one(Run *run, unsigned i) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         char name[96];
@@ -146,6 +178,8 @@ static int start_one(Run *run, unsigned i) {
                 r = sd_bus_message_append(m, "(sv)", "Slice", "s", arg_slice);
         if (r >= 0)
                 r = append_exec(m, "ExecStart", arg_command);
+        if (r >= 0 && arg_herald_props)
+                r = append_herald_props(m, i);
         if (r >= 0 && arg_stop_post) {
                 /* PATH with COMMAND's arguments, as herald-done takes what herald-exec does */
                 char *saved = arg_command[0];
@@ -194,6 +228,9 @@ static void help(void) {
                "                    COMMAND's arguments)\n"
                "     --watch        subscribe to PID 1's signals and wait until every unit\n"
                "                    started (JobRemoved); costs PID 1 and dbus-daemon CPU\n"
+               "     --herald-props also set a herald job unit's logging settings\n"
+               "                    (SyslogIdentifier=, SyslogLevelPrefix=no, LogExtraFields=\n"
+               "                    x3, LogRateLimitIntervalSec=, LogRateLimitBurst=)\n"
                "  -h --help         show this help\n",
                arg_units, WINDOW_MAX, arg_window);
 }
@@ -215,6 +252,7 @@ static int parse_argv(int argc, char **argv) {
                 ARG_SLICE = 0x100,
                 ARG_STOP_POST,
                 ARG_WATCH,
+                ARG_HERALD_PROPS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -223,6 +261,7 @@ static int parse_argv(int argc, char **argv) {
                 { "slice", required_argument, NULL, ARG_SLICE },
                 { "stop-post", optional_argument, NULL, ARG_STOP_POST },
                 { "watch", no_argument, NULL, ARG_WATCH },
+                { "herald-props", no_argument, NULL, ARG_HERALD_PROPS },
                 {}
         };
         static char *default_command[] = { (char *) "/bin/true", NULL };
@@ -258,6 +297,9 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case ARG_WATCH:
                         arg_watch = true;
+                        break;
+                case ARG_HERALD_PROPS:
+                        arg_herald_props = true;
                         break;
                 default:
                         return -EINVAL;

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* journal-check.c: did an entry we sent reach the journal?
  *
- * sd_journal_sendv() succeeds as soon as journald has the datagram, but journald drops
- * entries silently once the sending unit exceeds its rate limit (per unit and priority
- * group, 10,000 per 30 s by default). A job that writes many native journal entries
- * at PRIORITY=5 just before it ends makes journald drop its result entry (measured:
- * 60,000 entries from the job, no result entry). So `done` looks for its own entry,
- * by MESSAGE_ID and our trusted _PID, before it calls the job finished.
+ * A send succeeds as soon as journald has the datagram, but journald drops entries
+ * silently once the sending unit exceeds its rate limit (per unit and priority group,
+ * 10,000 per 30 s by default). A job that writes many native journal entries at
+ * PRIORITY=5 just before it ends makes journald drop its result entry (measured:
+ * 60,000 entries from the job, no result entry). So when the unit's bucket is small
+ * enough for that (journal_rate_limit_can_drop()), `done` looks for its own entry, by
+ * MESSAGE_ID and our trusted _PID, before it calls the job finished.
  *
- * It runs once per job, so it looks where a new entry goes: the active system.journal
+ * It may run once per job, so it looks where a new entry goes: the active system.journal
  * files (persistent and volatile), not every archived file of the machine's history,
  * which sd_journal_open() would map and search one by one (a cost that grows with the
  * journal, per job). Only when the entry is not there by the deadline is the whole

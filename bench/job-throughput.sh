@@ -29,6 +29,10 @@
 #                            the job's two programs alone costs. herald vs this row is
 #                            what activate.c and the job's own work cost.
 #   raw, bare /bin/true      no slice, no ExecStopPost=.
+#   raw + herald's log settings (rh, not run by default) the ceiling's units with a job
+#                            unit's SyslogIdentifier=, LogExtraFields=, LogRateLimit*=.
+#   raw StartUnit of a template (rt, not run by default) the ceiling's shape as a unit
+#                            file, rawt@.service, its instances started with StartUnit.
 #   systemd-run loop         JOBS x 'systemd-run' (blocking: each returns once its unit
 #                            started) of the same-shape unit in a shell loop, one at a time.
 #
@@ -36,7 +40,7 @@
 # from before the round until its units were gone) says where the time goes.
 #
 # Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5),
-# VARIANTS (default "hf ha rs rx rb sr": the rows above, in this order).
+# VARIANTS (default "hf ha rs rx rb sr"; also rh, rt: the rows above).
 # Needs root: 'sudo bench/job-throughput.sh'. Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
@@ -177,6 +181,11 @@ ns_install
 step "workflow: tick triggers tf and ta, each with one router of $JOBS print tasks (ra: concurrency allow)"
 workflow | ns_run sh -c 'mkdir -p /etc/herald && cat > /etc/herald/workflow.yml'
 ns_run systemctl daemon-reload
+# the same-shape unit as a template, for the rt row
+printf '%s\n' '[Unit]' 'Description=raw-start-transient bench unit (template)' 'CollectMode=inactive-or-failed' \
+  '[Service]' 'Type=exec' 'Slice=herald.slice' 'ExecStart=/bin/true' 'ExecStopPost=/bin/true' |
+  ns_run sh -c 'cat > /etc/systemd/system/rawt@.service'
+ns_run systemctl daemon-reload
 # started by hand it stays, and so do its CPU counters between rounds
 ns_run systemctl start herald.slice
 
@@ -189,6 +198,7 @@ declare -A LABEL=(
   [rs]="raw StartTransientUnit, same shape [ceiling]"
   [rx]="raw, herald-exec/done --help payload"
   [rh]="raw, same shape + herald's log settings"
+  [rt]="raw StartUnit of a template, same shape"
   [rb]="raw StartTransientUnit, bare /bin/true"
   [sr]="systemd-run loop, same shape, one at a time"
 )
@@ -200,6 +210,7 @@ round() {
   rs) raw_round --slice herald.slice --stop-post ;;
   rx) raw_round --slice herald.slice --stop-post="$DONE" -- "$EXEC" --help ;;
   rh) raw_round --slice herald.slice --stop-post --herald-props ;;
+  rt) raw_round --template rawt ;;
   rb) raw_round ;;
   sr) srun_round ;;
   esac

@@ -16,7 +16,7 @@
  * the ceiling; herald-activate does not subscribe, so the script does not either.
  *
  * Usage: raw-start-transient [--units N] [--window W] [--slice S] [--stop-post[=PATH]] [--watch] [--herald-props]
- *        [-- CMD...]
+ *        [--template=NAME] [-- CMD...]
  * Output: one line of key=value pairs (bench/job-throughput.sh parses it). units_per_s
  * uses this client's clock and the arrival of the signals; the script recomputes the
  * rate from PID 1's own "Started" messages, as it does for herald.
@@ -49,6 +49,7 @@ static bool arg_stop_post = false;
 static const char *arg_stop_post_path = NULL;   /* NULL: COMMAND itself */
 static bool arg_watch = false;
 static bool arg_herald_props = false;
+static const char *arg_template = NULL;
 static char **arg_command = NULL;
 
 typedef struct Run {
@@ -166,6 +167,15 @@ static int start_one(Run *run, unsigned i) {
         int r;
 
         snprintf(name, sizeof name, "%s%u.service", run->prefix, i);
+        if (arg_template) {
+                /* an instance of a unit file: PID 1 loads it from the template */
+                r = sd_bus_message_new_method_call(run->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartUnit");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "ss", name, "fail");
+                if (r < 0)
+                        return r;
+                goto call;
+        }
         r = sd_bus_message_new_method_call(run->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", name, "fail");
@@ -195,6 +205,7 @@ static int start_one(Run *run, unsigned i) {
         if (r < 0)
                 return r;
 
+call:
         r = sd_bus_call_async(run->bus, NULL, m, on_reply, run, 0);
         if (r < 0)
                 return r;
@@ -228,6 +239,9 @@ static void help(void) {
                "                    COMMAND's arguments)\n"
                "     --watch        subscribe to PID 1's signals and wait until every unit\n"
                "                    started (JobRemoved); costs PID 1 and dbus-daemon CPU\n"
+               "     --template=NAME  StartUnit of instances of NAME@.service (a unit file)\n"
+               "                    instead of StartTransientUnit; the other options do\n"
+               "                    not apply\n"
                "     --herald-props also set a herald job unit's logging settings\n"
                "                    (SyslogIdentifier=, SyslogLevelPrefix=no, LogExtraFields=\n"
                "                    x3, LogRateLimitIntervalSec=, LogRateLimitBurst=)\n"
@@ -253,6 +267,7 @@ static int parse_argv(int argc, char **argv) {
                 ARG_STOP_POST,
                 ARG_WATCH,
                 ARG_HERALD_PROPS,
+                ARG_TEMPLATE,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -262,6 +277,7 @@ static int parse_argv(int argc, char **argv) {
                 { "stop-post", optional_argument, NULL, ARG_STOP_POST },
                 { "watch", no_argument, NULL, ARG_WATCH },
                 { "herald-props", no_argument, NULL, ARG_HERALD_PROPS },
+                { "template", required_argument, NULL, ARG_TEMPLATE },
                 {}
         };
         static char *default_command[] = { (char *) "/bin/true", NULL };
@@ -301,6 +317,13 @@ static int parse_argv(int argc, char **argv) {
                 case ARG_HERALD_PROPS:
                         arg_herald_props = true;
                         break;
+                case ARG_TEMPLATE:
+                        if (strlen(optarg) > 24 || strchr(optarg, '@') || strchr(optarg, '.')) {
+                                fprintf(stderr, "--template: expected a template's name without '@.service', got '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_template = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -328,7 +351,8 @@ static int run(int argc, char **argv) {
         }
         run->bus = bus;
         /* Unique per run, so a JobRemoved of an earlier run is never counted. */
-        snprintf(run->prefix, sizeof run->prefix, "raw-bench-%ld-%" PRIu64 "-", (long) getpid(), now_usec() % 1000000u);
+        snprintf(run->prefix, sizeof run->prefix, "%s%s%ld-%" PRIu64 "-", arg_template ? arg_template : "raw-bench-",
+                 arg_template ? "@" : "", (long) getpid(), now_usec() % 1000000u);
 
         if (arg_watch) {
                 r = sd_bus_match_signal(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed, run);

@@ -125,14 +125,14 @@ static int send_checked(char ***fieldsp, const char *unit, const char *job_id) {
         bool found = false;
         int r;
 
+        r = result_entry_send_fields(*fieldsp);
+        if (r < 0 || !journal_rate_limit_can_drop(unit))
+                return r;
+
         if (inv && asprintf(&match, "HERALD_INVOCATION_ID=%s", inv) < 0)
                 return -ENOMEM;
         else if (!inv && job_id && asprintf(&match, "HERALD_JOB_ID=%s", job_id) < 0)
                 return -ENOMEM;
-
-        r = result_entry_send_fields(*fieldsp);
-        if (r < 0 || !journal_rate_limit_can_drop(unit))
-                return r;
 
         r = journal_check_sent(HERALD_MESSAGE_RESULT, getpid(), match, DONE_CHECK_TIMEOUT_USEC, &found);
         if (r < 0) {

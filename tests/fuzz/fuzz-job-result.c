@@ -89,9 +89,7 @@ static void check_entry(const JobResult *res) {
         if (r == -ENOMEM)
                 return;
         FUZZ_CHECK(r == 0 && fields);
-        for (char **f = fields; *f; f++)
-                FUZZ_CHECK(strchr(*f, '='));
-        fuzz_check_native_encoding(fields);
+        fuzz_check_native_encoding(fields);     /* also: every field is NAME=value */
 
         FUZZ_CHECK(streq_ptr(fuzz_field_value(fields, "HERALD_SUCCESS"), res->success ? "true" : "false"));
         snprintf(num, sizeof num, "%" PRIi64, job_result_exit_code(res->result, res->success));

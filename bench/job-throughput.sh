@@ -259,7 +259,7 @@ ran() { [[ " ${VARIANTS[*]} " == *" $1 "* ]]; }
 for v in hf ha rx; do
   if ran "$v"; then printf '  %s: %s %% of the ceiling\n' "${LABEL[$v]}" "$(pct "$(col "$v" 1 | median)" "$ceiling")"; fi
 done
-printf '  (goal: herald >= 90 %% of the ceiling)\n'
+if ran hf || ran ha; then printf '  (goal: herald >= 90 %% of the ceiling)\n'; fi
 for v in hf ha; do
   if ran "$v"; then
     printf '  activation alone (ExecMainStart..ExecMainExit, every call answered), %s: median %s s\n' \

@@ -137,6 +137,16 @@ static int parse_span(const char *s, size_t len, usec_t *ret) {
         return 0;
 }
 
+/* Seconds since the epoch (and a fraction) as µs: -ERANGE past the last µs before
+ * USEC_INFINITY, as for "+SPAN", rather than wrapping around to a time in 1970. Only a
+ * "now" far in the future (or "@EPOCH") gets there, but the caller decides what now is. */
+static int sec_to_usec(time_t sec, usec_t frac, usec_t *ret) {
+        if (sec < 0 || (usec_t) sec > (USEC_INFINITY - 1 - frac) / USEC_PER_SEC)
+                return -ERANGE;
+        *ret = (usec_t) sec * USEC_PER_SEC + frac;
+        return 0;
+}
+
 /* Local midnight of the day "now" falls on, moved by days. */
 static int local_midnight(usec_t now, int days, usec_t *ret) {
         time_t sec = (time_t) (now / USEC_PER_SEC), t;
@@ -148,10 +158,9 @@ static int local_midnight(usec_t now, int days, usec_t *ret) {
         tm.tm_mday += days;
         tm.tm_isdst = -1;
         t = mktime(&tm);
-        if (t == (time_t) -1 || t < 0)
+        if (t == (time_t) -1)
                 return -ERANGE;
-        *ret = (usec_t) t * USEC_PER_SEC;
-        return 0;
+        return sec_to_usec(t, 0, ret);
 }
 
 static int parse_absolute(const char *s, usec_t now, usec_t *ret) {
@@ -228,8 +237,7 @@ static int parse_absolute(const char *s, usec_t now, usec_t *ret) {
         if (tm.tm_year != (int) year - 1900 || tm.tm_mon != (int) mon - 1 || tm.tm_mday != (int) day)
                 return -EINVAL;
 
-        *ret = (usec_t) t * USEC_PER_SEC + frac;
-        return 0;
+        return sec_to_usec(t, frac, ret);
 }
 
 /**
@@ -278,16 +286,19 @@ int timestamp_parse(const char *s, usec_t now, usec_t *ret) {
 
                 if (!isdigit((unsigned char) *p))
                         return -EINVAL;
+                /* Exact bounds, no margin: "+SPAN" reaches up to the last µs before
+                 * USEC_INFINITY, and every time we return must read back as "@SEC.USEC". */
                 for (; isdigit((unsigned char) *p); p++) {
-                        if (sec > (UINT64_MAX / USEC_PER_SEC - 10) / 10)
+                        unsigned d = (unsigned) (*p - '0');
+
+                        if (sec > (UINT64_MAX / USEC_PER_SEC - d) / 10)
                                 return -ERANGE;
-                        sec = sec * 10 + (unsigned long long) (*p - '0');
+                        sec = sec * 10 + d;
                 }
                 r = read_fraction(&p, &frac);
                 if (r < 0 || *p)
                         return -EINVAL;
-                *ret = sec * USEC_PER_SEC + frac;
-                return 0;
+                return sec_to_usec((time_t) sec, frac, ret);
         }
 
         if (b[0] == '-' || b[0] == '+') {

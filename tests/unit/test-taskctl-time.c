@@ -111,6 +111,38 @@ static void test_relative(void **state) {
         parse_fails("-99999999999999999999d", -ERANGE);
 }
 
+/* The end of the range: the last µs before USEC_INFINITY, 18446744073709.551614 s, which is
+ * 08:01:49.551614 of its day. Every form reaches exactly up to it and says -ERANGE past it
+ * (found by fuzz-timestamp: "@" refused its last 10 s, and a time of day or "tomorrow"
+ * near it wrapped around to 1970). */
+static void test_range_end(void **state) {
+        const usec_t last = USEC_INFINITY - 1, day0 = last - last % USEC_PER_DAY;
+        usec_t t = 0;
+
+        set_tz("UTC");
+        assert_int_equal(parse_ok("@18446744073709.551614"), last);
+        assert_int_equal(parse_ok("@18446744073709"), SEC(UINT64_C(18446744073709)));
+        parse_fails("@18446744073709.551615", -ERANGE);        /* USEC_INFINITY itself */
+        parse_fails("@18446744073710", -ERANGE);
+
+        /* what "+SPAN" returns reads back as "@SEC.USEC" */
+        assert_int_equal(timestamp_parse("+18446744073709s", 0, &t), 0);
+        assert_int_equal(t, SEC(UINT64_C(18446744073709)));
+        assert_int_equal(timestamp_parse("+18446744073709s 551614us", 0, &t), 0);
+        assert_int_equal(t, last);
+
+        assert_int_equal(timestamp_parse("today", last, &t), 0);
+        assert_int_equal(t, day0);
+        assert_int_equal(timestamp_parse("08:01:49.551614", last, &t), 0);
+        assert_int_equal(t, last);
+        t = 12345;
+        assert_int_equal(timestamp_parse("08:01:49.551615", last, &t), -ERANGE);
+        assert_int_equal(timestamp_parse("08:01:50", last, &t), -ERANGE);
+        assert_int_equal(timestamp_parse("23:59", last, &t), -ERANGE);
+        assert_int_equal(timestamp_parse("tomorrow", last, &t), -ERANGE);
+        assert_int_equal(t, 12345);
+}
+
 static void test_invalid(void **state) {
         parse_fails("", -EINVAL);
         parse_fails("   ", -EINVAL);
@@ -183,6 +215,7 @@ int main(void) {
                 cmocka_unit_test(test_local_zone),
                 cmocka_unit_test(test_epoch),
                 cmocka_unit_test(test_relative),
+                cmocka_unit_test(test_range_end),
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_format),
                 cmocka_unit_test(test_timespan),

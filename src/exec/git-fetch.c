@@ -121,6 +121,7 @@ static int certificate_cb(git_cert *cert, int valid, const char *host, void *pay
         FetchContext *c = payload;
         const git_cert_hostkey *hk = (const git_cert_hostkey *) cert;
         _cleanup_free_ char *fp = NULL, *files = NULL;
+        const char *bad_file = NULL;
         size_t flen = 0;
         FILE *f;
         int r;
@@ -134,9 +135,16 @@ static int certificate_cb(git_cert *cert, int valid, const char *host, void *pay
                 return fail(GIT_ECERTIFICATE, "SSH server '%s' presented no host key to check", host);
 
         r = known_hosts_check(c->known_hosts, host, c->url.port, (int) hk->raw_type,
-                              hk->hostkey, hk->hostkey_len);
+                              hk->hostkey, hk->hostkey_len, &bad_file);
         if (r == 0)
                 return 0;
+        if (r == -EFBIG)
+                return fail(GIT_ECERTIFICATE,
+                            "Could not check the host key of '%s': known hosts file %s is larger than %d bytes",
+                            host, strna(bad_file), KNOWN_HOSTS_FILE_MAX);
+        if (r < 0 && bad_file)
+                return fail(GIT_ECERTIFICATE, "Could not check the host key of '%s': reading %s failed: %s",
+                            host, bad_file, strerror(-r));
         if (r < 0)
                 return fail(GIT_ECERTIFICATE, "Could not check the host key of '%s' against the known hosts", host);
 
@@ -148,6 +156,10 @@ static int certificate_cb(git_cert *cert, int valid, const char *host, void *pay
                 fclose(f);
         }
 
+        if (r == KNOWN_HOSTS_E_REVOKED)
+                return fail(GIT_ECERTIFICATE,
+                            "Host key of SSH server '%s' is REVOKED (%s %s): %s marks it @revoked; refusing to connect",
+                            host, known_hosts_key_type_name((int) hk->raw_type), strna(fp), strna(bad_file));
         if (r == KNOWN_HOSTS_E_CHANGED)
                 return fail(GIT_ECERTIFICATE,
                             "Host key of SSH server '%s' has CHANGED (%s %s): it does not match %s; refusing to connect",

@@ -386,6 +386,10 @@ cat $D/client_key.pub $D/client_ecdsa.pub $D/client_locked.pub >$D/authorized_ke
 echo "[127.0.0.1]:2222 \$(cut -d' ' -f1,2 $D/host_key.pub)" >$D/known_hosts
 echo "[127.0.0.1]:2222 \$(cut -d' ' -f1,2 $D/other_host_key.pub)" >$D/changed_hosts
 echo "[127.0.0.2]:2222 \$(cut -d' ' -f1,2 $D/host_key.pub)" >$D/unknown_hosts
+cp $D/known_hosts $D/revoked_hosts
+echo "@revoked * \$(cut -d' ' -f1,2 $D/host_key.pub)" >>$D/revoked_hosts
+cp $D/known_hosts $D/big_hosts
+truncate -s 17M $D/big_hosts
 /usr/sbin/sshd -f /dev/null -h $D/host_key -o ListenAddress=127.0.0.1:2222 -o PidFile=$D/sshd.pid \
         -o AuthorizedKeysFile=$D/authorized_keys -o StrictModes=no -o PasswordAuthentication=no \
         -o KbdInteractiveAuthentication=no -o UsePAM=no -o PermitRootLogin=prohibit-password
@@ -407,6 +411,11 @@ EOF
         assert_contains "$(field HERALD_ERROR)" "Host key of SSH server '127.0.0.1' is unknown (ssh-ed25519 SHA256:" "unknown host refused"
         run_job gsshchanged local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/client_key\",\"git_ssh_known_hosts\":\"$D/changed_hosts\"}"
         assert_contains "$(field HERALD_ERROR)" "Host key of SSH server '127.0.0.1' has CHANGED" "changed key refused"
+        run_job gsshrevoked local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/client_key\",\"git_ssh_known_hosts\":\"$D/revoked_hosts\"}"
+        assert_contains "$(field HERALD_ERROR)" "Host key of SSH server '127.0.0.1' is REVOKED (ssh-ed25519 SHA256:" "revoked key refused, although listed"
+        assert_contains "$(field HERALD_ERROR)" "$D/revoked_hosts marks it @revoked" "the file revoking it is named"
+        run_job gsshbig local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/client_key\",\"git_ssh_known_hosts\":\"$D/big_hosts\"}"
+        assert_contains "$(field HERALD_ERROR)" "known hosts file $D/big_hosts is larger than 16777216 bytes" "oversized known hosts file refused"
         run_job gsshbadkey local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/stranger_key\",\"git_ssh_known_hosts\":\"$D/known_hosts\"}"
         assert_contains "$(field HERALD_ERROR)" "Authentication failed for '$url'" "wrong key"
 fi

@@ -217,7 +217,8 @@ int json_number_to_int64(const cJSON *v, int64_t *ret) {
 }
 
 /**
- * json_path_lookup: walk maps along a '/'-separated path, as Herald's print_key does.
+ * json_path_lookup: walk maps along a '/'-separated path, as Herald's print_key and the
+ * match_key/except_key of its map selectors do.
  * @root: where to start
  * @path: member names joined by '/' (each segment taken literally, empty ones too)
  *

@@ -8,31 +8,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "json-util.h"
 #include "selector.h"
 
 extern char **environ;
-
-const cJSON *json_walk_path(const cJSON *root, const char *path) {
-        const cJSON *cur = root;
-        const char *p = path;
-
-        while (cur) {
-                const char *slash = strchr(p, '/');
-                size_t len = slash ? (size_t) (slash - p) : strlen(p);
-                const cJSON *next = NULL;
-
-                if (!cJSON_IsObject(cur))
-                        return NULL;
-                for (const cJSON *c = cur->child; c; c = c->next)
-                        if (c->string && strlen(c->string) == len && memcmp(c->string, p, len) == 0)
-                                next = c;       /* the last duplicate wins, as in Go maps */
-                cur = next;
-                if (!slash)
-                        return cur;
-                p = slash + 1;
-        }
-        return NULL;
-}
 
 static double json_number(const cJSON *j) {
         if (cJSON_IsRaw(j))
@@ -59,6 +38,10 @@ bool json_equal(const cJSON *a, const cJSON *b) {
                 return false;
         if (cJSON_IsNull(a))
                 return true;
+        /* a string holding U+0000 is a raw item with its escaped literal (json-parse.c),
+         * escaped one way only, so equal strings have equal literals */
+        if (cJSON_IsRaw(a))
+                return streq(a->valuestring, b->valuestring);
         if (cJSON_IsString(a))
                 return streq(a->valuestring, b->valuestring);
         if (cJSON_IsArray(a)) {
@@ -87,7 +70,7 @@ static int select_map(const cJSON *trigger_param, const cJSON *select_param, boo
 
         if (!cJSON_IsString(key))
                 return match ? 0 : 1;
-        have = json_walk_path(trigger_param, key->valuestring);
+        have = json_path_lookup(trigger_param, key->valuestring);
         hit = have && (!want || json_equal(have, want));
         return match ? hit : !hit;
 }

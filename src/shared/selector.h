@@ -8,9 +8,6 @@
 
 #include "workflow.h"
 
-/* Walk a '/'-separated key through nested objects (not arrays). NULL when absent. */
-const cJSON *json_walk_path(const cJSON *root, const char *path);
-
 /* Deep equality; numbers compare by value (Herald's float-vs-int mismatch is fixed). */
 bool json_equal(const cJSON *a, const cJSON *b);
 

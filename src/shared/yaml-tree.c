@@ -32,6 +32,8 @@ typedef struct Parser {
         size_t n_nodes;
         Anchor *anchors;
         size_t n_anchors;
+        YamlNode **replaced;            /* pairs a duplicate key replaced (see map_add()) */
+        size_t n_replaced;
         YamlError *error;
 } Parser;
 
@@ -159,10 +161,17 @@ static int map_add(Parser *p, YamlNode *map, YamlNode *key, YamlNode *value) {
                         YamlNode *k = map->pairs[i].key;
                         if (k->kind == YAML_NODE_SCALAR && k->length == key->length &&
                             memcmp(k->value, key->value, key->length) == 0) {
+                                /* An anchor may be inside the replaced pair, and an
+                                 * alias further on still copies it (as in Go): it is
+                                 * freed with the parser, not now. */
+                                YamlNode **l = reallocarray(p->replaced, p->n_replaced + 2, sizeof *l);
+                                if (!l)
+                                        return -ENOMEM;
+                                p->replaced = l;
                                 if (p->on_duplicate)
                                         p->on_duplicate(k, key, p->userdata);
-                                yaml_node_free(map->pairs[i].key);
-                                yaml_node_free(map->pairs[i].value);
+                                l[p->n_replaced++] = map->pairs[i].key;
+                                l[p->n_replaced++] = map->pairs[i].value;
                                 map->pairs[i].key = key;
                                 map->pairs[i].value = value;
                                 return 0;
@@ -343,6 +352,9 @@ finish:
         for (size_t i = 0; i < p.n_anchors; i++)
                 free(p.anchors[i].name);
         free(p.anchors);
+        for (size_t i = 0; i < p.n_replaced; i++)
+                yaml_node_free(p.replaced[i]);
+        free(p.replaced);
         if (r < 0) {
                 yaml_node_free(root);
                 return r;

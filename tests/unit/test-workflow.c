@@ -187,6 +187,22 @@ static void test_duplicate_keys(void **state) {
         workflow_free(w);
 }
 
+/* An alias of a value whose key was given again later: the anchored value is what the
+ * alias copies (as in Go), even though its pair was replaced. It was freed with the
+ * pair, and the alias read freed memory (found by fuzz-unit-settings). */
+static void test_alias_of_replaced_value(void **state) {
+        Workflow *w = load("trigger:\n  t: {type: tick, interval: &iv 7}\n  t: {type: tick, interval: 9}\n"
+                           "  u: {type: tick, interval: *iv}\n"
+                           "router:\n  r: {trigger: u, selector: all, task: {x: print}}\n");
+        const Component *u = workflow_find_component(w, COMPONENT_TRIGGER, "u");
+        const Component *t = workflow_find_component(w, COMPONENT_TRIGGER, "t");
+        assert_non_null(u);
+        assert_non_null(t);
+        assert_int_equal(u->interval_sec, 7);
+        assert_int_equal(t->interval_sec, 9);
+        workflow_free(w);
+}
+
 static void test_unit_settings(void **state) {
         Workflow *w = load("executor:\n  l:\n    type: local\n    unit: {MemoryMax: 512M, RuntimeMaxSec: 30s}\n"
                            "router:\n  r:\n    trigger: tick\n    selector: all\n    task: {x: l}\n"
@@ -239,6 +255,7 @@ int main(void) {
                 cmocka_unit_test(test_exe_done_trigger_name),
                 cmocka_unit_test(test_unloadable),
                 cmocka_unit_test(test_duplicate_keys),
+                cmocka_unit_test(test_alias_of_replaced_value),
                 cmocka_unit_test(test_unit_settings),
                 cmocka_unit_test(test_plan),
         };

@@ -49,25 +49,45 @@ const UnitSettingSpec *unit_setting_spec_find(const char *name, UnitSettingScope
         return NULL;
 }
 
-static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t unit_size) {
-        char *end;
-        size_t n = 0;
+/* The length of a plain decimal number at @s ("12", "1.5", ".5"), 0 when there is none.
+ * Only what systemd's own parsers take: strtod() alone would also take "0x1p4", "1e3",
+ * "nan" and leading blanks, newlines included. */
+static size_t decimal_span(const char *s) {
+        size_t n = strspn(s, "0123456789"), f = 0;
 
-        while (isspace((unsigned char) **p))
+        if (s[n] == '.')
+                f = strspn(s + n + 1, "0123456789");
+        if (n == 0 && f == 0)
+                return 0;
+        return s[n] == '.' ? n + 1 + f : n;
+}
+
+static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t unit_size) {
+        char number[64];
+        size_t len, n = 0;
+
+        while (**p == ' ' || **p == '\t')
                 (*p)++;
-        if (!isdigit((unsigned char) **p) && **p != '.')
+        len = decimal_span(*p);
+        if (len == 0 || len >= sizeof number)
                 return -EINVAL;
+        /* strtod() on the span alone, or it would read on ("1e3", "0x10") */
+        memcpy(number, *p, len);
+        number[len] = 0;
         errno = 0;
-        *ret_num = strtod(*p, &end);
-        if (errno || end == *p || *ret_num < 0)
+        *ret_num = strtod(number, NULL);
+        if (errno)
                 return -EINVAL;
-        *p = end;
-        while (isspace((unsigned char) **p))
+        *p += len;
+        while (**p == ' ' || **p == '\t')
                 (*p)++;
         while (isalpha((unsigned char) **p) && n + 1 < unit_size)
                 unit[n++] = *(*p)++;
         unit[n] = 0;
         if (isalpha((unsigned char) **p))
+                return -EINVAL;
+        /* a number without a unit ends at a blank or the end ("1.2.3" is no time) */
+        if (n == 0 && **p != 0 && **p != ' ' && **p != '\t')
                 return -EINVAL;
         return 0;
 }
@@ -103,7 +123,7 @@ int parse_timespan_usec(const char *s, uint64_t *ret) {
                         }
                 if (!found)
                         return -EINVAL;
-                while (isspace((unsigned char) *p))
+                while (*p == ' ' || *p == '\t')
                         p++;
         } while (*p);
         if (total >= 1e18)
@@ -135,6 +155,38 @@ int parse_size_bytes(const char *s, uint64_t *ret) {
                         return 0;
                 }
         return -EINVAL;
+}
+
+/**
+ * parse_percent: a percentage as CPUQuota= takes it: "50%", "12.5%", "150%", at most two
+ * decimals (systemd counts in hundredths of a percent), above 0 and up to 100000%.
+ * @s: the text
+ * @ret_permyriad: the value in hundredths of a percent
+ *
+ * Return: 0, or -EINVAL.
+ */
+int parse_percent(const char *s, uint64_t *ret_permyriad) {
+        size_t n = strspn(s, "0123456789"), f = 0;
+        uint64_t whole = 0, hundredths = 0;
+
+        if (n == 0 || n > 6)
+                return -EINVAL;
+        for (size_t k = 0; k < n; k++)
+                whole = whole * 10 + (uint64_t) (s[k] - '0');
+        if (s[n] == '.') {
+                f = strspn(s + n + 1, "0123456789");
+                if (f == 0 || f > 2)
+                        return -EINVAL;
+                hundredths = (uint64_t) (s[n + 1] - '0') * 10 + (f == 2 ? (uint64_t) (s[n + 2] - '0') : 0);
+                n += 1 + f;
+        }
+        if (!streq(s + n, "%"))
+                return -EINVAL;
+        whole = whole * 100 + hundredths;
+        if (whole == 0 || whole > 100000 * 100)
+                return -EINVAL;
+        *ret_permyriad = whole;
+        return 0;
 }
 
 static bool valid_user_name(const char *s) {
@@ -187,8 +239,15 @@ static int setting_convert(const UnitSettingSpec *spec, const YamlNode *v, UnitS
         switch (spec->type) {
         case UNIT_SETTING_NAME:
                 if (t == YAML_SCALAR_INT && i >= 0 && i < 4294967295LL) {
-                        /* numeric id */
-                } else if (t != YAML_SCALAR_STRING || !valid_user_name(s))
+                        /* a numeric id, in the digits systemd reads ("0x10" is an int to YAML) */
+                        if (asprintf(&out->text, "%" PRIi64, i) < 0)
+                                return -ENOMEM;
+                        out->string = strdup(out->text);
+                        if (!out->string)
+                                return -ENOMEM;
+                        break;
+                }
+                if (t != YAML_SCALAR_STRING || !valid_user_name(s))
                         return -EINVAL;
                 out->string = strdup(s);
                 out->text = strdup(s);
@@ -206,18 +265,16 @@ static int setting_convert(const UnitSettingSpec *spec, const YamlNode *v, UnitS
                 break;
 
         case UNIT_SETTING_PERCENT: {
-                char *end;
-                double pct;
+                uint64_t permyriad;
 
-                if (t != YAML_SCALAR_STRING)
-                        return -EINVAL;
-                errno = 0;
-                pct = strtod(s, &end);
-                if (errno || end == s || !streq(end, "%") || pct <= 0 || pct > 100000)
+                if (t != YAML_SCALAR_STRING || parse_percent(s, &permyriad) < 0)
                         return -EINVAL;
                 /* CPUQuota= is per second of CPU time: 50% = 500 ms per s. */
-                out->u = (uint64_t) llround(pct * 10000.0);
-                if (asprintf(&out->text, "%s", s) < 0)
+                out->u = permyriad * 100;
+                /* written as read back: the unit file and the bus get one value */
+                if (permyriad % 100 == 0 ? asprintf(&out->text, "%" PRIu64 "%%", permyriad / 100) < 0
+                                         : asprintf(&out->text, "%" PRIu64 ".%02" PRIu64 "%%", permyriad / 100,
+                                                    permyriad % 100) < 0)
                         return -ENOMEM;
                 break;
         }

@@ -63,3 +63,4 @@ const UnitSettingSpec *unit_setting_spec_find(const char *name, UnitSettingScope
 /* systemd time span and size parsers (subset: what unit files accept for these keys). */
 int parse_timespan_usec(const char *s, uint64_t *ret);
 int parse_size_bytes(const char *s, uint64_t *ret);
+int parse_percent(const char *s, uint64_t *ret_permyriad);

@@ -205,7 +205,7 @@ static const char *type_expectation(const UnitSettingSpec *spec) {
         case UNIT_SETTING_BYTES:
                 return "a size such as 512M, 2G or infinity";
         case UNIT_SETTING_PERCENT:
-                return "a percentage such as 50%";
+                return "a percentage such as 50% or 12.5% (two decimals at most)";
         case UNIT_SETTING_USEC:
                 return "a time span such as 30s, 5min, 1h 30min or infinity";
         case UNIT_SETTING_BOOL:

@@ -63,21 +63,30 @@ static size_t decimal_span(const char *s) {
 }
 
 static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t unit_size) {
-        char number[64];
+        double num = 0, scale = 1;
+        bool fraction = false;
         size_t len, n = 0;
 
         while (**p == ' ' || **p == '\t')
                 (*p)++;
         len = decimal_span(*p);
-        if (len == 0 || len >= sizeof number)
+        if (len == 0 || len > 64)
                 return -EINVAL;
-        /* strtod() on the span alone, or it would read on ("1e3", "0x10") */
-        memcpy(number, *p, len);
-        number[len] = 0;
-        errno = 0;
-        *ret_num = strtod(number, NULL);
-        if (errno)
-                return -EINVAL;
+        /* digit by digit: no strtod(), which reads on ("1e3", "0x10") and follows the
+         * locale's decimal point */
+        for (size_t k = 0; k < len; k++) {
+                char c = (*p)[k];
+
+                if (c == '.') {
+                        fraction = true;
+                        continue;
+                }
+                if (fraction)
+                        num += (c - '0') * (scale /= 10);
+                else
+                        num = num * 10 + (c - '0');
+        }
+        *ret_num = num;
         *p += len;
         while (**p == ' ' || **p == '\t')
                 (*p)++;

@@ -40,9 +40,7 @@ bool json_equal(const cJSON *a, const cJSON *b) {
                 return true;
         /* a string holding U+0000 is a raw item with its escaped literal (json-parse.c),
          * escaped one way only, so equal strings have equal literals */
-        if (cJSON_IsRaw(a))
-                return streq(a->valuestring, b->valuestring);
-        if (cJSON_IsString(a))
+        if (cJSON_IsString(a) || cJSON_IsRaw(a))
                 return streq(a->valuestring, b->valuestring);
         if (cJSON_IsArray(a)) {
                 const cJSON *x = a->child, *y = b->child;

@@ -62,8 +62,12 @@ static size_t decimal_span(const char *s) {
         return s[n] == '.' ? n + 1 + f : n;
 }
 
-static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t unit_size) {
-        double num = 0, scale = 1;
+/* A number and its unit ("1.5K", "30 s", "90"): the whole part exactly (-ERANGE past
+ * 10^18), the fraction as a double, read digit by digit: strtod() would read on ("1e3",
+ * "0x10"), follow the locale's decimal point, and round large integers. */
+static int parse_number_unit(const char **p, uint64_t *ret_whole, double *ret_frac, char *unit, size_t unit_size) {
+        uint64_t whole = 0;
+        double frac = 0, scale = 1;
         bool fraction = false;
         size_t len, n = 0;
 
@@ -72,21 +76,18 @@ static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t
         len = decimal_span(*p);
         if (len == 0 || len > 64)
                 return -EINVAL;
-        /* digit by digit: no strtod(), which reads on ("1e3", "0x10") and follows the
-         * locale's decimal point */
         for (size_t k = 0; k < len; k++) {
-                char c = (*p)[k];
+                unsigned d = (unsigned) ((*p)[k] - '0');
 
-                if (c == '.') {
+                if ((*p)[k] == '.')
                         fraction = true;
-                        continue;
-                }
-                if (fraction)
-                        num += (c - '0') * (scale /= 10);
+                else if (fraction)
+                        frac += d * (scale /= 10);
+                else if (whole > (UINT64_C(1000000000000000000) - d) / 10)
+                        return -ERANGE;
                 else
-                        num = num * 10 + (c - '0');
+                        whole = whole * 10 + d;
         }
-        *ret_num = num;
         *p += len;
         while (**p == ' ' || **p == '\t')
                 (*p)++;
@@ -98,20 +99,33 @@ static int parse_number_unit(const char **p, double *ret_num, char *unit, size_t
         /* a number without a unit ends at a blank or the end ("1.2.3" is no time) */
         if (n == 0 && **p != 0 && **p != ' ' && **p != '\t')
                 return -EINVAL;
+        *ret_whole = whole;
+        *ret_frac = frac;
+        return 0;
+}
+
+/* whole.frac times factor, added to *total: -ERANGE when that reaches limit. */
+static int add_scaled(uint64_t *total, uint64_t whole, double frac, uint64_t factor, uint64_t limit) {
+        uint64_t part = (uint64_t) llround(frac * (double) factor);
+
+        if (whole > (limit - part) / factor || whole * factor + part >= limit - *total)
+                return -ERANGE;
+        *total += whole * factor + part;
         return 0;
 }
 
 int parse_timespan_usec(const char *s, uint64_t *ret) {
-        static const struct { const char *suffix; double usec; } units[] = {
-                { "us", 1 }, { "usec", 1 }, { "ms", 1e3 }, { "msec", 1e3 },
-                { "", 1e6 }, { "s", 1e6 }, { "sec", 1e6 }, { "second", 1e6 }, { "seconds", 1e6 },
-                { "m", 60e6 }, { "min", 60e6 }, { "minute", 60e6 }, { "minutes", 60e6 },
-                { "h", 3600e6 }, { "hr", 3600e6 }, { "hour", 3600e6 }, { "hours", 3600e6 },
-                { "d", 86400e6 }, { "day", 86400e6 }, { "days", 86400e6 },
-                { "w", 604800e6 }, { "week", 604800e6 }, { "weeks", 604800e6 },
+        static const struct { const char *suffix; uint64_t usec; } units[] = {
+                { "us", 1 }, { "usec", 1 }, { "ms", 1000 }, { "msec", 1000 },
+                { "", 1000000 }, { "s", 1000000 }, { "sec", 1000000 }, { "second", 1000000 }, { "seconds", 1000000 },
+                { "m", 60000000 }, { "min", 60000000 }, { "minute", 60000000 }, { "minutes", 60000000 },
+                { "h", 3600000000 }, { "hr", 3600000000 }, { "hour", 3600000000 }, { "hours", 3600000000 },
+                { "d", 86400000000 }, { "day", 86400000000 }, { "days", 86400000000 },
+                { "w", 604800000000 }, { "week", 604800000000 }, { "weeks", 604800000000 },
         };
         const char *p = s;
-        double total = 0;
+        uint64_t total = 0;
+        int r;
 
         if (streq(s, "infinity")) {
                 *ret = UINT64_MAX;
@@ -119,14 +133,19 @@ int parse_timespan_usec(const char *s, uint64_t *ret) {
         }
         do {
                 char unit[16];
-                double num;
+                uint64_t whole;
+                double frac;
                 bool found = false;
 
-                if (parse_number_unit(&p, &num, unit, sizeof unit) < 0)
-                        return -EINVAL;
+                r = parse_number_unit(&p, &whole, &frac, unit, sizeof unit);
+                if (r < 0)
+                        return r == -ERANGE ? r : -EINVAL;
                 for (size_t i = 0; i < ELEMENTSOF(units); i++)
                         if (streq(unit, units[i].suffix)) {
-                                total += num * units[i].usec;
+                                /* as before: spans of 10^18 us (31,700 years) and more are refused */
+                                r = add_scaled(&total, whole, frac, units[i].usec, UINT64_C(1000000000000000000));
+                                if (r < 0)
+                                        return r;
                                 found = true;
                                 break;
                         }
@@ -135,32 +154,37 @@ int parse_timespan_usec(const char *s, uint64_t *ret) {
                 while (*p == ' ' || *p == '\t')
                         p++;
         } while (*p);
-        if (total >= 1e18)
-                return -ERANGE;
-        *ret = (uint64_t) llround(total);
+        *ret = total;
         return 0;
 }
 
 int parse_size_bytes(const char *s, uint64_t *ret) {
-        static const struct { const char *suffix; double factor; } units[] = {
-                { "", 1 }, { "B", 1 }, { "K", 1024.0 }, { "M", 1048576.0 }, { "G", 1073741824.0 },
-                { "T", 1099511627776.0 },
+        static const struct { const char *suffix; uint64_t factor; } units[] = {
+                { "", 1 }, { "B", 1 }, { "K", UINT64_C(1) << 10 }, { "M", UINT64_C(1) << 20 }, { "G", UINT64_C(1) << 30 },
+                { "T", UINT64_C(1) << 40 },
         };
         const char *p = s;
         char unit[16];
-        double num;
+        uint64_t whole, total = 0;
+        double frac;
+        int r;
 
         if (streq(s, "infinity")) {
                 *ret = UINT64_MAX;
                 return 0;
         }
-        if (parse_number_unit(&p, &num, unit, sizeof unit) < 0 || *p)
+        r = parse_number_unit(&p, &whole, &frac, unit, sizeof unit);
+        if (r == -ERANGE)
+                return r;
+        if (r < 0 || *p)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (streq(unit, units[i].suffix)) {
-                        if (num * units[i].factor >= 1.8e19)
-                                return -ERANGE;
-                        *ret = (uint64_t) llround(num * units[i].factor);
+                        /* UINT64_MAX means infinity */
+                        r = add_scaled(&total, whole, frac, units[i].factor, UINT64_MAX);
+                        if (r < 0)
+                                return r;
+                        *ret = total;
                         return 0;
                 }
         return -EINVAL;

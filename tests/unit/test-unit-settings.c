@@ -54,6 +54,9 @@ static void test_timespan(void **state) {
         assert_int_equal(span("500ms"), 500000);
         assert_int_equal(span("2 weeks"), 14 * 86400 * SEC);
         assert_int_equal(span("infinity"), UINT64_MAX);
+        /* large integers stay exact (a double sum rounded them: found by fuzz-unit-settings) */
+        assert_int_equal(span("333333333333333337us"), UINT64_C(333333333333333337));
+        assert_int_equal(span("1w 333333333333333337us"), UINT64_C(333333333333333337) + 7 * 86400 * SEC);
 
         /* only what systemd takes: no sign, exponent, hex, NaN or line break */
         for (const char *const *s = (const char *const[]) { "", " ", "s", "-1s", "+1s", "1e3s", "1e3", "0x10s",
@@ -74,6 +77,10 @@ static void test_size(void **state) {
         assert_int_equal(size("100"), 100);
         assert_int_equal(size("100B"), 100);
         assert_int_equal(size("infinity"), UINT64_MAX);
+        assert_int_equal(size("999999999999999999"), UINT64_C(999999999999999999));   /* exact */
+        assert_int_equal(size("16777215T"), UINT64_C(16777215) << 40);
+        assert_int_equal(parse_size_bytes("16777216T", &u), -ERANGE);  /* 2^64: past the last value below infinity */
+        assert_int_equal(parse_size_bytes("10000000000000000000", &u), -ERANGE);
         for (const char *const *s = (const char *const[]) { "", "M", "-1", "1e3", "0x10", "nan", "5X", "5MB",
                                                             "\n5M", "5M\n", NULL };
              *s; s++)

@@ -63,7 +63,7 @@ static size_t decimal_span(const char *s) {
 }
 
 /* A number and its unit ("1.5K", "30 s", "90"): the whole part exactly (-ERANGE past
- * 10^18), the fraction as a double, read digit by digit: strtod() would read on ("1e3",
+ * 2^64; the caller's add_scaled() applies its own limit), the fraction as a double, read digit by digit: strtod() would read on ("1e3",
  * "0x10"), follow the locale's decimal point, and round large integers. */
 static int parse_number_unit(const char **p, uint64_t *ret_whole, double *ret_frac, char *unit, size_t unit_size) {
         uint64_t whole = 0;
@@ -83,7 +83,7 @@ static int parse_number_unit(const char **p, uint64_t *ret_whole, double *ret_fr
                         fraction = true;
                 else if (fraction)
                         frac += d * (scale /= 10);
-                else if (whole > (UINT64_C(1000000000000000000) - d) / 10)
+                else if (whole > (UINT64_MAX - d) / 10)
                         return -ERANGE;
                 else
                         whole = whole * 10 + d;

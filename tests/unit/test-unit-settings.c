@@ -80,7 +80,12 @@ static void test_size(void **state) {
         assert_int_equal(size("999999999999999999"), UINT64_C(999999999999999999));   /* exact */
         assert_int_equal(size("16777215T"), UINT64_C(16777215) << 40);
         assert_int_equal(parse_size_bytes("16777216T", &u), -ERANGE);  /* 2^64: past the last value below infinity */
-        assert_int_equal(parse_size_bytes("10000000000000000000", &u), -ERANGE);
+        /* every byte count below infinity (2^64 - 1), as a YAML integer can give it */
+        assert_int_equal(size("10000000000000000000"), UINT64_C(10000000000000000000));
+        assert_int_equal(size("18446744073709551614"), UINT64_MAX - 1);
+        assert_int_equal(parse_size_bytes("18446744073709551615", &u), -ERANGE);
+        assert_int_equal(parse_size_bytes("18446744073709551616", &u), -ERANGE);
+        assert_int_equal(parse_size_bytes("99999999999999999999999", &u), -ERANGE);
         for (const char *const *s = (const char *const[]) { "", "M", "-1", "1e3", "0x10", "nan", "5X", "5MB",
                                                             "\n5M", "5M\n", NULL };
              *s; s++)
@@ -155,6 +160,27 @@ static void test_emitters_agree(void **state) {
         v = unit_settings_get(&s, "User");
         assert_non_null(v);
         assert_string_equal(v->text, "1000");
+        unit_settings_done(&s);
+
+        /* a YAML integer past 10^18 bytes: its text read back as "range" (fuzz-unit-settings) */
+        assert_int_equal(parse("{MemoryMax: 8888888888888886666, MemoryHigh: 9223372036854775807}",
+                               UNIT_SETTING_SERVICE, &s), 0);
+        v = unit_settings_get(&s, "MemoryMax");
+        assert_non_null(v);
+        assert_string_equal(v->text, "8888888888888886666");
+        assert_int_equal(parse_size_bytes(v->text, &u), 0);
+        assert_true(u == v->u);
+        v = unit_settings_get(&s, "MemoryHigh");
+        assert_non_null(v);
+        assert_int_equal(parse_size_bytes(v->text, &u), 0);
+        assert_true(u == (uint64_t) INT64_MAX && v->u == u);
+        unit_settings_done(&s);
+
+        assert_int_equal(parse("{CPUQuota: '12.5%', User: 1000, RuntimeMaxSec: 1h 30min, MemoryMax: 2G, "
+                               "Nice: 5, TasksMax: infinity}",
+                               UNIT_SETTING_SERVICE, &s), 0);
+        v = unit_settings_get(&s, "User");
+        assert_non_null(v);
         assert_string_equal(v->string, "1000");
 
         v = unit_settings_get(&s, "TasksMax");

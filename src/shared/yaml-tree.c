@@ -431,7 +431,7 @@ static bool parse_float(const char *s, double *ret) {
         static const char *const inf[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL };
         static const char *const ninf[] = { "-.inf", "-.Inf", "-.INF", NULL };
         static const char *const nan_[] = { ".nan", ".NaN", ".NAN", NULL };
-        bool digit = false, dot_or_exp = false;
+        bool digit = false;
         char *end;
 
         if (match_any(s, inf)) {
@@ -452,9 +452,7 @@ static bool parse_float(const char *s, double *ret) {
         for (const char *c = s; *c; c++) {
                 if (isdigit((unsigned char) *c))
                         digit = true;
-                else if (*c == '.' || *c == 'e' || *c == 'E')
-                        dot_or_exp = true;
-                else if (*c != '+' && *c != '-')
+                else if (!strchr(".eE+-", *c))
                         return false;
         }
         if (!digit)
@@ -463,9 +461,6 @@ static bool parse_float(const char *s, double *ret) {
         double d = strtod(s, &end);
         if (*end || errno == ERANGE)
                 return false;
-        if (!dot_or_exp && ret) {
-                /* An integer too large for int64: still a number. */
-        }
         if (ret)
                 *ret = d;
         return true;

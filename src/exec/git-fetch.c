@@ -142,6 +142,10 @@ static int certificate_cb(git_cert *cert, int valid, const char *host, void *pay
                 return fail(GIT_ECERTIFICATE,
                             "Could not check the host key of '%s': known hosts file %s is larger than %d bytes",
                             host, strna(bad_file), KNOWN_HOSTS_FILE_MAX);
+        if (r == -EBADFD)
+                return fail(GIT_ECERTIFICATE,
+                            "Could not check the host key of '%s': known hosts file %s is not a regular file",
+                            host, strna(bad_file));
         if (r < 0 && bad_file)
                 return fail(GIT_ECERTIFICATE, "Could not check the host key of '%s': reading %s failed: %s",
                             host, bad_file, strerror(-r));

@@ -11,6 +11,7 @@
  * those ourselves, and a revoked key is refused even where another line lists it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,21 +201,38 @@ static int revokes(const char *p, const char *key, size_t key_len) {
  *
  * Return: 0, also for a file that is missing or cannot be opened (it trusts nothing,
  * as with ssh(1)); KNOWN_HOSTS_E_REVOKED; -EFBIG for a file larger than
- * KNOWN_HOSTS_FILE_MAX; the negative errno of a read error (-EISDIR for a directory),
- * since what was not read could revoke the key; -ENOMEM. */
+ * KNOWN_HOSTS_FILE_MAX; the negative errno of a read error (-EISDIR for a directory,
+ * -EBADFD for a FIFO or socket), since what was not read could revoke the key; -ENOMEM. */
 static int load_file(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key, size_t key_len) {
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *line = NULL;
         size_t total = 0;
         struct stat st;
         int r;
 
-        f = fopen(path, "re");
-        if (!f)
+        /* O_NONBLOCK: opening a FIFO without a writer would wait until herald-git's
+         * watchdog ends the job; it is refused below instead. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
                 return 0;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        /* A device (/dev/null) is read as it is, up to the size limit; a FIFO or
+         * socket is no file of keys. */
+        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+                return -EBADFD;
         /* Refuse a file that is too large before reading any of it. */
-        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > KNOWN_HOSTS_FILE_MAX)
+        if (S_ISREG(st.st_mode) && st.st_size > KNOWN_HOSTS_FILE_MAX)
                 return -EFBIG;
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+                return -errno;
+        f = fdopen(fd, "r");
+        if (!f)
+                return -errno;
+        TAKE_FD(fd);
 
         line = malloc(KNOWN_HOSTS_LINE_MAX + 1);
         if (!line)

@@ -390,6 +390,7 @@ cp $D/known_hosts $D/revoked_hosts
 echo "@revoked * \$(cut -d' ' -f1,2 $D/host_key.pub)" >>$D/revoked_hosts
 cp $D/known_hosts $D/big_hosts
 truncate -s 17M $D/big_hosts
+mkfifo $D/fifo_hosts
 /usr/sbin/sshd -f /dev/null -h $D/host_key -o ListenAddress=127.0.0.1:2222 -o PidFile=$D/sshd.pid \
         -o AuthorizedKeysFile=$D/authorized_keys -o StrictModes=no -o PasswordAuthentication=no \
         -o KbdInteractiveAuthentication=no -o UsePAM=no -o PermitRootLogin=prohibit-password
@@ -416,6 +417,8 @@ EOF
         assert_contains "$(field HERALD_ERROR)" "$D/revoked_hosts marks it @revoked" "the file revoking it is named"
         run_job gsshbig local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/client_key\",\"git_ssh_known_hosts\":\"$D/big_hosts\"}"
         assert_contains "$(field HERALD_ERROR)" "known hosts file $D/big_hosts is larger than 16777216 bytes" "oversized known hosts file refused"
+        run_job gsshfifo local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/client_key\",\"git_ssh_known_hosts\":\"$D/fifo_hosts\"}"
+        assert_contains "$(field HERALD_ERROR)" "known hosts file $D/fifo_hosts is not a regular file" "a FIFO as known hosts file refused at once"
         run_job gsshbadkey local "{\"cmd\":\"run.sh\",\"git_repo\":\"$url\",\"git_ssh_key_file\":\"$D/stranger_key\",\"git_ssh_known_hosts\":\"$D/known_hosts\"}"
         assert_contains "$(field HERALD_ERROR)" "Authentication failed for '$url'" "wrong key"
 fi

@@ -373,6 +373,25 @@ static void test_files(void **state) {
         assert_string_equal(bad, dir);
 }
 
+static void test_not_a_file(void **state) {
+        char fifo[300];
+        const char *bad = NULL;
+
+        /* A FIFO nobody writes to: refused at once (opening it waited for a writer until
+         * herald-git's watchdog ended the job). */
+        snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(check_files((char *[]) { fifo, NULL }, "git.example.com", 0, T_ED25519, ED25519_A, &bad),
+                         -EBADFD);
+        assert_string_equal(bad, fifo);
+        /* A device is read as a file: /dev/null lists nothing, so the key is unknown. */
+        bad = (const char *) 1;
+        assert_int_equal(check_files((char *[]) { (char *) "/dev/null", NULL }, "git.example.com", 0, T_ED25519,
+                                     ED25519_A, &bad),
+                         KNOWN_HOSTS_E_UNKNOWN);
+        assert_null(bad);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_match),
@@ -387,6 +406,7 @@ int main(void) {
                 cmocka_unit_test(test_revoked),
                 cmocka_unit_test(test_cert_authority),
                 cmocka_unit_test(test_files),
+                cmocka_unit_test(test_not_a_file),
         };
 
         return cmocka_run_group_tests(tests, dir_setup, dir_teardown);

@@ -93,7 +93,7 @@ int known_hosts_fingerprint(const char *key, size_t key_len, char **ret) {
 }
 
 /* The next line of @f, its newline included, into @buf (KNOWN_HOSTS_LINE_MAX + 1 bytes),
- * NUL-terminated; @total counts the bytes read from the file.
+ * NUL-terminated, CRs before its LF dropped; @total counts the bytes read from the file.
  *
  * Return: 1 for a line; 0 at the end of the file; -E2BIG for a line longer than
  * KNOWN_HOSTS_LINE_MAX (read up to its newline, not kept); -EFBIG once the file gave
@@ -118,6 +118,11 @@ static int read_line(FILE *f, char *buf, size_t *total) {
                 return 0;
         if (n > KNOWN_HOSTS_LINE_MAX)
                 return -E2BIG;
+        /* A CRLF line ends as an LF one: ssh(1) takes a CR for a blank, libssh2 would
+         * keep it in the key and never match the line. */
+        if (buf[n - 1] == '\n')
+                while (n >= 2 && buf[n - 2] == '\r')
+                        buf[--n - 1] = '\n';
         buf[n] = 0;
         return 1;
 }

@@ -186,6 +186,30 @@ static void test_comments(void **state) {
         assert_int_equal(check(kh, "git.example.com", 0, T_ED25519, ED25519_B), KNOWN_HOSTS_E_CHANGED);
 }
 
+/* A file saved with CRLF line ends reads as ssh(1) reads it: libssh2 alone matched none
+ * of its lines (with or without a comment after the key), nor did an @revoked line count. */
+static void test_crlf(void **state) {
+        assert_int_equal(check("git.example.com ssh-ed25519 " ED25519_A "\r\n", "git.example.com", 0, T_ED25519,
+                               ED25519_A),
+                         0);
+        assert_int_equal(check("# keys\r\ngit.example.com ssh-ed25519 " ED25519_A " root@host\r\n", "git.example.com",
+                               0, T_ED25519, ED25519_A),
+                         0);
+        assert_int_equal(check("git.example.com ssh-ed25519 " ED25519_A "\r\n", "git.example.com", 0, T_ED25519,
+                               ED25519_B),
+                         KNOWN_HOSTS_E_CHANGED);
+        assert_int_equal(check("git.example.com ssh-ed25519 " ED25519_A "\r\n@revoked * ssh-ed25519 " ED25519_A "\r\n",
+                               "git.example.com", 0, T_ED25519, ED25519_A),
+                         KNOWN_HOSTS_E_REVOKED);
+        assert_int_equal(check("git.example.com ssh-ed25519 " ED25519_A "\r\r\n", "git.example.com", 0, T_ED25519,
+                               ED25519_A),
+                         0);
+        /* a CR inside the key is no line end: that key is another one */
+        assert_int_equal(check("git.example.com ssh-ed25519 AAAA\rC3NzaC1lZDI1NTE5\r\n", "git.example.com", 0,
+                               T_ED25519, ED25519_A),
+                         KNOWN_HOSTS_E_CHANGED);
+}
+
 static void test_garbage(void **state) {
         const char *kh = "garbage\n"
                          "git.example.com\n"
@@ -400,6 +424,7 @@ int main(void) {
                 cmocka_unit_test(test_port),
                 cmocka_unit_test(test_hashed),
                 cmocka_unit_test(test_comments),
+                cmocka_unit_test(test_crlf),
                 cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_file_size),

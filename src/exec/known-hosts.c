@@ -207,7 +207,7 @@ static int revokes(const char *p, const char *key, size_t key_len) {
  * Return: 0, also for a file that is missing or cannot be opened (it trusts nothing,
  * as with ssh(1)); KNOWN_HOSTS_E_REVOKED; -EFBIG for a file larger than
  * KNOWN_HOSTS_FILE_MAX; the negative errno of a read error (-EISDIR for a directory,
- * -EBADFD for a FIFO or socket), since what was not read could revoke the key; -ENOMEM. */
+ * -EBADFD for a FIFO), since what was not read could revoke the key; -ENOMEM. */
 static int load_file(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key, size_t key_len) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_fclose_ FILE *f = NULL;
@@ -225,8 +225,8 @@ static int load_file(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key, 
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        /* A device (/dev/null) is read as it is, up to the size limit; a FIFO or
-         * socket is no file of keys. */
+        /* A device (/dev/null) is read as it is, up to the size limit; a FIFO is no
+         * file of keys (a socket cannot be opened: skipped above, as ssh(1) does). */
         if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
                 return -EBADFD;
         /* Refuse a file that is too large before reading any of it. */

@@ -63,8 +63,9 @@ static size_t decimal_span(const char *s) {
 }
 
 /* A number and its unit ("1.5K", "30 s", "90"): the whole part exactly (-ERANGE past
- * 2^64; the caller's add_scaled() applies its own limit), the fraction as a double, read digit by digit: strtod() would read on ("1e3",
- * "0x10"), follow the locale's decimal point, and round large integers. */
+ * 2^64; add_scaled() applies the caller's limit), the fraction as a double, read digit
+ * by digit: strtod() would read on ("1e3", "0x10"), follow the locale's decimal point,
+ * and round large integers. */
 static int parse_number_unit(const char **p, uint64_t *ret_whole, double *ret_frac, char *unit, size_t unit_size) {
         uint64_t whole = 0;
         double frac = 0, scale = 1;

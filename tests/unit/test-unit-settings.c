@@ -18,29 +18,29 @@
 
 #define SEC 1000000ULL
 
-static uint64_t span(const char *s) {
+typedef int (*ValueParser)(const char *s, uint64_t *ret);
+
+/* What @parse makes of @s, which it must take. */
+static uint64_t parsed(ValueParser parse, const char *s) {
         uint64_t u = 0;
 
-        if (parse_timespan_usec(s, &u) < 0)
+        if (parse(s, &u) < 0)
                 fail_msg("'%s' was refused", s);
         return u;
 }
 
-static uint64_t size(const char *s) {
-        uint64_t u = 0;
+/* @parse refuses every text of the NULL-terminated @texts. */
+static void refuses_all(ValueParser parse, const char *const *texts) {
+        uint64_t u;
 
-        if (parse_size_bytes(s, &u) < 0)
-                fail_msg("'%s' was refused", s);
-        return u;
+        for (; *texts; texts++)
+                if (parse(*texts, &u) >= 0)
+                        fail_msg("'%s' was taken", *texts);
 }
 
-static uint64_t percent(const char *s) {
-        uint64_t u = 0;
-
-        if (parse_percent(s, &u) < 0)
-                fail_msg("'%s' was refused", s);
-        return u;
-}
+#define span(s) parsed(parse_timespan_usec, s)
+#define size(s) parsed(parse_size_bytes, s)
+#define percent(s) parsed(parse_percent, s)
 
 static void test_timespan(void **state) {
         uint64_t u;
@@ -59,12 +59,9 @@ static void test_timespan(void **state) {
         assert_int_equal(span("1w 333333333333333337us"), UINT64_C(333333333333333337) + 7 * 86400 * SEC);
 
         /* only what systemd takes: no sign, exponent, hex, NaN or line break */
-        for (const char *const *s = (const char *const[]) { "", " ", "s", "-1s", "+1s", "1e3s", "1e3", "0x10s",
-                                                            "nan", "inf", "\n5s", "5s\n", "5 parsecs",
-                                                            "1.2.3s", ".s", NULL };
-             *s; s++)
-                if (parse_timespan_usec(*s, &u) >= 0)
-                        fail_msg("'%s' was taken", *s);
+        refuses_all(parse_timespan_usec,
+                    (const char *const[]) { "", " ", "s", "-1s", "+1s", "1e3s", "1e3", "0x10s", "nan", "inf",
+                                            "\n5s", "5s\n", "5 parsecs", "1.2.3s", ".s", NULL });
         assert_int_equal(parse_timespan_usec("100000000000000s", &u), -ERANGE);
 }
 
@@ -86,17 +83,12 @@ static void test_size(void **state) {
         assert_int_equal(parse_size_bytes("18446744073709551615", &u), -ERANGE);
         assert_int_equal(parse_size_bytes("18446744073709551616", &u), -ERANGE);
         assert_int_equal(parse_size_bytes("99999999999999999999999", &u), -ERANGE);
-        for (const char *const *s = (const char *const[]) { "", "M", "-1", "1e3", "0x10", "nan", "5X", "5MB",
-                                                            "\n5M", "5M\n", NULL };
-             *s; s++)
-                if (parse_size_bytes(*s, &u) >= 0)
-                        fail_msg("'%s' was taken", *s);
+        refuses_all(parse_size_bytes,
+                    (const char *const[]) { "", "M", "-1", "1e3", "0x10", "nan", "5X", "5MB", "\n5M", "5M\n", NULL });
         assert_int_equal(parse_size_bytes("17000000T", &u), -ERANGE);
 }
 
 static void test_percent(void **state) {
-        uint64_t u;
-
         assert_int_equal(percent("50%"), 5000);
         assert_int_equal(percent("12.5%"), 1250);
         assert_int_equal(percent("12.34%"), 1234);
@@ -105,12 +97,10 @@ static void test_percent(void **state) {
         assert_int_equal(percent("100000%"), 10000000);
         /* strtod() took all of these; systemd takes none ("nan%" became a quota of
          * llround(NaN), a blank or a line break went into the unit file as written) */
-        for (const char *const *s = (const char *const[]) { "", "%", "50", "0%", "0.00%", "12.345%", "nan%", "inf%",
-                                                            " 50%", "\n50%", "50 %", "50%\n", "1e1%", "0x10%", "-5%",
-                                                            "+5%", ".5%", "5.%", "100001%", "50%%", NULL };
-             *s; s++)
-                if (parse_percent(*s, &u) >= 0)
-                        fail_msg("'%s' was taken", *s);
+        refuses_all(parse_percent,
+                    (const char *const[]) { "", "%", "50", "0%", "0.00%", "12.345%", "nan%", "inf%", " 50%",
+                                            "\n50%", "50 %", "50%\n", "1e1%", "0x10%", "-5%", "+5%", ".5%", "5.%",
+                                            "100001%", "50%%", NULL });
 }
 
 /* unit_settings_parse() of the YAML map TEXT: the number of errors */

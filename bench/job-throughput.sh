@@ -19,7 +19,7 @@
 #                            running alongside on the same 2 cores.
 #   herald, concurrency allow   the same router with 'concurrency: allow'.
 #   raw, same shape          bench/raw-start-transient: the same N and window as the
-#                            activation (START_WINDOW in src/exec/activate.c), units shaped
+#                            activation (START_WINDOW in src/activate/activate.c), units shaped
 #                            like a herald job unit: Type=exec, CollectMode=inactive-or-
 #                            failed, Slice=herald.slice, ExecStart= and ExecStopPost=
 #                            /bin/true. Start: its first call. THE CEILING herald is
@@ -55,7 +55,7 @@ RUNS=${RUNS:-5}
 RAW=$BUILD_DIR/bench/raw-start-transient
 EXEC=/usr/local/libexec/herald/herald-exec
 DONE=/usr/local/libexec/herald/herald-done
-WINDOW=$(sed -n 's/^#define START_WINDOW \([0-9]\+\).*/\1/p' "$SRC_DIR/src/exec/activate.c")
+WINDOW=$(sed -n 's/^#define START_WINDOW \([0-9]\+\).*/\1/p' "$SRC_DIR/src/activate/activate.c")
 MSG_STARTED=39f53479d3a045ac8e11786248231fbf   # systemd: a start job finished
 MSG_RESULT=39d34c102f1d482caf41e75fca8199a7    # herald: a job's result entry
 MSG_ACTIVATION=b4e85c648f7644e9a0d41ac60e67f6a6 # herald: a trigger fired
@@ -63,7 +63,7 @@ SHAPE=(-p Type=exec -p CollectMode=inactive-or-failed -p Slice=herald.slice -p E
 CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice herald.slice)
 
 [[ -x $RAW ]] || fail "$RAW is missing: run 'ninja -C $BUILD_DIR' first"
-[[ -n $WINDOW ]] || fail "cannot read START_WINDOW from src/exec/activate.c"
+[[ -n $WINDOW ]] || fail "cannot read START_WINDOW from src/activate/activate.c"
 
 # stats: "median (min..max)" of the numbers on stdin
 stats() {

@@ -3,7 +3,7 @@
 # Install what herald needs to build and test on Debian 12 (idempotent).
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-      libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev
+      libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do

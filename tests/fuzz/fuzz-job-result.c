@@ -23,7 +23,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* result.json is read up to 16 MiB (src/exec/job.h); libFuzzer's inputs stay far below. */
+/* result.json is read up to 16 MiB (src/shared/job-dir.h); libFuzzer's inputs stay far below. */
 #define FUZZ_RESULT_SIZE_MAX ((size_t) 16 * 1024 * 1024)
 
 static bool endswith_truncated(const char *s) {

@@ -7,7 +7,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
 EXEC=$BUILD_DIR/src/exec/herald-exec
-DONE=$BUILD_DIR/src/exec/herald-done
+DONE=$BUILD_DIR/src/done/herald-done
 RESULT_ID=39d34c102f1d482caf41e75fca8199a7
 WORK=/var/lib/herald-test             # /var is private to the instance
 GIT=/var/lib/herald-test-git

@@ -23,7 +23,7 @@
 #include "config.h"
 #include "fs-util.h"
 #include "herald-ids.h"
-#include "job.h"
+#include "job-dir.h"
 #include "log.h"
 #include "plan.h"
 #include "result-entry.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "git-sync.h"
+#include "git-options.h"
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"

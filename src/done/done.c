@@ -32,7 +32,7 @@
 #include "herald-ids.h"
 #include "job-result.h"
 #include "job-spec.h"
-#include "job.h"
+#include "done.h"
 #include "journal-check.h"
 #include "libsystemd-dl.h"
 #include "json-util.h"

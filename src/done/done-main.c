@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "herald-ids.h"
-#include "job.h"
+#include "done.h"
 #include "log.h"
 #include "macro.h"
 

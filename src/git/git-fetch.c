@@ -27,7 +27,7 @@
 #include <git2.h>
 
 #include "fs-util.h"
-#include "git-sync.h"
+#include "git-fetch.h"
 #include "git-url.h"
 #include "known-hosts.h"
 #include "macro.h"

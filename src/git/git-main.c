@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "fs-util.h"
-#include "git-sync.h"
+#include "git-fetch.h"
 #include "json-util.h"
 #include "log.h"
 #include "macro.h"

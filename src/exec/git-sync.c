@@ -39,7 +39,8 @@
 /* The most error text taken from the child. */
 #define GIT_SYNC_ERROR_MAX 4096
 
-/* herald-git, next to this program (the build tree and libexecdir alike). */
+/* herald-git: next to this program when installed (libexecdir); in the build tree it
+ * sits in the sibling folder src/git/; else where it is installed. */
 static char *git_helper_path(void) {
         char self[PATH_MAX], *slash, *path;
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -51,7 +52,14 @@ static char *git_helper_path(void) {
         if (!slash)
                 return strdup(HERALD_GIT_PATH);
         *slash = 0;
-        return asprintf(&path, "%s/herald-git", self) < 0 ? NULL : path;
+        for (const char *const *rel = (const char *const[]) { "herald-git", "../git/herald-git", NULL }; *rel; rel++) {
+                if (asprintf(&path, "%s/%s", self, *rel) < 0)
+                        return NULL;
+                if (access(path, X_OK) >= 0)
+                        return path;
+                free(path);
+        }
+        return strdup(HERALD_GIT_PATH);
 }
 
 static _Noreturn void child(const GitSyncOptions *o, int fd) {

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* jobs.c: accepted jobs, from their request file to their result
+ *
+ * An accepted job has a request file (the durable queue) and waits here until the start
+ * window has room and the running limits (global, per router) allow it; then heraldd asks
+ * systemd to start the template instance herald-<router>-<task>@<job_id>.service. Its
+ * end is learnt from the result datagram or the journal (chain.c) and counted off; the
+ * exe_done routes fire from there, exactly once per finished job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "herald-ids.h"
+#include "job-request.h"
+#include "json-util.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "result-entry.h"
+#include "result-read.h"
+#include "unit-name.h"
+
+static Job *job_free(Job *j) {
+        if (!j)
+                return NULL;
+        free(j->router);
+        free(j->task);
+        free(j->unit);
+        free(j);
+        return NULL;
+}
+
+static unsigned router_running(Manager *m, const char *router) {
+        return (unsigned) (uintptr_t) strmap_get(&m->router_running, router);
+}
+
+static void router_running_add(Manager *m, const char *router, int delta) {
+        unsigned n = router_running(m, router);
+
+        n = delta < 0 && n == 0 ? 0 : n + delta;
+        if (n == 0)
+                (void) strmap_remove(&m->router_running, router);
+        else if (strmap_put(&m->router_running, router, (void *) (uintptr_t) n) < 0)
+                log_oom();
+}
+
+int manager_queue_job(Manager *m, const char *job_id, const char *router, const char *task, unsigned router_max_running,
+                      Firing *firing, Job **ret) {
+        Job *j;
+        int r;
+
+        if (strmap_get(&m->jobs, job_id))
+                return -EEXIST;
+        j = calloc(1, sizeof *j);
+        if (!j)
+                return -ENOMEM;
+        snprintf(j->job_id, sizeof j->job_id, "%s", job_id);
+        j->router = strdup(router);
+        j->task = strdup(task);
+        j->unit = unit_name_job_instance(router, task, job_id);
+        j->router_max_running = router_max_running;
+        j->firing = firing;
+        if (!j->router || !j->task || !j->unit) {
+                job_free(j);
+                return -ENOMEM;
+        }
+        r = strmap_put(&m->jobs, j->job_id, j);
+        if (r < 0) {
+                job_free(j);
+                return r;
+        }
+        j->in_queue = true;
+        if (m->queue_tail)
+                m->queue_tail->queue_next = j;
+        else
+                m->queue_head = j;
+        m->queue_tail = j;
+        m->n_queued++;
+        if (ret)
+                *ret = j;
+        return 0;
+}
+
+/* The job's end without a unit run (its start failed): a result entry from heraldd. */
+static void job_failed_to_start(Manager *m, Job *j, const char *why) {
+        _cleanup_json_ cJSON *param = cJSON_CreateObject(), *result = cJSON_CreateObject();
+        _cleanup_free_ char *error = NULL, *name = NULL;
+
+        log_error("Could not start %s (job %s of %s/%s): %s", j->unit, j->job_id, j->router, j->task, why);
+        if (asprintf(&error, "Could not start the job unit %s: %s", j->unit, why) < 0 || !param || !result ||
+            !cJSON_AddStringToObject(param, "job_id", j->job_id) || !cJSON_AddStringToObject(param, "router", j->router) ||
+            !cJSON_AddStringToObject(param, "task", j->task)) {
+                log_oom();
+                return;
+        }
+        if (asprintf(&name, "%s.json", j->job_id) >= 0)
+                (void) unlinkat(m->requests_fd, name, 0);
+        if (result_entry_send(param, j->unit, NULL, false, error, result, "resources", -1) < 0)
+                log_error("Could not write the result entry of job %s either.", j->job_id);
+        (void) manager_job_result(m, j->job_id, param, false, error, result, false);
+}
+
+static void on_start_reply(const char *unit, const sd_bus_error *error, void *userdata) {
+        Manager *m = userdata;
+        Job *j = NULL;
+        const char *at = unit ? strrchr(unit, '@') : NULL;
+        char id[HERALD_ID_LEN + 1] = {};
+
+        /* The instance name is the job id. */
+        if (at && strlen(at + 1) >= HERALD_ID_LEN) {
+                memcpy(id, at + 1, HERALD_ID_LEN);
+                j = strmap_get(&m->jobs, id);
+        }
+        if (j && error)
+                job_failed_to_start(m, j, error->message ?: error->name);
+        else if (j)
+                j->started = true;
+        else if (error)
+                log_error("Could not start %s: %s", strna(unit), error->message ?: error->name);
+        manager_pump(m);
+}
+
+static bool job_may_start(Manager *m, const Job *j) {
+        if (m->max_running > 0 && m->n_running >= m->max_running)
+                return false;
+        return j->router_max_running == 0 || router_running(m, j->router) < j->router_max_running;
+}
+
+/**
+ * manager_pump: hand queued jobs to systemd while the window and the limits allow.
+ *
+ * A job held back by its router's limit does not hold back other routers' jobs.
+ */
+void manager_pump(Manager *m) {
+        Job *prev, *j;
+
+        /* A failed start ends its job at once, which pumps again: do that here, not nested. */
+        if (m->pumping) {
+                m->pump_again = true;
+                return;
+        }
+        m->pumping = true;
+again:
+        m->pump_again = false;
+        prev = NULL;
+        j = m->queue_head;
+        while (j && !start_window_full(m->window) && (m->max_running == 0 || m->n_running < m->max_running)) {
+                Job *next = j->queue_next;
+                int r;
+
+                if (!job_may_start(m, j)) {
+                        prev = j;
+                        j = next;
+                        continue;
+                }
+                /* Out of the queue first: the start may fail at once. */
+                if (prev)
+                        prev->queue_next = next;
+                else
+                        m->queue_head = next;
+                if (m->queue_tail == j)
+                        m->queue_tail = prev;
+                j->queue_next = NULL;
+                j->in_queue = false;
+                m->n_queued--;
+                m->n_running++;
+                router_running_add(m, j->router, +1);
+
+                r = start_window_start_unit(m->window, j->unit, on_start_reply, m);
+                if (r < 0) {
+                        errno = -r;
+                        job_failed_to_start(m, j, strerror(-r));
+                        /* The queue may have changed under us: start over. */
+                        prev = NULL;
+                        j = m->queue_head;
+                        continue;
+                }
+                j = next;
+        }
+        if (m->pump_again)
+                goto again;
+        m->pumping = false;
+}
+
+static void chained_remember(Manager *m, const char *job_id) {
+        char **slot = &m->chained_ring[m->chained_ring_pos];
+
+        if (*slot) {
+                (void) strmap_remove(&m->chained, *slot);
+                free(*slot);
+        }
+        *slot = strdup(job_id);
+        if (!*slot || strmap_put(&m->chained, job_id, NULL) < 0)
+                log_oom();
+        m->chained_ring_pos = (m->chained_ring_pos + 1) % MANAGER_CHAINED_REMEMBERED;
+}
+
+/**
+ * manager_job_result: a job ended (result datagram, journal entry, or heraldd's own entry).
+ * @from_journal: read back from the journal (maybe seen before, maybe replayed after a
+ *   crash): chain steps are started only if they never started
+ *
+ * Return: 0; a negative errno (logged) when its chain could not be fired.
+ */
+int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool success, const char *error,
+                       const cJSON *result, bool from_journal) {
+        Job *j;
+
+        if (!job_id || strmap_contains(&m->chained, job_id))
+                return 0;
+        chained_remember(m, job_id);
+
+        j = strmap_remove(&m->jobs, job_id);
+        if (j) {
+                if (j->in_queue) {
+                        /* Ended before we started it (a start from an earlier heraldd). */
+                        Job *prev = NULL;
+                        for (Job *q = m->queue_head; q; prev = q, q = q->queue_next)
+                                if (q == j) {
+                                        if (prev)
+                                                prev->queue_next = q->queue_next;
+                                        else
+                                                m->queue_head = q->queue_next;
+                                        if (m->queue_tail == q)
+                                                m->queue_tail = prev;
+                                        break;
+                                }
+                        m->n_queued--;
+                } else {
+                        if (m->n_running > 0)
+                                m->n_running--;
+                        router_running_add(m, j->router, -1);
+                }
+                if (j->firing)
+                        firing_job_finished(j->firing, j, success, error, result);
+                job_free(j);
+                manager_pump(m);
+        }
+        return manager_fire_exe_done(m, job_id, param, success, error, result, from_journal);
+}
+
+/**
+ * manager_chain_step_started: has this job id ever been started?
+ *
+ * Yes when its request file is there (queued, or about to be prepared), its tombstone is
+ * (herald-activate --prepare renamed the request there), or, for a 'none' task that runs
+ * no unit, its result entry is in the journal.
+ */
+bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
+        _cleanup_free_ char *name = NULL, *tomb = NULL;
+        _cleanup_(herald_result_freep) HeraldResult *res = NULL;
+
+        if (asprintf(&name, "%s.json", job_id) < 0 || asprintf(&tomb, JOB_STARTED_DIR "/%s", job_id) < 0)
+                return true;    /* out of memory: rather miss a step than run it twice */
+        if (faccessat(m->requests_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) >= 0 || access(tomb, F_OK) >= 0)
+                return true;
+        if (strmap_contains(&m->jobs, job_id))
+                return true;
+        if (!is_none || !m->journal)
+                return false;
+        uid_t trusted[] = { 0, m->own_uid };
+        return result_find_by_job_id(m->journal, job_id, trusted, ELEMENTSOF(trusted), &res) > 0;
+}
+
+/**
+ * manager_load_pending_requests: queue the request files an earlier heraldd accepted
+ * but may not have started (it was stopped or killed). Starting a unit that already
+ * runs or ran is harmless: systemd merges the start, and --prepare consumes a request once.
+ */
+int manager_load_pending_requests(Manager *m) {
+        _cleanup_close_ int fd = openat(m->requests_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+        unsigned n = 0;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(fd);
+        while ((de = readdir(d))) {
+                _cleanup_(job_request_done) JobRequest req = {};
+                _cleanup_free_ char *text = NULL;
+                const char *dot = strrchr(de->d_name, '.');
+                const Router *r;
+                size_t size;
+                int k;
+
+                if (de->d_name[0] == '.' || !dot || !streq(dot, ".json"))
+                        continue;
+                k = read_file_at(m->requests_fd, de->d_name, JOB_REQUEST_SIZE_MAX, &text, &size);
+                if (k >= 0)
+                        k = job_request_parse(text, size, &req);
+                if (k < 0) {
+                        log_warning_errno(k, "Ignoring the request file '%s': %m", de->d_name);
+                        continue;
+                }
+                r = workflow_find_router(m->workflow->w, req.router);
+                k = manager_queue_job(m, req.job_id, req.router, req.task, r ? r->max_running : 0, NULL, NULL);
+                if (k < 0 && k != -EEXIST) {
+                        closedir(d);
+                        return k;
+                }
+                n += k >= 0;
+        }
+        closedir(d);
+        if (n > 0)
+                log_info("Starting %u accepted job(s) an earlier heraldd had not seen end.", n);
+        manager_pump(m);
+        return 0;
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: heraldd, the daemon for HTTP triggers and exe_done chains
+ *
+ * Socket-activated, unprivileged (user 'herald'), idle-exiting. What it does and why it
+ * is shaped this way: docs/HERALDD.md. Its event sources, all on one sd-event loop:
+ *
+ *   source                      module        what comes in
+ *   herald-http-<T>.socket      http-server   HTTP requests for trigger T (libmicrohttpd)
+ *   heraldd-notify.socket       chain.c       one datagram per finished job, from herald-done
+ *   the journal                 chain.c       result entries (the durable record)
+ *   the system bus              jobs.c        answers to StartUnit
+ *   external selectors          firing.c      child exits (selector.c)
+ *   SIGHUP                      main.c        reload the workflow
+ *   SIGTERM, SIGINT             main.c        exit (accepted jobs are on disk)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "fs-util.h"
+#include "herald-ids.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "notify.h"
+#include "trigger-request.h"
+
+#define SNAPSHOT_PATH_DEFAULT "/run/systemd/generator/herald/workflow.yml"
+#define STATE_DIR_DEFAULT "/var/lib/herald"
+#define SECRET_SIZE_MAX 4096
+
+static const char *arg_workflow = NULL;
+static const char *arg_state_dir = STATE_DIR_DEFAULT;
+static const char *arg_notify_socket = NULL;
+static uint64_t arg_idle_timeout_usec = MANAGER_IDLE_TIMEOUT_USEC;
+static unsigned arg_max_queued = MANAGER_MAX_QUEUED;
+static unsigned arg_max_running = MANAGER_MAX_RUNNING;
+static unsigned arg_chain_depth_max = MANAGER_CHAIN_DEPTH_MAX;
+static bool arg_verify = false;
+
+WorkflowRef *workflow_ref(WorkflowRef *r) {
+        if (r)
+                r->n_ref++;
+        return r;
+}
+
+WorkflowRef *workflow_unref(WorkflowRef *r) {
+        if (r && --r->n_ref == 0) {
+                workflow_free(r->w);
+                free(r);
+        }
+        return NULL;
+}
+
+static int workflow_ref_load(const char *path, WorkflowRef **ret) {
+        _cleanup_(workflow_freep) Workflow *w = NULL;
+        WorkflowRef *r;
+        int k;
+
+        k = workflow_load(path, NULL, &w);
+        if (k < 0)
+                return k;
+        if (w->unloadable) {
+                diag_list_print(&w->diag, stderr, false);
+                return -EINVAL;
+        }
+        r = calloc(1, sizeof *r);
+        if (!r)
+                return -ENOMEM;
+        r->w = TAKE_PTR(w);
+        r->n_ref = 1;
+        *ret = r;
+        return 0;
+}
+
+/* The trigger's secret: a systemd credential (secret_file, LoadCredential=), else the
+ * workflow's inline 'secret'. Never from argv, the unit file or the journal. */
+static int trigger_secret(const Component *t, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *path = NULL;
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        const char *inline_secret = json_object_get_string(t->params, "secret");
+        const char *file = json_object_get_string(t->params, "secret_file");
+        int r;
+
+        *ret = NULL;
+        *ret_size = 0;
+        if (creds) {
+                if (asprintf(&path, "%s/trigger-%s", creds, t->name) < 0)
+                        return -ENOMEM;
+                r = read_file(path, SECRET_SIZE_MAX, ret, ret_size);
+                if (r != -ENOENT)
+                        return r;
+        }
+        if (inline_secret) {
+                *ret = strdup(inline_secret);
+                *ret_size = strlen(inline_secret);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (file)       /* development mode, run by hand: read it directly */
+                return read_file(file, SECRET_SIZE_MAX, ret, ret_size);
+        return 0;
+}
+
+static void secret_free(char *s, size_t size) {
+        if (s)
+                explicit_bzero(s, size);
+        free(s);
+}
+
+static uint64_t param_u64(const Component *t, const char *key, uint64_t def) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->params, key);
+        int64_t n;
+
+        return v && json_number_to_int64(v, &n) >= 0 && n >= 0 ? (uint64_t) n : def;
+}
+
+/* Adds (or, on reload, updates) the listener of an http trigger. */
+static int listener_config(Manager *m, const char *name, int fd) {
+        const Component *t = workflow_find_component(m->workflow->w, COMPONENT_TRIGGER, name);
+        char *secret = NULL;
+        size_t secret_size = 0;
+        HttpTriggerConfig cfg = { .name = name, .max_body = TRIGGER_BODY_MAX_DEFAULT };
+        int r;
+
+        if (t && !t->broken && t->type == TRIGGER_HTTP) {
+                r = trigger_secret(t, &secret, &secret_size);
+                if (r < 0)
+                        return log_error_errno(r, "Could not read the secret of trigger '%s': %m", name);
+                cfg.secret = (const uint8_t *) secret;
+                cfg.secret_len = secret_size;
+                cfg.max_body = param_u64(t, "max_body", TRIGGER_BODY_MAX_DEFAULT);
+                cfg.replay_window_sec = param_u64(t, "replay_window", 0);
+                if (!secret && t->host && !t->unix_socket && !streq(t->host, "127.0.0.1") && !streq(t->host, "::1") &&
+                    !streq(t->host, "localhost"))
+                        log_warning("Trigger '%s' listens on %s:%u without a secret: anyone who reaches it can fire it.",
+                                    name, t->host, t->port);
+        } else
+                log_warning("A socket for trigger '%s' was passed, but the workflow has no such http trigger; its requests get 503.",
+                            name);
+
+        r = fd >= 0 ? http_server_add_listener(m->http, fd, &cfg) : http_server_update_listener(m->http, name, &cfg);
+        secret_free(secret, secret_size);
+        return r;
+}
+
+static int notify_bind(const char *path, int *ret) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (fd < 0)
+                return -errno;
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        (void) unlink(path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+        if (chmod(path, 0600) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static int add_listeners(Manager *m) {
+        _cleanup_strv_free_ char **names = NULL;
+        int n, r;
+
+        n = sd_listen_fds_with_names(true, &names);
+        if (n < 0)
+                return log_error_errno(n, "Could not take the sockets systemd passed: %m");
+        for (int i = 0; i < n; i++) {
+                int fd = SD_LISTEN_FDS_START + i;
+                const char *name = names && names[i] ? names[i] : "unknown";
+
+                if (streq(name, "notify"))
+                        r = manager_notify_setup(m, fd);
+                else {
+                        r = listener_config(m, name, fd);
+                        if (r >= 0) {
+                                size_t k = 0;
+                                while (m->listener_names && m->listener_names[k])
+                                        k++;
+                                char **l = reallocarray(m->listener_names, k + 2, sizeof *l);
+                                if (!l)
+                                        return log_oom();
+                                m->listener_names = l;
+                                l[k] = strdup(name);
+                                l[k + 1] = NULL;
+                        }
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Could not serve socket '%s': %m", name);
+        }
+        if (n > 0)
+                return 0;
+
+        /* Not socket-activated: development mode binds the triggers itself. */
+        const Workflow *w = m->workflow->w;
+        for (size_t i = 0; i < w->n_components; i++) {
+                const Component *c = w->components[i];
+                int fd;
+
+                if (c->kind != COMPONENT_TRIGGER || c->broken || c->type != TRIGGER_HTTP)
+                        continue;
+                r = http_listen_bind(c->host, c->port, c->unix_socket, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Could not listen for trigger '%s' on %s: %m", c->name,
+                                               c->unix_socket ?: c->host);
+                r = listener_config(m, c->name, fd);
+                if (r < 0)
+                        return r;
+                log_info("Trigger '%s' listens on %s%s%u.", c->name, c->unix_socket ?: c->host, c->unix_socket ? "" : ":",
+                         c->unix_socket ? 0 : c->port);
+        }
+        if (arg_notify_socket) {
+                int fd;
+                r = notify_bind(arg_notify_socket, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Could not bind the result socket %s: %m", arg_notify_socket);
+                r = manager_notify_setup(m, fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        WorkflowRef *w = NULL;
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1");
+        r = workflow_ref_load(m->workflow_path, &w);
+        if (r < 0) {
+                log_error_errno(r, "Could not load %s (%m); the workflow loaded before stays in force.", m->workflow_path);
+                (void) sd_notify(false, "READY=1");
+                return 0;
+        }
+        workflow_unref(m->workflow);
+        m->workflow = w;
+        for (char **n = m->listener_names; n && *n; n++)
+                (void) listener_config(m, *n, -1);
+        /* An http trigger new to this workflow has a socket only in a heraldd started
+         * after it: exit as soon as idle, and the next request starts one with it. */
+        for (size_t i = 0; i < w->w->n_components; i++) {
+                const Component *c = w->w->components[i];
+                bool have = false;
+                if (c->kind != COMPONENT_TRIGGER || c->broken || c->type != TRIGGER_HTTP)
+                        continue;
+                for (char **n = m->listener_names; n && *n && !have; n++)
+                        have = streq(*n, c->name);
+                if (!have && m->listener_names) {
+                        log_info("Trigger '%s' is new: heraldd restarts when idle to take its socket.", c->name);
+                        m->exit_when_idle_soon = true;
+                }
+        }
+        log_info("Reloaded %s.", m->workflow_path);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+bool manager_is_idle(const Manager *m) {
+        return http_server_busy(m->http) == 0 && m->n_firings == 0 && m->n_queued == 0 && m->n_running == 0 &&
+               start_window_in_flight(m->window) == 0 && !m->catching_up;
+}
+
+static void manager_done(Manager *m) {
+        manager_journal_done(m);
+        m->http = http_server_free(m->http);
+        m->window = start_window_free(m->window);
+        strmap_done(&m->jobs, free);
+        strmap_done(&m->router_running, NULL);
+        strmap_done(&m->chained, NULL);
+        if (m->chained_ring)
+                for (size_t i = 0; i < MANAGER_CHAINED_REMEMBERED; i++)
+                        free(m->chained_ring[i]);
+        free(m->chained_ring);
+        strv_free(m->listener_names);
+        m->bus = sd_bus_flush_close_unref(m->bus);
+        workflow_unref(m->workflow);
+        if (m->requests_fd >= 0)
+                close(m->requests_fd);
+        if (m->notify_fd >= 0)
+                close(m->notify_fd);
+        m->event = sd_event_unref(m->event);
+}
+
+static int run_loop(Manager *m) {
+        for (;;) {
+                bool idle;
+                uint64_t timeout;
+                int r;
+
+                if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
+                        break;
+                idle = manager_is_idle(m);
+                timeout = m->exit_when_idle_soon ? 0 : m->idle_timeout_usec;
+                r = sd_event_run(m->event, idle && timeout != UINT64_MAX ? timeout : UINT64_MAX);
+                if (r < 0)
+                        return log_error_errno(r, "Event loop failed: %m");
+                if (r == 0 && idle && manager_is_idle(m)) {
+                        /* PID 1 queues new connections on the sockets and starts us again. */
+                        (void) sd_notify(false, "STOPPING=1");
+                        log_debug("Idle, exiting.");
+                        break;
+                }
+        }
+        return 0;
+}
+
+static int run(void) {
+        _cleanup_(manager_done) Manager m = { .requests_fd = -1, .notify_fd = -1 };
+        _cleanup_free_ char *requests = NULL;
+        sigset_t ss;
+        int r;
+
+        m.workflow_path = (char *) (arg_workflow ?: SNAPSHOT_PATH_DEFAULT);
+        m.state_dir = (char *) arg_state_dir;
+        m.idle_timeout_usec = arg_idle_timeout_usec;
+        m.max_queued = arg_max_queued;
+        m.max_running = arg_max_running;
+        m.chain_depth_max = arg_chain_depth_max;
+        m.own_uid = geteuid();
+
+        r = workflow_ref_load(m.workflow_path, &m.workflow);
+        if (r < 0)
+                return log_error_errno(r, "Could not load the workflow %s: %m", m.workflow_path);
+        if (arg_verify) {
+                printf("%s: loads; heraldd would serve it.\n", m.workflow_path);
+                return 0;
+        }
+
+        m.chained_ring = calloc(MANAGER_CHAINED_REMEMBERED, sizeof *m.chained_ring);
+        if (!m.chained_ring)
+                return log_oom();
+        if (asprintf(&requests, "%s/requests", arg_state_dir) < 0)
+                return log_oom();
+        (void) mkdir(arg_state_dir, 0750);
+        (void) mkdir(requests, 0750);
+        m.requests_fd = open(requests, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (m.requests_fd < 0)
+                return log_error_errno(errno, "Could not open %s: %m", requests);
+
+        r = sd_event_default(&m.event);
+        if (r < 0)
+                return log_error_errno(r, "Could not make the event loop: %m");
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGHUP);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        (void) sd_event_add_signal(m.event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(m.event, NULL, SIGINT, NULL, NULL);
+        r = sd_event_add_signal(m.event, NULL, SIGHUP, on_sighup, &m);
+        if (r < 0)
+                return log_error_errno(r, "Could not watch SIGHUP: %m");
+
+        r = sd_bus_open_system(&m.bus);
+        if (r < 0)
+                return log_error_errno(r, "Could not connect to the system bus: %m");
+        r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Could not attach the bus: %m");
+        r = start_window_new(m.bus, MANAGER_START_WINDOW, &m.window);
+        if (r < 0)
+                return log_oom();
+
+        r = http_server_new(m.event, NULL, manager_on_http_trigger, &m, &m.http);
+        if (r < 0)
+                return log_error_errno(r, "Could not set up the HTTP server: %m");
+        r = add_listeners(&m);
+        if (r < 0)
+                return r;
+        r = manager_journal_setup(&m);
+        if (r < 0)
+                return r;
+        r = manager_load_pending_requests(&m);
+        if (r < 0)
+                log_warning_errno(r, "Could not read the pending requests in %s, ignoring: %m", requests);
+
+        (void) sd_notify(false, "READY=1");
+        return run_loop(&m);
+}
+
+static int help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "The herald daemon: serves the workflow's http triggers and fires its exe_done\n"
+               "chains. Started by systemd through its sockets (herald-http-*.socket,\n"
+               "heraldd-notify.socket) as the unprivileged user 'herald'; it exits when idle and\n"
+               "the sockets start it again. Jobs run as instances of the template units the\n"
+               "generator writes (herald-ROUTER-TASK@JOB_ID.service). See docs/HERALDD.md.\n\n"
+               "Options:\n"
+               "  -w --workflow FILE        The workflow (default: the generator's snapshot,\n"
+               "                            " SNAPSHOT_PATH_DEFAULT ")\n"
+               "                            Without sockets from systemd, heraldd listens on the\n"
+               "                            http triggers' addresses itself (development mode)\n"
+               "     --state-dir DIR        Request files and the journal cursor (default\n"
+               "                            " STATE_DIR_DEFAULT ")\n"
+               "     --notify-socket PATH   Development mode: bind the result socket here\n"
+               "     --idle-timeout SEC     Exit after SEC idle seconds (default 30; 0: never)\n"
+               "     --max-queued N         Accepted jobs waiting to start before 503 (default %u)\n"
+               "     --max-running N        Jobs running at once (default %u; 0: no limit)\n"
+               "     --max-chain-depth N    exe_done steps in one chain (default %u)\n"
+               "     --verify               Load the workflow, report, exit\n"
+               "  -h --help                 Show this help\n"
+               "     --version              Show the version\n\n"
+               "Signals: SIGHUP loads the workflow again (the loaded one stays when the new one\n"
+               "cannot load); SIGTERM exits (accepted jobs are on disk and start next time).\n",
+               program_invocation_short_name, MANAGER_MAX_QUEUED, MANAGER_MAX_RUNNING, MANAGER_CHAIN_DEPTH_MAX);
+        return 0;
+}
+
+static int parse_unsigned(const char *s, const char *option, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-' || v > UINT32_MAX)
+                return log_error_errno(EINVAL, "Invalid %s '%s': expected a whole number.", option, s);
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_STATE_DIR,
+                ARG_NOTIFY_SOCKET,
+                ARG_IDLE_TIMEOUT,
+                ARG_MAX_QUEUED,
+                ARG_MAX_RUNNING,
+                ARG_MAX_CHAIN_DEPTH,
+                ARG_VERIFY,
+        };
+        static const struct option options[] = {
+                { "help",            no_argument,       NULL, 'h'                 },
+                { "version",         no_argument,       NULL, ARG_VERSION         },
+                { "workflow",        required_argument, NULL, 'w'                 },
+                { "state-dir",       required_argument, NULL, ARG_STATE_DIR       },
+                { "notify-socket",   required_argument, NULL, ARG_NOTIFY_SOCKET   },
+                { "idle-timeout",    required_argument, NULL, ARG_IDLE_TIMEOUT    },
+                { "max-queued",      required_argument, NULL, ARG_MAX_QUEUED      },
+                { "max-running",     required_argument, NULL, ARG_MAX_RUNNING     },
+                { "max-chain-depth", required_argument, NULL, ARG_MAX_CHAIN_DEPTH },
+                { "verify",          no_argument,       NULL, ARG_VERIFY          },
+                {}
+        };
+        unsigned u;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hw:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_VERSION:
+                        printf("heraldd (herald) %s\n", HERALD_VERSION);
+                        return 0;
+                case 'w':
+                        arg_workflow = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
+                        break;
+                case ARG_NOTIFY_SOCKET:
+                        arg_notify_socket = optarg;
+                        break;
+                case ARG_IDLE_TIMEOUT:
+                        r = parse_unsigned(optarg, "--idle-timeout", &u);
+                        if (r < 0)
+                                return r;
+                        arg_idle_timeout_usec = u == 0 ? UINT64_MAX : (uint64_t) u * 1000000ULL;
+                        break;
+                case ARG_MAX_QUEUED:
+                        r = parse_unsigned(optarg, "--max-queued", &arg_max_queued);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_MAX_RUNNING:
+                        r = parse_unsigned(optarg, "--max-running", &arg_max_running);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_MAX_CHAIN_DEPTH:
+                        r = parse_unsigned(optarg, "--max-chain-depth", &arg_chain_depth_max);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_VERIFY:
+                        arg_verify = true;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();        /* unreachable */
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument '%s'; see --help.", argv[optind]);
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup("heraldd", LOG_TARGET_STDERR);
+        r = parse_argv(argc, argv);
+        if (r < 0)
+                return 2;
+        if (r == 0)
+                return EXIT_SUCCESS;
+        r = run();
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

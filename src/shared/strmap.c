@@ -73,7 +73,9 @@ int strmap_put(StrMap *m, const char *key, void *value) {
                 size_t n = m->n_buckets ? m->n_buckets : 16;
                 while ((m->n_entries + 1) * 2 > n)
                         n *= 2;
-                if (n == m->n_buckets && (m->n_used + 1) * 2 > n)
+                /* Mostly tombstones: rehash at the same size; else grow. Either way the
+                 * table stays bounded by the live entries, however much they churn. */
+                if (n == m->n_buckets && (m->n_entries + 1) * 4 > n)
                         n *= 2;
                 r = resize(m, n);
                 if (r < 0)

@@ -219,15 +219,15 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
         k = job_request_write(f->m->requests_fd, job_id, text);
         if (k < 0)
                 return log_error_errno(k, "Could not write the request of job %s (%s/%s): %m", job_id, r->name, t->name);
-        k = manager_queue_job(f->m, job_id, r->name, t->name, r->max_running, router_waits(r) && f->req ? f : NULL, &job);
+        k = manager_queue_job(f->m, job_id, r->name, t->name, router_max_running(r->max_running), router_waits(r) && f->req ? f : NULL, &job);
         if (k < 0)
                 return k;
         if (job->firing) {
                 if (!f->wait_results && !(f->wait_results = cJSON_CreateArray()))
                         return -ENOMEM;
                 f->waiting_jobs++;
-                if (r->wait_timeout_usec > f->wait_timeout_usec) {
-                        f->wait_timeout_usec = r->wait_timeout_usec;
+                if (r->wait_timeout_sec * 1000000ULL > f->wait_timeout_usec) {
+                        f->wait_timeout_usec = r->wait_timeout_sec * 1000000ULL;
                         (void) sd_event_source_disable_unref(f->wait_timer);
                         f->wait_timer = NULL;
                         k = sd_event_add_time_relative(f->m->event, &f->wait_timer, CLOCK_MONOTONIC, f->wait_timeout_usec, 0,

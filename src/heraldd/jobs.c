@@ -304,7 +304,7 @@ int manager_load_pending_requests(Manager *m) {
                         continue;
                 }
                 r = workflow_find_router(m->workflow->w, req.router);
-                k = manager_queue_job(m, req.job_id, req.router, req.task, r ? r->max_running : 0, NULL, NULL);
+                k = manager_queue_job(m, req.job_id, req.router, req.task, r ? router_max_running(r->max_running) : 0, NULL, NULL);
                 if (k < 0 && k != -EEXIST) {
                         closedir(d);
                         return k;

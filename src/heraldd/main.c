@@ -87,8 +87,7 @@ static int workflow_ref_load(const char *path, WorkflowRef **ret) {
 static int trigger_secret(const Component *t, char **ret, size_t *ret_size) {
         _cleanup_free_ char *path = NULL;
         const char *creds = getenv("CREDENTIALS_DIRECTORY");
-        const char *inline_secret = json_object_get_string(t->params, "secret");
-        const char *file = json_object_get_string(t->params, "secret_file");
+        const char *inline_secret = t->secret, *file = t->secret_file;
         int r;
 
         *ret = NULL;
@@ -116,13 +115,6 @@ static void secret_free(char *s, size_t size) {
         free(s);
 }
 
-static uint64_t param_u64(const Component *t, const char *key, uint64_t def) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->params, key);
-        int64_t n;
-
-        return v && json_number_to_int64(v, &n) >= 0 && n >= 0 ? (uint64_t) n : def;
-}
-
 /* Adds (or, on reload, updates) the listener of an http trigger. */
 static int listener_config(Manager *m, const char *name, int fd) {
         const Component *t = workflow_find_component(m->workflow->w, COMPONENT_TRIGGER, name);
@@ -137,8 +129,8 @@ static int listener_config(Manager *m, const char *name, int fd) {
                         return log_error_errno(r, "Could not read the secret of trigger '%s': %m", name);
                 cfg.secret = (const uint8_t *) secret;
                 cfg.secret_len = secret_size;
-                cfg.max_body = param_u64(t, "max_body", TRIGGER_BODY_MAX_DEFAULT);
-                cfg.replay_window_sec = param_u64(t, "replay_window", 0);
+                cfg.max_body = t->max_body;
+                cfg.replay_window_sec = t->replay_window_sec;
                 if (!secret && t->host && !t->unix_socket && !streq(t->host, "127.0.0.1") && !streq(t->host, "::1") &&
                     !streq(t->host, "localhost"))
                         log_warning("Trigger '%s' listens on %s:%u without a secret: anyone who reaches it can fire it.",

@@ -17,6 +17,11 @@
 #include "strmap.h"
 #include "workflow.h"
 
+/* A router's max_running, as the queue counts it (0: no limit). */
+static inline unsigned router_max_running(uint64_t v) {
+        return v > UINT32_MAX ? UINT32_MAX : (unsigned) v;
+}
+
 /* Defaults; each has an option (main.c). */
 #define MANAGER_IDLE_TIMEOUT_USEC (30ULL * 1000000ULL)
 #define MANAGER_MAX_QUEUED 4096         /* accepted jobs not yet started, beyond: 503 */

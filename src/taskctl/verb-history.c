@@ -160,7 +160,7 @@ int verb_history(int argc, char **argv) {
         q.since = arg_since;
         q.until = arg_until;
         q.limit = arg_lines;
-        r = journal_query_results(j, &q, &l);
+        r = result_query(j, &q, &l);
         if (r < 0)
                 return log_error_errno(r, "Failed to read results from the journal: %m");
 
@@ -169,7 +169,7 @@ int verb_history(int argc, char **argv) {
                 return journal_report_unreadable(arg_read.directory);
         }
 
-        r = journal_fill_durations(j, &l);
+        r = result_list_fill_durations(j, &l);
         if (r < 0)
                 log_debug_errno(r, "Failed to look up job start times, ignoring: %m");
 

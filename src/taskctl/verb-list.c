@@ -52,24 +52,12 @@ static int parse_argv(int argc, char **argv) {
                 READ_ARGS_LONG_OPTIONS,
                 {}
         };
-        int c, r;
+        int r;
 
         arg_read = (ReadArgs) {};
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS, options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS, options, help, NULL, NULL);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument '%s'; list takes none.", argv[optind]);
         return 1;

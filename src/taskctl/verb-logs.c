@@ -14,7 +14,6 @@
 #define LINES_DEFAULT 50
 
 static ReadArgs arg_read;
-static size_t arg_lines;
 static bool arg_follow;
 
 static volatile sig_atomic_t quit;
@@ -56,53 +55,28 @@ static void help(void) {
                "or the journal cannot be read by the caller.\n");
 }
 
+static int parse_option(int c, const char *arg, void *userdata) {
+        if (c != 'f')
+                return 0;
+        arg_follow = true;
+        return 1;
+}
+
 static int parse_argv(int argc, char **argv, const char **ret_target) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
-                { "lines", required_argument, NULL, 'n' },
+                READ_ARGS_LINES_OPTION,
                 { "follow", no_argument, NULL, 'f' },
                 {}
         };
-        int c, r;
+        int r;
 
-        arg_read = (ReadArgs) {};
-        arg_lines = LINES_DEFAULT;
+        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_all = true };
         arg_follow = false;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'n': {
-                        char *end;
-                        unsigned long long n;
-
-                        if (streq(optarg, "all")) {
-                                arg_lines = 0;
-                                break;
-                        }
-                        errno = 0;
-                        n = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end)
-                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
-                        arg_lines = (size_t) n;
-                        break;
-                }
-                case 'f':
-                        arg_follow = true;
-                        break;
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
-
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, help, parse_option, NULL);
+        if (r <= 0)
+                return r;
         if (optind >= argc)
                 return log_error_errno(EINVAL, "Missing JOB_ID or ROUTER; see 'taskctl logs --help'.");
         if (optind + 1 < argc)
@@ -257,7 +231,7 @@ int verb_logs(int argc, char **argv) {
                 value = target;
         }
 
-        r = journal_seek_last_lines(j, field, value, arg_lines);
+        r = journal_seek_last_lines(j, field, value, arg_read.lines);
         if (r < 0)
                 return log_error_errno(r, "Failed to seek in the journal: %m");
 

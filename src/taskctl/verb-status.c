@@ -19,10 +19,10 @@
 #include "workflow-path.h"
 
 #define LINES_DEFAULT 10
+#define LINES_MAX 100000
 #define LABEL_WIDTH 14
 
 static ReadArgs arg_read;
-static size_t arg_lines;
 
 static void help(void) {
         printf("Usage: taskctl status [OPTION...] [ROUTER|JOB_ID]\n"
@@ -72,41 +72,17 @@ static void help(void) {
 static int parse_argv(int argc, char **argv, const char **ret_target) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
-                { "lines", required_argument, NULL, 'n' },
+                READ_ARGS_LINES_OPTION,
                 {}
         };
-        int c, r;
+        int r;
 
-        arg_read = (ReadArgs) {};
-        arg_lines = LINES_DEFAULT;
+        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_max = LINES_MAX };
         *ret_target = NULL;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'n': {
-                        char *end;
-                        unsigned long long n;
-
-                        errno = 0;
-                        n = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end || n > 100000)
-                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
-                        arg_lines = (size_t) n;
-                        break;
-                }
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, help, NULL, NULL);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 *ret_target = argv[optind++];
         if (optind < argc)
@@ -194,7 +170,7 @@ static const char *time_with_relative(usec_t t, char *buf, size_t size) {
 static int job_log(sd_journal *j, const char *job_id, cJSON *collect) {
         int r;
 
-        r = journal_seek_last_lines(j, "HERALD_JOB_ID", job_id, arg_lines);
+        r = journal_seek_last_lines(j, "HERALD_JOB_ID", job_id, arg_read.lines);
         if (r < 0)
                 return r;
         while ((r = sd_journal_next(j)) > 0) {
@@ -223,7 +199,7 @@ typedef struct RouterStatus {
         char *schedule;
         UnitState timer;                /* name NULL: no timer for this trigger */
         UnitStateList running;
-        ResultList runs;                /* the last arg_lines, oldest first */
+        ResultList runs;                /* the last arg_read.lines, oldest first */
 } RouterStatus;
 
 static void router_status_done(RouterStatus *s) {
@@ -253,8 +229,8 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
                 goto fail;
 
         q.router = router->name;
-        q.limit = arg_lines;
-        if (arg_lines > 0) {
+        q.limit = arg_read.lines;
+        if (arg_read.lines > 0) {
                 r = result_query(j, &q, &s.runs);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read results from the journal: %m");
@@ -360,7 +336,7 @@ static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
                 n_runs += all[n].runs.n;
         }
 
-        if (n_runs == 0 && arg_lines > 0 && workflow_count_tasks(w) > 0 && journal_access_denied(j, arg_read.directory))
+        if (n_runs == 0 && arg_read.lines > 0 && workflow_count_tasks(w) > 0 && journal_access_denied(j, arg_read.directory))
                 log_warning("No results can be shown: %s",
                             arg_read.directory ? "no readable journal files in that directory."
                                                : "you cannot read the system journal; add yourself to group "
@@ -448,7 +424,7 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                 return r;
         last = router_status_last(&s);
 
-        if (s.runs.n == 0 && arg_lines > 0 && journal_access_denied(j, arg_read.directory)) {
+        if (s.runs.n == 0 && arg_read.lines > 0 && journal_access_denied(j, arg_read.directory)) {
                 router_status_done(&s);
                 return journal_report_unreadable(arg_read.directory);
         }
@@ -456,7 +432,7 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
         if (arg_read.json != JSON_OFF) {
                 cJSON *o = router_status_to_json(&s, true), *log = cJSON_CreateArray();
 
-                if (o && log && last && last->job_id && arg_lines > 0)
+                if (o && log && last && last->job_id && arg_read.lines > 0)
                         r = job_log(j, last->job_id, log);
                 if (r < 0 || json_object_add(o, "log", log) < 0) {
                         cJSON_Delete(o);
@@ -511,8 +487,8 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                             herald_result_state(last), color ? ANSI_NORMAL : "",
                             time_with_relative(last->realtime, buf, sizeof buf));
 
-        if (arg_lines > 0) {
-                printf("\nLast runs (at most %zu):\n", arg_lines);
+        if (arg_read.lines > 0) {
+                printf("\nLast runs (at most %zu):\n", arg_read.lines);
                 if (s.runs.n == 0)
                         printf("  (none in the journal)\n");
                 else {
@@ -525,9 +501,9 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                 }
         }
 
-        if (last && last->job_id && arg_lines > 0) {
+        if (last && last->job_id && arg_read.lines > 0) {
                 printf("\nOutput of job %s (%s/%s), last %zu lines:\n", last->job_id, strna(last->router),
-                       strna(last->task), arg_lines);
+                       strna(last->task), arg_read.lines);
                 r = job_log(j, last->job_id, NULL);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read the job's output: %m");
@@ -632,7 +608,7 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
                         r = json_object_add(o, "entry", res ? herald_result_to_json(res) : cJSON_CreateNull());
                 if (r >= 0)
                         r = json_object_add(o, "unit", unit ? unit_state_to_json(&us) : cJSON_CreateNull());
-                if (r >= 0 && arg_lines > 0)
+                if (r >= 0 && arg_read.lines > 0)
                         r = job_log(j, job_id, log);
                 if (r >= 0) {
                         r = json_object_add(o, "log", log);
@@ -693,8 +669,8 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
                 print_json_field("Result JSON", res->result_text);
         }
 
-        if (arg_lines > 0) {
-                printf("\nOutput, last %zu lines (all: taskctl logs %s -n all):\n", arg_lines, job_id);
+        if (arg_read.lines > 0) {
+                printf("\nOutput, last %zu lines (all: taskctl logs %s -n all):\n", arg_read.lines, job_id);
                 fflush(stdout);
                 r = job_log(j, job_id, NULL);
                 if (r < 0) {

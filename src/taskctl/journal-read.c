@@ -188,6 +188,47 @@ void journal_line_print(const JournalLine *l, FILE *f, bool color) {
 }
 
 /**
+ * journal_lines_output: the lines from the journal's position to its end.
+ * @collect: a JSON array to append them to, or NULL
+ * @json: without @collect: JSON_OFF prints text lines, anything else one JSON
+ *        document a line (as `logs --json --follow` streams them)
+ * @color: color text lines by priority
+ *
+ * Return: how many, or a negative errno.
+ */
+int journal_lines_output(sd_journal *j, cJSON *collect, JsonMode json, bool color) {
+        int r, n = 0;
+
+        while ((r = sd_journal_next(j)) > 0) {
+                JournalLine line;
+
+                r = journal_line_read(j, &line);
+                if (r < 0)
+                        return r;
+                if (collect) {
+                        cJSON *o = journal_line_to_json(&line);
+                        if (!o || !cJSON_AddItemToArray(collect, o)) {
+                                cJSON_Delete(o);
+                                journal_line_done(&line);
+                                return -ENOMEM;
+                        }
+                } else if (json != JSON_OFF) {
+                        cJSON *o = journal_line_to_json(&line);
+                        r = o ? json_output(o, json) : -ENOMEM;
+                        cJSON_Delete(o);
+                        if (r < 0) {
+                                journal_line_done(&line);
+                                return r;
+                        }
+                } else
+                        journal_line_print(&line, stdout, color);
+                journal_line_done(&line);
+                n++;
+        }
+        return r < 0 ? r : n;
+}
+
+/**
  * journal_line_to_json: {time, timestamp_usec, priority, router, task, job_id, unit,
  * identifier, message_id, message, cursor}; missing fields are null.
  * Return: a new object, or NULL on OOM.

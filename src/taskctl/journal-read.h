@@ -70,5 +70,8 @@ int json_mode_from_string(const char *s, JsonMode *ret);
 char *json_print_pretty(const cJSON *doc);
 /* Writes one JSON document and a newline to stdout. */
 int json_output(const cJSON *doc, JsonMode mode);
+/* Prints or collects the lines from the journal's position to its end. Return: how many, or <0. */
+int journal_lines_output(sd_journal *j, cJSON *collect, JsonMode json, bool color);
+
 /* Colors of a journal priority on a terminal (NULL: none). */
 const char *priority_color(int priority);

@@ -99,39 +99,6 @@ static void on_signal(int sig) {
         quit = 1;
 }
 
-/* Prints entries from the current position to the end. Return: how many, or <0. */
-static int print_new(sd_journal *j, cJSON *collect) {
-        int r, n = 0;
-
-        while ((r = sd_journal_next(j)) > 0) {
-                JournalLine line;
-
-                r = journal_line_read(j, &line);
-                if (r < 0)
-                        return r;
-                if (collect) {
-                        cJSON *o = journal_line_to_json(&line);
-                        if (!o || !cJSON_AddItemToArray(collect, o)) {
-                                cJSON_Delete(o);
-                                journal_line_done(&line);
-                                return -ENOMEM;
-                        }
-                } else if (arg_read.json != JSON_OFF) {
-                        cJSON *o = journal_line_to_json(&line);
-                        r = o ? json_output(o, arg_read.json) : -ENOMEM;
-                        cJSON_Delete(o);
-                        if (r < 0) {
-                                journal_line_done(&line);
-                                return r;
-                        }
-                } else
-                        journal_line_print(&line, stdout, output_use_color());
-                journal_line_done(&line);
-                n++;
-        }
-        return r < 0 ? r : n;
-}
-
 /* Waits for new entries with SIGINT/SIGTERM blocked except inside ppoll(), so a
  * signal can never slip in between the check of "quit" and the wait. */
 static int follow(sd_journal *j, int fd) {
@@ -152,7 +119,7 @@ static int follow(sd_journal *j, int fd) {
                 struct timespec ts, *tsp = NULL;
                 uint64_t timeout = UINT64_MAX;
 
-                r = print_new(j, NULL);
+                r = journal_lines_output(j, NULL, arg_read.json, output_use_color());
                 if (r < 0)
                         break;
                 fflush(stdout);
@@ -245,7 +212,7 @@ int verb_logs(int argc, char **argv) {
         } else
                 pager_open(arg_read.no_pager);
 
-        n = print_new(j, collect);
+        n = journal_lines_output(j, collect, arg_read.json, output_use_color());
         if (n < 0) {
                 cJSON_Delete(collect);
                 return log_error_errno(n, "Failed to read the journal: %m");

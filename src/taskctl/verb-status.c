@@ -173,24 +173,8 @@ static int job_log(sd_journal *j, const char *job_id, cJSON *collect) {
         r = journal_seek_last_lines(j, "HERALD_JOB_ID", job_id, arg_read.lines);
         if (r < 0)
                 return r;
-        while ((r = sd_journal_next(j)) > 0) {
-                JournalLine line;
-
-                r = journal_line_read(j, &line);
-                if (r < 0)
-                        return r;
-                if (collect) {
-                        cJSON *o = journal_line_to_json(&line);
-                        if (!o || !cJSON_AddItemToArray(collect, o)) {
-                                cJSON_Delete(o);
-                                journal_line_done(&line);
-                                return -ENOMEM;
-                        }
-                } else
-                        journal_line_print(&line, stdout, output_use_color());
-                journal_line_done(&line);
-        }
-        return r;
+        r = journal_lines_output(j, collect, JSON_OFF, output_use_color());
+        return r < 0 ? r : 0;
 }
 
 /* What status knows about one router. */

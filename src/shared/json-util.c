@@ -169,6 +169,86 @@ cJSON *json_create_int64(int64_t v) {
         return cJSON_CreateRaw(buf);
 }
 
+/**
+ * json_create_uint64: a JSON number that keeps every digit of an unsigned 64-bit integer.
+ * @v: the value
+ *
+ * The same as json_create_int64() up to INT64_MAX, a raw item of the digits above.
+ *
+ * Return: a new item, or NULL on OOM.
+ */
+cJSON *json_create_uint64(uint64_t v) {
+        char buf[32];
+
+        if (v <= INT64_MAX)
+                return json_create_int64((int64_t) v);
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return cJSON_CreateRaw(buf);
+}
+
+/**
+ * json_object_add: add a member to an object, taking the value over.
+ * @o: the object
+ * @key: the member's name
+ * @v: the value, or NULL (what a cJSON_Create*() call returns on OOM)
+ *
+ * Lets a caller chain "r = json_object_add(o, k, cJSON_Create...(...))" without checking
+ * each value: a NULL value is the OOM it stands for, and @v is freed when it cannot be
+ * added.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int json_object_add(cJSON *o, const char *key, cJSON *v) {
+        if (!v)
+                return -ENOMEM;
+        if (!cJSON_AddItemToObject(o, key, v)) {
+                cJSON_Delete(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/**
+ * json_string_or_null: a C string as JSON.
+ * @s: the string, or NULL
+ *
+ * Invalid UTF-8 becomes U+FFFD (json_string_from_bytes()).
+ *
+ * Return: a new string item, a null item for NULL, or NULL on OOM.
+ */
+cJSON *json_string_or_null(const char *s) {
+        return s ? json_string_from_bytes(s, strlen(s)) : cJSON_CreateNull();
+}
+
+/**
+ * json_from_text: a text that holds JSON (a journal field, say), as JSON.
+ * @text: the text
+ *
+ * cJSON keeps numbers as doubles, so re-printing what it parsed can change a large
+ * integer. When the compact re-print differs from the text, the text itself goes out
+ * as a raw value (it parsed, so it is JSON); an indented print then leaves that one
+ * value compact, which beats a wrong digit. Text that is not JSON, or not UTF-8, comes
+ * back as a string (invalid bytes as U+FFFD), so nothing is lost.
+ *
+ * Return: a new item, or NULL on OOM.
+ */
+cJSON *json_from_text(const char *text) {
+        _cleanup_free_ char *again = NULL;
+        const char *end = NULL;
+        cJSON *parsed;
+
+        parsed = cJSON_ParseWithOpts(text, &end, true);
+        if (!parsed || !utf8_is_valid(text, strlen(text))) {
+                cJSON_Delete(parsed);
+                return json_string_from_bytes(text, strlen(text));
+        }
+        again = cJSON_PrintUnformatted(parsed);
+        if (again && streq(again, text))
+                return parsed;
+        cJSON_Delete(parsed);
+        return cJSON_CreateRaw(text);
+}
+
 /* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
 unsigned json_depth(const cJSON *v) {
         unsigned max = 0;

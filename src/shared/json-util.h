@@ -18,6 +18,14 @@ cJSON *json_string_from_bytes(const char *s, size_t n);
 const char *json_object_get_string(const cJSON *obj, const char *key);
 /* A JSON number that keeps every digit of a 64-bit integer. */
 cJSON *json_create_int64(int64_t v);
+cJSON *json_create_uint64(uint64_t v);
+/* Takes @v over (NULL: -ENOMEM), so calls chain without checking each value. */
+int json_object_add(cJSON *o, const char *key, cJSON *v);
+/* A string (invalid UTF-8 as U+FFFD), or null for NULL. */
+cJSON *json_string_or_null(const char *s);
+/* Parsed JSON when text is JSON (a raw value when re-printing it would change its
+ * numbers), else the text as a string. */
+cJSON *json_from_text(const char *text);
 int json_number_to_int64(const cJSON *v, int64_t *ret);
 /* How deep a value nests: 0 for a scalar, 1 for {} or [], one more per level. */
 unsigned json_depth(const cJSON *v);

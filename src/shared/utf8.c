@@ -55,6 +55,23 @@ size_t utf8_sequence_length(const char *s, size_t n) {
 }
 
 /**
+ * utf8_is_valid: whether bytes are valid UTF-8 as utf8_sequence_length() sees it.
+ * @s: the bytes
+ * @n: their number
+ *
+ * Return: true or false.
+ */
+bool utf8_is_valid(const char *s, size_t n) {
+        for (size_t i = 0; i < n;) {
+                size_t l = utf8_sequence_length(s + i, n - i);
+                if (l == 0)
+                        return false;
+                i += l;
+        }
+        return true;
+}
+
+/**
  * utf8_encode: write the UTF-8 form of a code point.
  * @cp: the code point; surrogates and values above U+10FFFF become U+FFFD
  * @out: room for 4 bytes

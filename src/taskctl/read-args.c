@@ -1,25 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* read-args.c: parsing the options the read verbs share */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "log.h"
 #include "read-args.h"
 
-/**
- * read_args_parse: take one getopt_long() result if it is a shared option.
- * @c: what getopt_long() returned
- * @arg: optarg
- * @argv: the verb's argv, for naming a bad option
- *
- * Return: 1 taken, 0 not a shared option, -EINVAL for a bad value (logged).
- */
-int read_args_parse(ReadArgs *a, int c, const char *arg, char **argv) {
+static int parse_lines(ReadArgs *a, const char *arg) {
+        unsigned long long n;
+        char *end;
+
+        if (a->lines_all && streq(arg, "all")) {
+                a->lines = 0;
+                return 1;
+        }
+        errno = 0;
+        n = strtoull(arg, &end, 10);
+        if (errno != 0 || *end || arg[0] == '-' || arg == end || (a->lines_max > 0 && n > a->lines_max))
+                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", arg);
+        a->lines = (size_t) n;
+        return 1;
+}
+
+/* Takes one getopt_long() result if it is a shared option. Return: 1 taken, 0 not a
+ * shared option, -EINVAL for a bad value (logged). */
+static int read_args_parse(ReadArgs *a, int c, const char *arg) {
         switch (c) {
-        case '?':
-                if (optopt != 0)
-                        return log_error_errno(EINVAL, "Unknown option '-%c'; see 'taskctl %s --help'.", optopt, argv[0]);
-                return log_error_errno(EINVAL, "Unknown option '%s'; see 'taskctl %s --help'.", argv[optind - 1],
-                                       argv[0]);
-        case ':':
-                return log_error_errno(EINVAL, "Option '%s' needs an argument.", argv[optind - 1]);
         case ARG_JSON:
                 if (json_mode_from_string(arg, &a->json) < 0)
                         return log_error_errno(EINVAL, "Invalid --json= mode '%s', expected 'short' or 'pretty'.", arg);
@@ -36,9 +42,43 @@ int read_args_parse(ReadArgs *a, int c, const char *arg, char **argv) {
         case ARG_NAMESPACE:
                 a->name_space = arg;
                 return 1;
+        case 'n':
+                return parse_lines(a, arg);
         default:
                 return 0;
         }
+}
+
+typedef struct ReadArgsParse {
+        ReadArgs *args;
+        VerbOption verb_option;
+        void *userdata;
+} ReadArgsParse;
+
+static int read_args_option(int c, const char *arg, void *userdata) {
+        ReadArgsParse *p = userdata;
+        int r;
+
+        r = read_args_parse(p->args, c, arg);
+        if (r != 0 || !p->verb_option)
+                return r;
+        return p->verb_option(c, arg, p->userdata);
+}
+
+/**
+ * read_args_parse_argv: parse a read verb's options.
+ * @a: the shared options; a->lines, a->lines_max and a->lines_all set by the caller
+ * @option: the verb's own options, after the shared ones (NULL: none)
+ * @userdata: handed to @option
+ *
+ * Return: 1 with optind at the first argument, 0 after --help, or a negative errno
+ * (logged).
+ */
+int read_args_parse_argv(ReadArgs *a, int argc, char **argv, const char *short_options,
+                         const struct option *options, void (*help)(void), VerbOption option, void *userdata) {
+        ReadArgsParse p = { .args = a, .verb_option = option, .userdata = userdata };
+
+        return verb_parse_options(argc, argv, short_options, options, help, read_args_option, &p);
 }
 
 int read_args_open_journal(const ReadArgs *a, sd_journal **ret) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "journal-read.h"
+#include "verb-options.h"
 
 typedef struct ReadArgs {
         JsonMode json;
@@ -14,6 +15,9 @@ typedef struct ReadArgs {
         const char *workflow;           /* NULL: taskctl_workflow_path() */
         const char *directory;          /* -D */
         const char *name_space;         /* --namespace */
+        size_t lines;                   /* -n: set the verb's default before parsing; 0: all */
+        size_t lines_max;               /* the largest -n the verb takes; 0: no limit */
+        bool lines_all;                 /* -n all is 0 */
 } ReadArgs;
 
 enum {
@@ -24,7 +28,7 @@ enum {
         _ARG_READ_MAX,                  /* verbs number their own long-only options from here */
 };
 
-/* The leading ':' quiets getopt_long(): read_args_parse() reports bad options itself. */
+/* The leading ':' quiets getopt_long(): verb_parse_options() reports bad options itself. */
 #define READ_ARGS_SHORT_OPTIONS ":hD:"
 
 #define READ_ARGS_LONG_OPTIONS                                                  \
@@ -34,6 +38,9 @@ enum {
         { "workflow", required_argument, NULL, ARG_WORKFLOW },                  \
         { "directory", required_argument, NULL, 'D' },                          \
         { "namespace", required_argument, NULL, ARG_NAMESPACE }
+
+/* -n/--lines, for the verbs that take it (add "n:" to the short options). */
+#define READ_ARGS_LINES_OPTION { "lines", required_argument, NULL, 'n' }
 
 /* The help text of the shared options, for every verb's --help. */
 #define READ_ARGS_HELP                                                                          \
@@ -52,8 +59,9 @@ enum {
         "                   Also read journal namespace NS (jobs with LogNamespace=)\n"         \
         "  -h, --help       Show this help\n"
 
-/* Return: 1 when c was a shared option (taken), 0 when it is none, -EINVAL (logged) for
- * a bad value, an unknown option ('?') or a missing argument (':'). */
-int read_args_parse(ReadArgs *a, int c, const char *arg, char **argv);
+/* Parses a read verb's options: the shared ones (and -n) into a, the verb's own through
+ * option (with userdata). Return: as verb_parse_options(). */
+int read_args_parse_argv(ReadArgs *a, int argc, char **argv, const char *short_options,
+                         const struct option *options, void (*help)(void), VerbOption option, void *userdata);
 /* Opens the journal these arguments name; logs on failure. */
 int read_args_open_journal(const ReadArgs *a, sd_journal **ret);

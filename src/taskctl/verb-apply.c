@@ -11,6 +11,7 @@
 #include "log.h"
 #include "plan.h"
 #include "taskctl-write.h"
+#include "verb-options.h"
 #include "workflow.h"
 
 #define APPLIED_WORKFLOW HERALD_APPLIED_DIR "/workflow.yml"
@@ -56,8 +57,18 @@ static int remove_applied(sd_bus *bus) {
         return n;
 }
 
+enum { ARG_REMOVE = 0x100 };
+
+static int apply_option(int c, const char *arg, void *userdata) {
+        bool *remove_only = userdata;
+
+        if (c != ARG_REMOVE)
+                return 0;
+        *remove_only = true;
+        return 1;
+}
+
 int verb_apply(int argc, char **argv) {
-        enum { ARG_REMOVE = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "remove", no_argument, NULL, ARG_REMOVE },
@@ -69,20 +80,11 @@ int verb_apply(int argc, char **argv) {
         sd_bus *bus = NULL;
         bool remove_only = false;
         size_t size = 0;
-        int c, r;
+        int r;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        apply_help();
-                        return 0;
-                case ARG_REMOVE:
-                        remove_only = true;
-                        break;
-                default:
-                        return 2;
-                }
+        r = verb_parse_options(argc, argv, "h", options, apply_help, apply_option, &remove_only);
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
+                return r;
         if (remove_only ? optind != argc : optind + 1 != argc) {
                 log_error(remove_only ? "--remove takes no file." : "Expected exactly one workflow file. See 'taskctl apply --help'.");
                 return 2;

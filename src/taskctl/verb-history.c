@@ -14,7 +14,6 @@ static const char *arg_task;
 static usec_t arg_since;
 static usec_t arg_until;
 static bool arg_failed;
-static size_t arg_lines;
 
 static void help(void) {
         printf("Usage: taskctl history [OPTION...] [ROUTER]\n"
@@ -62,71 +61,57 @@ static void help(void) {
                "the journal cannot be read by the caller.\n");
 }
 
+enum {
+        ARG_FAILED = _ARG_READ_MAX,
+        ARG_TASK,
+};
+
+static int parse_option(int c, const char *arg, void *userdata) {
+        const usec_t *now = userdata;
+
+        switch (c) {
+        case 'S':
+                if (timestamp_parse(arg, *now, &arg_since) < 0)
+                        return log_error_errno(EINVAL, "Invalid --since= time '%s'.", arg);
+                return 1;
+        case 'U':
+                if (timestamp_parse(arg, *now, &arg_until) < 0)
+                        return log_error_errno(EINVAL, "Invalid --until= time '%s'.", arg);
+                return 1;
+        case ARG_FAILED:
+                arg_failed = true;
+                return 1;
+        case ARG_TASK:
+                arg_task = arg;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
 static int parse_argv(int argc, char **argv) {
-        enum {
-                ARG_FAILED = _ARG_READ_MAX,
-                ARG_TASK,
-        };
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
                 { "since", required_argument, NULL, 'S' },
                 { "until", required_argument, NULL, 'U' },
                 { "failed", no_argument, NULL, ARG_FAILED },
                 { "task", required_argument, NULL, ARG_TASK },
-                { "lines", required_argument, NULL, 'n' },
+                READ_ARGS_LINES_OPTION,
                 {}
         };
+        /* one "now" for every relative time, so "--until now --since now" is one instant */
         usec_t now = now_realtime();
-        int c, r;
+        int r;
 
         arg_read = (ReadArgs) {};
         arg_router = arg_task = NULL;
         arg_since = 0;
         arg_until = USEC_INFINITY;
         arg_failed = false;
-        arg_lines = 0;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'S':
-                        if (timestamp_parse(optarg, now, &arg_since) < 0)
-                                return log_error_errno(EINVAL, "Invalid --since= time '%s'.", optarg);
-                        break;
-                case 'U':
-                        if (timestamp_parse(optarg, now, &arg_until) < 0)
-                                return log_error_errno(EINVAL, "Invalid --until= time '%s'.", optarg);
-                        break;
-                case ARG_FAILED:
-                        arg_failed = true;
-                        break;
-                case ARG_TASK:
-                        arg_task = optarg;
-                        break;
-                case 'n': {
-                        char *end;
-                        unsigned long long n;
-
-                        errno = 0;
-                        n = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end)
-                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
-                        arg_lines = (size_t) n;
-                        break;
-                }
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
-
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, help, parse_option, &now);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 arg_router = argv[optind++];
         if (optind < argc)
@@ -159,8 +144,8 @@ int verb_history(int argc, char **argv) {
         q.failed_only = arg_failed;
         q.since = arg_since;
         q.until = arg_until;
-        q.limit = arg_lines;
-        r = journal_query_results(j, &q, &l);
+        q.limit = arg_read.lines;
+        r = result_query(j, &q, &l);
         if (r < 0)
                 return log_error_errno(r, "Failed to read results from the journal: %m");
 
@@ -169,7 +154,7 @@ int verb_history(int argc, char **argv) {
                 return journal_report_unreadable(arg_read.directory);
         }
 
-        r = journal_fill_durations(j, &l);
+        r = result_list_fill_durations(j, &l);
         if (r < 0)
                 log_debug_errno(r, "Failed to look up job start times, ignoring: %m");
 

@@ -2,6 +2,7 @@
 /* verb-list.c: `taskctl list`, every router and task with its schedule, timer and last result */
 #include <getopt.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "read-args.h"
 #include "table.h"
@@ -51,24 +52,12 @@ static int parse_argv(int argc, char **argv) {
                 READ_ARGS_LONG_OPTIONS,
                 {}
         };
-        int c, r;
+        int r;
 
         arg_read = (ReadArgs) {};
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS, options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS, options, help, NULL, NULL);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument '%s'; list takes none.", argv[optind]);
         return 1;
@@ -83,30 +72,6 @@ typedef struct ListRow {
         HeraldResult *last;             /* NULL: no result yet */
 } ListRow;
 
-static int json_add(cJSON *o, const char *key, cJSON *v) {
-        if (!v)
-                return -ENOMEM;
-        if (!cJSON_AddItemToObject(o, key, v)) {
-                cJSON_Delete(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static cJSON *json_time(usec_t t) {
-        char buf[TIMESTAMP_MAX];
-
-        return t > 0 && t != USEC_INFINITY ? cJSON_CreateString(timestamp_format_iso(t, buf)) : cJSON_CreateNull();
-}
-
-static cJSON *json_usec(usec_t t) {
-        return t > 0 && t != USEC_INFINITY ? json_create_u64(t) : cJSON_CreateNull();
-}
-
-static cJSON *json_str(const char *s) {
-        return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
 static cJSON *row_to_json(const ListRow *row) {
         const Component *trig = row->router->trigger;
         const UnitState *t = row->timer;
@@ -115,33 +80,33 @@ static cJSON *row_to_json(const ListRow *row) {
 
         if (!o)
                 return NULL;
-        r = json_add(o, "router", cJSON_CreateString(row->router->name));
+        r = json_object_add(o, "router", cJSON_CreateString(row->router->name));
         if (r >= 0)
-                r = json_add(o, "task", json_str(row->task ? row->task->name : NULL));
+                r = json_object_add(o, "task", json_string_or_null(row->task ? row->task->name : NULL));
         if (r >= 0)
-                r = json_add(o, "executor", json_str(row->task ? row->task->executor_name : NULL));
+                r = json_object_add(o, "executor", json_string_or_null(row->task ? row->task->executor_name : NULL));
         if (r >= 0)
-                r = json_add(o, "trigger", json_str(row->router->trigger_name));
+                r = json_object_add(o, "trigger", json_string_or_null(row->router->trigger_name));
         if (r >= 0)
-                r = json_add(o, "trigger_type", json_str(trig ? trigger_type_to_string(trig->type) : NULL));
+                r = json_object_add(o, "trigger_type", json_string_or_null(trig ? trigger_type_to_string(trig->type) : NULL));
         if (r >= 0)
-                r = json_add(o, "schedule", json_str(row->schedule));
+                r = json_object_add(o, "schedule", json_string_or_null(row->schedule));
         if (r >= 0)
-                r = json_add(o, "broken", cJSON_CreateBool(row->router->broken || (row->task && row->task->broken)));
+                r = json_object_add(o, "broken", cJSON_CreateBool(row->router->broken || (row->task && row->task->broken)));
         if (r >= 0)
-                r = json_add(o, "timer_unit", json_str(t ? t->name : NULL));
+                r = json_object_add(o, "timer_unit", json_string_or_null(t ? t->name : NULL));
         if (r >= 0)
-                r = json_add(o, "timer_loaded", t ? cJSON_CreateBool(t->loaded) : cJSON_CreateNull());
+                r = json_object_add(o, "timer_loaded", t ? cJSON_CreateBool(t->loaded) : cJSON_CreateNull());
         if (r >= 0)
-                r = json_add(o, "next_elapse", json_time(t ? t->next_elapse : 0));
+                r = json_object_add(o, "next_elapse", timestamp_to_json(t ? t->next_elapse : 0));
         if (r >= 0)
-                r = json_add(o, "next_elapse_usec", json_usec(t ? t->next_elapse : 0));
+                r = json_object_add(o, "next_elapse_usec", timestamp_usec_to_json(t ? t->next_elapse : 0));
         if (r >= 0)
-                r = json_add(o, "last_trigger", json_time(t ? t->last_trigger : 0));
+                r = json_object_add(o, "last_trigger", timestamp_to_json(t ? t->last_trigger : 0));
         if (r >= 0)
-                r = json_add(o, "last_trigger_usec", json_usec(t ? t->last_trigger : 0));
+                r = json_object_add(o, "last_trigger_usec", timestamp_usec_to_json(t ? t->last_trigger : 0));
         if (r >= 0)
-                r = json_add(o, "last_result", row->last ? herald_result_to_json(row->last) : cJSON_CreateNull());
+                r = json_object_add(o, "last_result", row->last ? herald_result_to_json(row->last) : cJSON_CreateNull());
         if (r < 0) {
                 cJSON_Delete(o);
                 return NULL;
@@ -237,7 +202,7 @@ int verb_list(int argc, char **argv) {
                         row->schedule = schedules[i];
                         row->timer = timer_unit ? &timers[i] : NULL;
                         if (row->task) {
-                                r = journal_query_last_result(j, router->name, row->task->name, &row->last);
+                                r = result_query_last(j, router->name, row->task->name, &row->last);
                                 if (r < 0) {
                                         log_error_errno(r, "Failed to read results from the journal: %m");
                                         goto finish;

@@ -14,7 +14,6 @@
 #define LINES_DEFAULT 50
 
 static ReadArgs arg_read;
-static size_t arg_lines;
 static bool arg_follow;
 
 static volatile sig_atomic_t quit;
@@ -56,53 +55,28 @@ static void help(void) {
                "or the journal cannot be read by the caller.\n");
 }
 
+static int parse_option(int c, const char *arg, void *userdata) {
+        if (c != 'f')
+                return 0;
+        arg_follow = true;
+        return 1;
+}
+
 static int parse_argv(int argc, char **argv, const char **ret_target) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
-                { "lines", required_argument, NULL, 'n' },
+                READ_ARGS_LINES_OPTION,
                 { "follow", no_argument, NULL, 'f' },
                 {}
         };
-        int c, r;
+        int r;
 
-        arg_read = (ReadArgs) {};
-        arg_lines = LINES_DEFAULT;
+        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_all = true };
         arg_follow = false;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'n': {
-                        char *end;
-                        unsigned long long n;
-
-                        if (streq(optarg, "all")) {
-                                arg_lines = 0;
-                                break;
-                        }
-                        errno = 0;
-                        n = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end)
-                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
-                        arg_lines = (size_t) n;
-                        break;
-                }
-                case 'f':
-                        arg_follow = true;
-                        break;
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
-
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, help, parse_option, NULL);
+        if (r <= 0)
+                return r;
         if (optind >= argc)
                 return log_error_errno(EINVAL, "Missing JOB_ID or ROUTER; see 'taskctl logs --help'.");
         if (optind + 1 < argc)
@@ -125,39 +99,6 @@ static void on_signal(int sig) {
         quit = 1;
 }
 
-/* Prints entries from the current position to the end. Return: how many, or <0. */
-static int print_new(sd_journal *j, cJSON *collect) {
-        int r, n = 0;
-
-        while ((r = sd_journal_next(j)) > 0) {
-                JournalLine line;
-
-                r = journal_line_read(j, &line);
-                if (r < 0)
-                        return r;
-                if (collect) {
-                        cJSON *o = journal_line_to_json(&line);
-                        if (!o || !cJSON_AddItemToArray(collect, o)) {
-                                cJSON_Delete(o);
-                                journal_line_done(&line);
-                                return -ENOMEM;
-                        }
-                } else if (arg_read.json != JSON_OFF) {
-                        cJSON *o = journal_line_to_json(&line);
-                        r = o ? json_output(o, arg_read.json) : -ENOMEM;
-                        cJSON_Delete(o);
-                        if (r < 0) {
-                                journal_line_done(&line);
-                                return r;
-                        }
-                } else
-                        journal_line_print(&line, stdout, output_use_color());
-                journal_line_done(&line);
-                n++;
-        }
-        return r < 0 ? r : n;
-}
-
 /* Waits for new entries with SIGINT/SIGTERM blocked except inside ppoll(), so a
  * signal can never slip in between the check of "quit" and the wait. */
 static int follow(sd_journal *j, int fd) {
@@ -178,7 +119,7 @@ static int follow(sd_journal *j, int fd) {
                 struct timespec ts, *tsp = NULL;
                 uint64_t timeout = UINT64_MAX;
 
-                r = print_new(j, NULL);
+                r = journal_lines_output(j, NULL, arg_read.json, output_use_color());
                 if (r < 0)
                         break;
                 fflush(stdout);
@@ -257,7 +198,7 @@ int verb_logs(int argc, char **argv) {
                 value = target;
         }
 
-        r = journal_seek_last_lines(j, field, value, arg_lines);
+        r = journal_seek_last_lines(j, field, value, arg_read.lines);
         if (r < 0)
                 return log_error_errno(r, "Failed to seek in the journal: %m");
 
@@ -271,7 +212,7 @@ int verb_logs(int argc, char **argv) {
         } else
                 pager_open(arg_read.no_pager);
 
-        n = print_new(j, collect);
+        n = journal_lines_output(j, collect, arg_read.json, output_use_color());
         if (n < 0) {
                 cJSON_Delete(collect);
                 return log_error_errno(n, "Failed to read the journal: %m");

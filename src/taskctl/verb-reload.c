@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macro.h"
 #include "taskctl-write.h"
+#include "verb-options.h"
 #include "workflow.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -96,17 +97,11 @@ int verb_reload(int argc, char **argv) {
         sd_bus *bus = NULL;
         const char *job = NULL;
         size_t n_timers = 0;
-        int c, r, stopped;
+        int r, stopped;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        reload_help();
-                        return 0;
-                default:
-                        return 2;
-                }
+        r = verb_parse_options(argc, argv, "h", options, reload_help, NULL, NULL);
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
+                return r;
         if (optind != argc) {
                 log_error("taskctl reload takes no arguments. See 'taskctl reload --help'.");
                 return 2;

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "read-args.h"
 #include "table.h"
@@ -18,10 +19,10 @@
 #include "workflow-path.h"
 
 #define LINES_DEFAULT 10
+#define LINES_MAX 100000
 #define LABEL_WIDTH 14
 
 static ReadArgs arg_read;
-static size_t arg_lines;
 
 static void help(void) {
         printf("Usage: taskctl status [OPTION...] [ROUTER|JOB_ID]\n"
@@ -71,66 +72,22 @@ static void help(void) {
 static int parse_argv(int argc, char **argv, const char **ret_target) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
-                { "lines", required_argument, NULL, 'n' },
+                READ_ARGS_LINES_OPTION,
                 {}
         };
-        int c, r;
+        int r;
 
-        arg_read = (ReadArgs) {};
-        arg_lines = LINES_DEFAULT;
+        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_max = LINES_MAX };
         *ret_target = NULL;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, NULL)) >= 0) {
-                r = read_args_parse(&arg_read, c, optarg, argv);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        continue;
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case 'n': {
-                        char *end;
-                        unsigned long long n;
-
-                        errno = 0;
-                        n = strtoull(optarg, &end, 10);
-                        if (errno != 0 || *end || optarg[0] == '-' || optarg == end || n > 100000)
-                                return log_error_errno(EINVAL, "Invalid --lines= count '%s'.", optarg);
-                        arg_lines = (size_t) n;
-                        break;
-                }
-                default:
-                        return log_error_errno(EINVAL, "Unhandled option '%c'.", c);
-                }
-        }
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, help, NULL, NULL);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 *ret_target = argv[optind++];
         if (optind < argc)
                 return log_error_errno(EINVAL, "Too many arguments: '%s'; status takes one ROUTER or JOB_ID.", argv[optind]);
         return 1;
-}
-
-static int json_add(cJSON *o, const char *key, cJSON *v) {
-        if (!v)
-                return -ENOMEM;
-        if (!cJSON_AddItemToObject(o, key, v)) {
-                cJSON_Delete(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static cJSON *json_str(const char *s) {
-        return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
-static cJSON *json_time(usec_t t) {
-        char buf[TIMESTAMP_MAX];
-
-        return t > 0 && t != USEC_INFINITY ? cJSON_CreateString(timestamp_format_iso(t, buf)) : cJSON_CreateNull();
 }
 
 static cJSON *unit_state_to_json(const UnitState *u) {
@@ -142,19 +99,19 @@ static cJSON *unit_state_to_json(const UnitState *u) {
         o = cJSON_CreateObject();
         if (!o)
                 return NULL;
-        r = json_add(o, "unit", json_str(u->name));
+        r = json_object_add(o, "unit", json_string_or_null(u->name));
         if (r >= 0)
-                r = json_add(o, "loaded", cJSON_CreateBool(u->loaded));
+                r = json_object_add(o, "loaded", cJSON_CreateBool(u->loaded));
         if (r >= 0)
-                r = json_add(o, "active_state", json_str(u->active_state));
+                r = json_object_add(o, "active_state", json_string_or_null(u->active_state));
         if (r >= 0)
-                r = json_add(o, "sub_state", json_str(u->sub_state));
+                r = json_object_add(o, "sub_state", json_string_or_null(u->sub_state));
         if (r >= 0)
-                r = json_add(o, "since", json_time(u->active_enter));
+                r = json_object_add(o, "since", timestamp_to_json(u->active_enter));
         if (r >= 0 && strlen(u->name) > 6 && streq(u->name + strlen(u->name) - 6, ".timer")) {
-                r = json_add(o, "next_elapse", json_time(u->next_elapse));
+                r = json_object_add(o, "next_elapse", timestamp_to_json(u->next_elapse));
                 if (r >= 0)
-                        r = json_add(o, "last_trigger", json_time(u->last_trigger));
+                        r = json_object_add(o, "last_trigger", timestamp_to_json(u->last_trigger));
         }
         if (r < 0) {
                 cJSON_Delete(o);
@@ -213,27 +170,11 @@ static const char *time_with_relative(usec_t t, char *buf, size_t size) {
 static int job_log(sd_journal *j, const char *job_id, cJSON *collect) {
         int r;
 
-        r = journal_seek_last_lines(j, "HERALD_JOB_ID", job_id, arg_lines);
+        r = journal_seek_last_lines(j, "HERALD_JOB_ID", job_id, arg_read.lines);
         if (r < 0)
                 return r;
-        while ((r = sd_journal_next(j)) > 0) {
-                JournalLine line;
-
-                r = journal_line_read(j, &line);
-                if (r < 0)
-                        return r;
-                if (collect) {
-                        cJSON *o = journal_line_to_json(&line);
-                        if (!o || !cJSON_AddItemToArray(collect, o)) {
-                                cJSON_Delete(o);
-                                journal_line_done(&line);
-                                return -ENOMEM;
-                        }
-                } else
-                        journal_line_print(&line, stdout, output_use_color());
-                journal_line_done(&line);
-        }
-        return r;
+        r = journal_lines_output(j, collect, JSON_OFF, output_use_color());
+        return r < 0 ? r : 0;
 }
 
 /* What status knows about one router. */
@@ -242,7 +183,7 @@ typedef struct RouterStatus {
         char *schedule;
         UnitState timer;                /* name NULL: no timer for this trigger */
         UnitStateList running;
-        ResultList runs;                /* the last arg_lines, oldest first */
+        ResultList runs;                /* the last arg_read.lines, oldest first */
 } RouterStatus;
 
 static void router_status_done(RouterStatus *s) {
@@ -272,14 +213,14 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
                 goto fail;
 
         q.router = router->name;
-        q.limit = arg_lines;
-        if (arg_lines > 0) {
-                r = journal_query_results(j, &q, &s.runs);
+        q.limit = arg_read.lines;
+        if (arg_read.lines > 0) {
+                r = result_query(j, &q, &s.runs);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read results from the journal: %m");
                         goto fail;
                 }
-                r = journal_fill_durations(j, &s.runs);
+                r = result_list_fill_durations(j, &s.runs);
                 if (r < 0)
                         log_debug_errno(r, "Failed to look up job start times, ignoring: %m");
         }
@@ -302,28 +243,28 @@ static cJSON *router_status_to_json(const RouterStatus *s, bool detailed) {
 
         if (!o)
                 return NULL;
-        r = json_add(o, "router", cJSON_CreateString(router->name));
+        r = json_object_add(o, "router", cJSON_CreateString(router->name));
         if (r >= 0)
-                r = json_add(o, "trigger", json_str(router->trigger_name));
+                r = json_object_add(o, "trigger", json_string_or_null(router->trigger_name));
         if (r >= 0)
-                r = json_add(o, "trigger_type",
-                             json_str(router->trigger ? trigger_type_to_string(router->trigger->type) : NULL));
+                r = json_object_add(o, "trigger_type",
+                             json_string_or_null(router->trigger ? trigger_type_to_string(router->trigger->type) : NULL));
         if (r >= 0)
-                r = json_add(o, "schedule", json_str(s->schedule));
+                r = json_object_add(o, "schedule", json_string_or_null(s->schedule));
         if (r >= 0)
-                r = json_add(o, "broken", cJSON_CreateBool(router->broken));
+                r = json_object_add(o, "broken", cJSON_CreateBool(router->broken));
         if (r >= 0)
-                r = json_add(o, "timer", unit_state_to_json(s->timer.name ? &s->timer : NULL));
+                r = json_object_add(o, "timer", unit_state_to_json(s->timer.name ? &s->timer : NULL));
         if (r >= 0)
-                r = json_add(o, "running", unit_list_to_json(&s->running));
+                r = json_object_add(o, "running", unit_list_to_json(&s->running));
         if (r >= 0)
-                r = json_add(o, "runs", result_list_to_json(&s->runs));
+                r = json_object_add(o, "runs", result_list_to_json(&s->runs));
         if (r >= 0 && detailed) {
                 cJSON *tasks = cJSON_CreateArray();
 
-                r = json_add(o, "selector", json_str(router->selector_name));
+                r = json_object_add(o, "selector", json_string_or_null(router->selector_name));
                 if (r >= 0)
-                        r = json_add(o, "concurrency", json_str(concurrency_to_string(router->concurrency)));
+                        r = json_object_add(o, "concurrency", json_string_or_null(concurrency_to_string(router->concurrency)));
                 for (size_t i = 0; r >= 0 && tasks && i < router->n_tasks; i++) {
                         const Task *t = &router->tasks[i];
                         cJSON *to = cJSON_CreateObject();
@@ -333,17 +274,17 @@ static cJSON *router_status_to_json(const RouterStatus *s, bool detailed) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        r = json_add(to, "task", cJSON_CreateString(t->name));
+                        r = json_object_add(to, "task", cJSON_CreateString(t->name));
                         if (r >= 0)
-                                r = json_add(to, "executor", json_str(t->executor_name));
+                                r = json_object_add(to, "executor", json_string_or_null(t->executor_name));
                         if (r >= 0)
-                                r = json_add(to, "executor_type",
-                                             json_str(t->executor ? executor_type_to_string(t->executor->type) : NULL));
+                                r = json_object_add(to, "executor_type",
+                                             json_string_or_null(t->executor ? executor_type_to_string(t->executor->type) : NULL));
                         if (r >= 0)
-                                r = json_add(to, "broken", cJSON_CreateBool(t->broken));
+                                r = json_object_add(to, "broken", cJSON_CreateBool(t->broken));
                 }
                 if (r >= 0)
-                        r = json_add(o, "tasks", tasks);
+                        r = json_object_add(o, "tasks", tasks);
                 else
                         cJSON_Delete(tasks);
         }
@@ -379,7 +320,7 @@ static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
                 n_runs += all[n].runs.n;
         }
 
-        if (n_runs == 0 && arg_lines > 0 && workflow_count_tasks(w) > 0 && journal_access_denied(j, arg_read.directory))
+        if (n_runs == 0 && arg_read.lines > 0 && workflow_count_tasks(w) > 0 && journal_access_denied(j, arg_read.directory))
                 log_warning("No results can be shown: %s",
                             arg_read.directory ? "no readable journal files in that directory."
                                                : "you cannot read the system journal; add yourself to group "
@@ -467,7 +408,7 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                 return r;
         last = router_status_last(&s);
 
-        if (s.runs.n == 0 && arg_lines > 0 && journal_access_denied(j, arg_read.directory)) {
+        if (s.runs.n == 0 && arg_read.lines > 0 && journal_access_denied(j, arg_read.directory)) {
                 router_status_done(&s);
                 return journal_report_unreadable(arg_read.directory);
         }
@@ -475,9 +416,9 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
         if (arg_read.json != JSON_OFF) {
                 cJSON *o = router_status_to_json(&s, true), *log = cJSON_CreateArray();
 
-                if (o && log && last && last->job_id && arg_lines > 0)
+                if (o && log && last && last->job_id && arg_read.lines > 0)
                         r = job_log(j, last->job_id, log);
-                if (r < 0 || json_add(o, "log", log) < 0) {
+                if (r < 0 || json_object_add(o, "log", log) < 0) {
                         cJSON_Delete(o);
                         o = NULL;
                 }
@@ -530,8 +471,8 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                             herald_result_state(last), color ? ANSI_NORMAL : "",
                             time_with_relative(last->realtime, buf, sizeof buf));
 
-        if (arg_lines > 0) {
-                printf("\nLast runs (at most %zu):\n", arg_lines);
+        if (arg_read.lines > 0) {
+                printf("\nLast runs (at most %zu):\n", arg_read.lines);
                 if (s.runs.n == 0)
                         printf("  (none in the journal)\n");
                 else {
@@ -544,9 +485,9 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                 }
         }
 
-        if (last && last->job_id && arg_lines > 0) {
+        if (last && last->job_id && arg_read.lines > 0) {
                 printf("\nOutput of job %s (%s/%s), last %zu lines:\n", last->job_id, strna(last->router),
-                       strna(last->task), arg_lines);
+                       strna(last->task), arg_read.lines);
                 r = job_log(j, last->job_id, NULL);
                 if (r < 0) {
                         log_error_errno(r, "Failed to read the job's output: %m");
@@ -597,10 +538,10 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
 
         q.job_id = job_id;
         q.limit = 1;
-        r = journal_query_results(j, &q, &l);
+        r = result_query(j, &q, &l);
         if (r < 0)
                 return log_error_errno(r, "Failed to read results from the journal: %m");
-        (void) journal_fill_durations(j, &l);
+        (void) result_list_fill_durations(j, &l);
         if (l.n > 0)
                 res = TAKE_PTR(l.items[0]);
         result_list_done(&l);
@@ -640,21 +581,21 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
 
                 r = o && log ? 0 : -ENOMEM;
                 if (r >= 0)
-                        r = json_add(o, "job_id", cJSON_CreateString(job_id));
+                        r = json_object_add(o, "job_id", cJSON_CreateString(job_id));
                 if (r >= 0)
-                        r = json_add(o, "router", json_str(router));
+                        r = json_object_add(o, "router", json_string_or_null(router));
                 if (r >= 0)
-                        r = json_add(o, "task", json_str(task));
+                        r = json_object_add(o, "task", json_string_or_null(task));
                 if (r >= 0)
-                        r = json_add(o, "state", cJSON_CreateString(state));
+                        r = json_object_add(o, "state", cJSON_CreateString(state));
                 if (r >= 0)
-                        r = json_add(o, "entry", res ? herald_result_to_json(res) : cJSON_CreateNull());
+                        r = json_object_add(o, "entry", res ? herald_result_to_json(res) : cJSON_CreateNull());
                 if (r >= 0)
-                        r = json_add(o, "unit", unit ? unit_state_to_json(&us) : cJSON_CreateNull());
-                if (r >= 0 && arg_lines > 0)
+                        r = json_object_add(o, "unit", unit ? unit_state_to_json(&us) : cJSON_CreateNull());
+                if (r >= 0 && arg_read.lines > 0)
                         r = job_log(j, job_id, log);
                 if (r >= 0) {
-                        r = json_add(o, "log", log);
+                        r = json_object_add(o, "log", log);
                         log = NULL;
                 }
                 cJSON_Delete(log);
@@ -708,12 +649,12 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
                             time_with_relative(us.active_enter, since, sizeof since));
         }
         if (res) {
-                print_json_field("Param", res->param);
-                print_json_field("Result JSON", res->result);
+                print_json_field("Param", res->param_text);
+                print_json_field("Result JSON", res->result_text);
         }
 
-        if (arg_lines > 0) {
-                printf("\nOutput, last %zu lines (all: taskctl logs %s -n all):\n", arg_lines, job_id);
+        if (arg_read.lines > 0) {
+                printf("\nOutput, last %zu lines (all: taskctl logs %s -n all):\n", arg_read.lines, job_id);
                 fflush(stdout);
                 r = job_log(j, job_id, NULL);
                 if (r < 0) {

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "taskctl-write.h"
 #include "unit-emit.h"
+#include "verb-options.h"
 #include "workflow.h"
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
@@ -40,8 +41,35 @@ static void validate_help(void) {
                "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
 }
 
+enum {
+        ARG_STRICT = 0x100,
+        ARG_JSON,
+        ARG_WORKFLOW_PATH,
+};
+
+typedef struct ValidateArgs {
+        bool strict, quiet, json;
+} ValidateArgs;
+
+static int validate_option(int c, const char *arg, void *userdata) {
+        ValidateArgs *a = userdata;
+
+        switch (c) {
+        case ARG_STRICT:
+                a->strict = true;
+                return 1;
+        case 'q':
+                a->quiet = true;
+                return 1;
+        case ARG_JSON:
+                a->json = true;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
 int verb_validate(int argc, char **argv) {
-        enum { ARG_STRICT = 0x100, ARG_JSON };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "strict", no_argument, NULL, ARG_STRICT },
@@ -49,28 +77,17 @@ int verb_validate(int argc, char **argv) {
                 { "json", no_argument, NULL, ARG_JSON },
                 {}
         };
-        bool strict = false, quiet = false, json = false, ok = true;
+        ValidateArgs a = {};
+        bool strict, quiet, json, ok = true;
         cJSON *out = NULL;
-        int c;
+        int r;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        validate_help();
-                        return 0;
-                case ARG_STRICT:
-                        strict = true;
-                        break;
-                case 'q':
-                        quiet = true;
-                        break;
-                case ARG_JSON:
-                        json = true;
-                        break;
-                default:
-                        return 2;
-                }
+        r = verb_parse_options(argc, argv, "hq", options, validate_help, validate_option, &a);
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
+                return r;
+        strict = a.strict;
+        quiet = a.quiet;
+        json = a.json;
         if (optind >= argc) {
                 log_error("No workflow file given. See 'taskctl validate --help'.");
                 return 2;
@@ -80,7 +97,7 @@ int verb_validate(int argc, char **argv) {
 
         for (int i = optind; i < argc; i++) {
                 _cleanup_(workflow_freep) Workflow *w = NULL;
-                int r = workflow_load(argv[i], NULL, &w);
+                r = workflow_load(argv[i], NULL, &w);
                 if (r < 0) {
                         cJSON_Delete(out);
                         return log_error_errno(r, "Failed to load '%s': %m", argv[i]);
@@ -135,8 +152,30 @@ static void plan_help(void) {
                "Exit status: 0 valid, 1 invalid (the plan of the valid part is still printed), 2 usage.\n");
 }
 
+typedef struct PlanArgs {
+        bool json;
+        const char *workflow_path, *output_dir;
+} PlanArgs;
+
+static int plan_option(int c, const char *arg, void *userdata) {
+        PlanArgs *a = userdata;
+
+        switch (c) {
+        case 'o':
+                a->output_dir = arg;
+                return 1;
+        case ARG_JSON:
+                a->json = true;
+                return 1;
+        case ARG_WORKFLOW_PATH:
+                a->workflow_path = arg;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
 int verb_plan(int argc, char **argv) {
-        enum { ARG_JSON = 0x100, ARG_WORKFLOW_PATH };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -147,28 +186,17 @@ int verb_plan(int argc, char **argv) {
         _cleanup_(workflow_freep) Workflow *w = NULL;
         _cleanup_(plan_freep) Plan *plan = NULL;
         _cleanup_free_ char *absolute = NULL;
-        const char *workflow_path = NULL, *output_dir = NULL;
-        bool json = false;
-        int c, r;
+        PlanArgs a = {};
+        const char *workflow_path, *output_dir;
+        bool json;
+        int r;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        plan_help();
-                        return 0;
-                case 'o':
-                        output_dir = optarg;
-                        break;
-                case ARG_JSON:
-                        json = true;
-                        break;
-                case ARG_WORKFLOW_PATH:
-                        workflow_path = optarg;
-                        break;
-                default:
-                        return 2;
-                }
+        r = verb_parse_options(argc, argv, "ho:", options, plan_help, plan_option, &a);
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
+                return r;
+        json = a.json;
+        workflow_path = a.workflow_path;
+        output_dir = a.output_dir;
         if (optind + 1 != argc) {
                 log_error("Expected exactly one workflow file. See 'taskctl plan --help'.");
                 return 2;

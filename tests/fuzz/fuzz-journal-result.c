@@ -7,13 +7,15 @@
  * entries separated by an empty line, each field "NAME=value\n", or, for values
  * with any bytes, "NAME\n" + the size (64-bit little-endian) + the bytes + "\n";
  * __REALTIME_TIMESTAMP= sets the entry's time. Every field goes to
- * herald_result_add_field() and journal_line_add_field() (src/taskctl/journal-read.c),
+ * herald_result_add_field() (src/shared/result-read.c, then herald_result_parse_json())
+ * and journal_line_add_field() (src/taskctl/journal-read.c),
  * and the entries to what taskctl prints from them: --json (compact and pretty), the
  * runs table (both modes), the log lines.
  *
- * Invariants: the JSON taskctl prints parses (when the HERALD_RESULT and HERALD_PARAM
- * values themselves are JSON, which is all herald writes); the table and the log lines
- * hold no control characters a job could drive a terminal with.
+ * Invariants: the result and param objects are objects; the JSON taskctl prints
+ * parses (when the HERALD_RESULT and HERALD_PARAM values themselves are JSON, which is
+ * all herald writes); the table and the log lines hold no control characters a job
+ * could drive a terminal with.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -108,7 +110,7 @@ static void check_result(const HeraldResult *res) {
         compact = cJSON_PrintUnformatted(o);
         pretty = json_print_pretty(o);
         /* Values that are not JSON come out as strings; JSON ones as JSON. */
-        if (json_text_ok(res->result) && json_text_ok(res->param)) {
+        if (json_text_ok(res->result_text) && json_text_ok(res->param_text)) {
                 check_json_text(compact);
                 check_json_text(pretty);
         }
@@ -272,7 +274,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
 finish:
         for (size_t i = 0; i < n; i++) {
-                /* as journal_fill_durations() would: since the entry before */
+                int r = herald_result_parse_json(e[i].res);
+
+                FUZZ_CHECK(r == 0 || r == -ENOMEM);
+                /* the objects heraldd builds exe_done's trigger param from: always objects */
+                FUZZ_CHECK(cJSON_IsObject(e[i].res->result) && cJSON_IsObject(e[i].res->param));
+                /* as result_list_fill_durations() would: since the entry before */
                 if (i > 0 && e[i].res->realtime > e[i - 1].res->realtime)
                         e[i].res->duration = e[i].res->realtime - e[i - 1].res->realtime;
                 check_result(e[i].res);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test-json-util.c: escaping, lookups, integers, and printing under a size cap */
+/* test-json-util.c: escaping, lookups, integers, text as JSON, and printing under a size cap */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -208,6 +208,107 @@ static void test_print_capped_drops_members(void **state) {
         assert_string_equal(s, "{}");
 }
 
+static char *compact(const cJSON *v) {
+        char *s = cJSON_PrintUnformatted(v);
+        assert_non_null(s);
+        return s;
+}
+
+static void test_json_from_text(void **state) {
+        cJSON *v;
+        char *s;
+
+        /* plain JSON comes back parsed */
+        v = json_from_text("{\"a\":[1,2,{\"b\":null}]}");
+        assert_true(cJSON_IsObject(v));
+        cJSON_Delete(v);
+
+        /* a number cJSON would round keeps every digit: the text goes out raw */
+        v = json_from_text("{\"big\":12345678901234567890}");
+        assert_true(cJSON_IsRaw(v));
+        s = compact(v);
+        assert_string_equal(s, "{\"big\":12345678901234567890}");
+        free(s);
+        cJSON_Delete(v);
+
+        /* not JSON: a string, nothing lost */
+        v = json_from_text("exit 3, see log");
+        assert_true(cJSON_IsString(v));
+        assert_string_equal(v->valuestring, "exit 3, see log");
+        cJSON_Delete(v);
+        v = json_from_text("{\"a\":1} trailing");
+        assert_true(cJSON_IsString(v));
+        cJSON_Delete(v);
+
+        /* invalid UTF-8 never reaches the output: replaced by U+FFFD */
+        v = json_from_text("\"a\xff\"");
+        assert_true(cJSON_IsString(v));
+        assert_string_equal(v->valuestring, "\"a\xef\xbf\xbd\"");
+        cJSON_Delete(v);
+}
+
+static void test_string_or_null(void **state) {
+        static const char good[] = "ok \xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80";
+        static const char bad[] = "\xc0\xaf|\xed\xa0\x80|\xe2\x82|a";
+        cJSON *v;
+
+        v = json_string_or_null(good);
+        assert_string_equal(v->valuestring, good);
+        cJSON_Delete(v);
+        /* overlong, surrogate, truncated sequence */
+        v = json_string_or_null(bad);
+        assert_string_equal(v->valuestring,
+                            "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|a");
+        cJSON_Delete(v);
+        v = json_string_or_null(NULL);
+        assert_true(cJSON_IsNull(v));
+        cJSON_Delete(v);
+}
+
+/* Every integer prints digit for digit, as a number item while cJSON prints it exactly. */
+static void test_create_integers(void **state) {
+        static const struct {
+                int64_t v;
+                const char *text;
+                bool raw;
+        } ints[] = {
+                { 0, "0", false },
+                { -1, "-1", false },
+                { INT64_C(2147483648), "2147483648", false },
+                { INT64_C(999999999999999), "999999999999999", false },
+                { INT64_C(-999999999999999), "-999999999999999", false },
+                { INT64_C(1000000000000000), "1000000000000000", true },
+                { INT64_C(1710513045250000), "1710513045250000", true },
+                { INT64_MAX, "9223372036854775807", true },
+                { INT64_MIN, "-9223372036854775808", true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(ints); i++) {
+                _cleanup_json_ cJSON *v = json_create_int64(ints[i].v);
+                _cleanup_free_ char *s = cJSON_PrintUnformatted(v);
+
+                assert_string_equal(s, ints[i].text);
+                assert_int_equal(cJSON_IsRaw(v), ints[i].raw);
+        }
+
+        _cleanup_json_ cJSON *small = json_create_uint64(42), *big = json_create_uint64(UINT64_MAX);
+        _cleanup_free_ char *ss = cJSON_PrintUnformatted(small), *sb = cJSON_PrintUnformatted(big);
+        assert_true(cJSON_IsNumber(small));
+        assert_string_equal(ss, "42");
+        assert_string_equal(sb, "18446744073709551615");
+}
+
+static void test_object_add(void **state) {
+        _cleanup_json_ cJSON *o = cJSON_CreateObject();
+        _cleanup_free_ char *s = NULL;
+
+        assert_int_equal(json_object_add(o, "a", cJSON_CreateTrue()), 0);
+        /* a NULL value is the OOM of the call that made it */
+        assert_int_equal(json_object_add(o, "b", NULL), -ENOMEM);
+        s = cJSON_PrintUnformatted(o);
+        assert_string_equal(s, "{\"a\":true}");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_escape),
@@ -215,6 +316,10 @@ int main(void) {
                 cmocka_unit_test(test_get_string),
                 cmocka_unit_test(test_int64),
                 cmocka_unit_test(test_path_lookup),
+                cmocka_unit_test(test_json_from_text),
+                cmocka_unit_test(test_string_or_null),
+                cmocka_unit_test(test_create_integers),
+                cmocka_unit_test(test_object_add),
                 cmocka_unit_test(test_print_capped_fits),
                 cmocka_unit_test(test_print_capped_cuts_output),
                 cmocka_unit_test(test_print_capped_escapes),

@@ -69,6 +69,17 @@ static void test_make_valid(void **state) {
         assert_memory_equal(c, "a\0b", 4);
 }
 
+static void test_is_valid(void **state) {
+        assert_true(utf8_is_valid("", 0));
+        assert_true(utf8_is_valid("h\xc3\xa9llo \xf0\x9f\x98\x80", 11));
+        assert_true(utf8_is_valid("a\0b", 3));
+        assert_false(utf8_is_valid("a\xff", 2));
+        assert_false(utf8_is_valid("\xc0\xaf", 2));           /* overlong */
+        assert_false(utf8_is_valid("\xed\xa0\x80", 3));       /* surrogate */
+        assert_false(utf8_is_valid("\xe4\xb8", 2));           /* cut short */
+        assert_false(utf8_is_valid("\xf4\x90\x80\x80", 4));   /* above U+10FFFF */
+}
+
 static void test_cut(void **state) {
         const char *s = "ab\xe4\xb8\xad" "c";
 
@@ -85,6 +96,7 @@ int main(void) {
                 cmocka_unit_test(test_sequence_length),
                 cmocka_unit_test(test_encode),
                 cmocka_unit_test(test_make_valid),
+                cmocka_unit_test(test_is_valid),
                 cmocka_unit_test(test_cut),
         };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* timestamp.c: parsing --since/--until and formatting times for taskctl
+/* timestamp.c: parsing time arguments (taskctl's --since/--until) and formatting times
  *
  * The accepted forms follow journalctl's, minus the ones nobody types: an
  * absolute local date "YYYY-MM-DD [HH:MM[:SS[.frac]]]" (a 'T' may stand for the
@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <time.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "timestamp.h"
 
@@ -429,4 +430,26 @@ char *timestamp_format_relative(usec_t t, usec_t now, char buf[static TIMESTAMP_
                 timespan_format(d, span);
         snprintf(buf, TIMESTAMP_MAX, t > now ? "in %s" : "%s ago", span);
         return buf;
+}
+
+/**
+ * timestamp_to_json: a point in time as JSON, RFC 3339 in UTC with microseconds.
+ * @t: the time; 0 and USEC_INFINITY stand for "none"
+ *
+ * Return: a new string item, a null item for "none", or NULL on OOM.
+ */
+cJSON *timestamp_to_json(usec_t t) {
+        char buf[TIMESTAMP_MAX];
+
+        return t > 0 && t != USEC_INFINITY ? cJSON_CreateString(timestamp_format_iso(t, buf)) : cJSON_CreateNull();
+}
+
+/**
+ * timestamp_usec_to_json: a point in time as JSON, in µs since the epoch, every digit kept.
+ * @t: the time; 0 and USEC_INFINITY stand for "none"
+ *
+ * Return: a new number item, a null item for "none", or NULL on OOM.
+ */
+cJSON *timestamp_usec_to_json(usec_t t) {
+        return t > 0 && t != USEC_INFINITY ? json_create_uint64(t) : cJSON_CreateNull();
 }

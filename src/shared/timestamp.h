@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* timestamp.h: the time arguments taskctl accepts (--since/--until) and how it prints times */
+/* timestamp.h: time arguments (taskctl's --since/--until) and how herald prints times */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 typedef uint64_t usec_t;
 
@@ -27,3 +29,7 @@ char *timestamp_format(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_iso(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_relative(usec_t t, usec_t now, char buf[static TIMESTAMP_MAX]);
 char *timespan_format(usec_t d, char buf[static TIMESTAMP_MAX]);
+
+/* 0 and USEC_INFINITY become null. */
+cJSON *timestamp_to_json(usec_t t);
+cJSON *timestamp_usec_to_json(usec_t t);

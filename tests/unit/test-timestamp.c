@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test-taskctl-time.c: taskctl's --since/--until parser and its time formats */
+/* test-timestamp.c: the --since/--until parser and the time formats */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -251,6 +251,8 @@ void manager_journal_done(Manager *m) {
         m->notify_source = sd_event_source_disable_unref(m->notify_source);
         sd_journal_close(m->journal);
         m->journal = NULL;
+        sd_journal_close(m->lookup_journal);
+        m->lookup_journal = NULL;
         free(m->cursor);
         m->cursor = NULL;
 }

@@ -263,10 +263,13 @@ bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
                 return true;
         if (strmap_contains(&m->jobs, job_id))
                 return true;
-        if (!is_none || !m->journal)
+        if (!is_none)
+                return false;
+        /* A journal of its own: the lookup replaces the follower's matches and position. */
+        if (!m->lookup_journal && sd_journal_open(&m->lookup_journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0)
                 return false;
         uid_t trusted[] = { 0, m->own_uid };
-        return result_find_by_job_id(m->journal, job_id, trusted, ELEMENTSOF(trusted), &res) > 0;
+        return result_find_by_job_id(m->lookup_journal, job_id, trusted, ELEMENTSOF(trusted), &res) > 0;
 }
 
 /**

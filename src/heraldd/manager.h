@@ -73,6 +73,7 @@ typedef struct Manager {
         sd_event_source *notify_source;
 
         sd_journal *journal;            /* result entries, followed from the saved cursor */
+        sd_journal *lookup_journal;     /* looking a job id up (chain.c's stays where it is) */
         sd_event_source *journal_source;
         sd_event_source *journal_more;  /* reads the next batch when catching up */
         char *cursor;                   /* the last entry read */

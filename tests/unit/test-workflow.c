@@ -127,6 +127,61 @@ static void test_http_without_secret(void **state) {
         workflow_free(w);
 }
 
+static void test_http_keys(void **state) {
+        Workflow *w = load("trigger:\n"
+                           "  a: {type: http, secret: abc}\n"
+                           "  b: {type: http, host: 0.0.0.0, secret_file: /nonexistent/herald-secret, max_body: 4096, replay_window: 300}\n"
+                           "  c: {type: http, max_body: 67108865}\n"
+                           "  d: {type: http, secret: x, secret_file: /x}\n"
+                           "  e: {type: http, replay_window: -1, secret: ''}\n"
+                           "router:\n"
+                           "  r: {trigger: a, selector: all, task: {x: print}, wait: true, wait_timeout: 5, max_running: 3}\n"
+                           "  s: {trigger: b, selector: all, task: {x: print}}\n"
+                           "  t: {trigger: a, selector: all, task: {x: print}, wait: 'yes', wait_timeout: 0, max_running: -1}\n"
+                           "  u: {trigger: exe_done, selector: all, task: {x: print}, wait: true}\n");
+        Component *a = workflow_find_component(w, COMPONENT_TRIGGER, "a");
+        Component *b = workflow_find_component(w, COMPONENT_TRIGGER, "b");
+        const Router *r = workflow_find_router(w, "r"), *s = workflow_find_router(w, "s"), *t = workflow_find_router(w, "t");
+
+        /* An inline secret works, with a warning; a file is the credential. */
+        assert_string_equal(a->secret, "abc");
+        assert_true(a->has_secret);
+        assert_int_equal(a->max_body, HTTP_MAX_BODY_DEFAULT);
+        assert_int_equal(a->replay_window_sec, 0);
+        assert_non_null(find_diag(w, DIAG_WARNING, 2, "readable by heraldd's user"));
+        assert_string_equal(b->secret_file, "/nonexistent/herald-secret");
+        assert_null(b->secret);
+        assert_int_equal(b->max_body, 4096);
+        assert_int_equal(b->replay_window_sec, 300);
+        assert_non_null(find_diag(w, DIAG_WARNING, 3, "heraldd.service will not start without it"));
+        /* secret_file counts as a secret for the non-loopback warning. */
+        assert_null(find_diag(w, DIAG_WARNING, 3, "without a secret"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 4, "an integer from 1 to 67108864"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 5, "both 'secret' and 'secret_file'"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 6, "an integer from 0 to 86400"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 6, "an empty secret"));
+
+        assert_true(r->wait);
+        assert_int_equal(r->wait_timeout_sec, 5);
+        assert_int_equal(r->max_running, 3);
+        assert_false(r->broken);
+        assert_false(s->wait);
+        assert_int_equal(s->wait_timeout_sec, ROUTER_WAIT_TIMEOUT_DEFAULT);
+        assert_int_equal(s->max_running, 0);
+        /* Wrong types are errors with the line and the expected form. */
+        assert_true(t->broken);
+        const Diag *d = find_diag(w, DIAG_ERROR, 10, "expected true or false");
+        assert_non_null(d);
+        assert_string_equal(d->key, "wait");
+        assert_non_null(find_diag(w, DIAG_ERROR, 10, "expected an integer from 1 to 86400"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 10, "expected an integer from 0 to 1000000"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 11, "only an http trigger"));
+        /* They are router keys now: no 'unknown router key'. */
+        for (size_t i = 0; i < w->diag.n_items; i++)
+                assert_null(strstr(w->diag.items[i].message, "unknown router key"));
+        workflow_free(w);
+}
+
 static void test_references_and_broken_parts(void **state) {
         Workflow *w = load("trigger:\n  t: {type: tick, interval: 1}\n  bad: {type: cron, cron: '61 * * * *'}\n"
                            "router:\n"
@@ -251,6 +306,7 @@ int main(void) {
                 cmocka_unit_test(test_misspelled_key_and_types),
                 cmocka_unit_test(test_exe_done_loop),
                 cmocka_unit_test(test_http_without_secret),
+                cmocka_unit_test(test_http_keys),
                 cmocka_unit_test(test_references_and_broken_parts),
                 cmocka_unit_test(test_exe_done_trigger_name),
                 cmocka_unit_test(test_unloadable),

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "plan.h"
+#include "unit-emit.h"
+#include "unit-name.h"
 #include "workflow.h"
 
 static Workflow *load(const char *yaml) {
@@ -298,6 +300,83 @@ static void test_plan(void **state) {
         workflow_free(w);
 }
 
+static char *unit_text(const PlanUnit *u) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        assert_non_null(f);
+        assert_int_equal(unit_file_write(u, "test", f), 0);
+        fclose(f);
+        return buf;
+}
+
+static const PlanUnit *plan_unit(const Plan *p, const char *name) {
+        for (size_t i = 0; i < p->n_units; i++)
+                if (streq(p->units[i].name, name))
+                        return &p->units[i];
+        fail_msg("no unit %s", name);
+        return NULL;
+}
+
+static void test_plan_heraldd(void **state) {
+        Workflow *w = load("trigger:\n  h: {type: http, unix_socket: /run/h.sock, secret_file: /etc/h%.key}\n"
+                           "  'o:dd': {type: http, port: 9000}\n"
+                           "router:\n  'r%1': {trigger: h, selector: all, task: {t-1: print, n: none}}\n"
+                           "  o: {trigger: 'o:dd', selector: all, task: {p: print}}\n");
+        Plan *p = NULL;
+        char *text;
+
+        assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/s/w%.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p), 0);
+        for (size_t i = 0; i < p->n_units; i++)
+                assert_int_not_equal(p->units[i].kind, PLAN_UNIT_JOB);    /* heraldd's jobs are templates */
+
+        const PlanUnit *t = plan_unit(p, "herald-r\\x251-t\\x2d1@.service");
+        assert_true(t->emitted);
+        text = unit_text(t);
+        /* %i is the specifier; every literal '%' is doubled. */
+        assert_non_null(strstr(text, "Description=herald job r%%1/t-1 (%i)\n"));
+        assert_non_null(strstr(text, "ExecStartPre=+/x/herald-activate --prepare %i --workflow /s/w%%.yml --router r%%1 --task t-1\n"));
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done --if-prepared /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "LogExtraFields=HERALD_JOB_ID=%i\nLogExtraFields=HERALD_ROUTER=r%%1\n"));
+        assert_non_null(strstr(text, "SyslogIdentifier=r%%1/t-1\n"));
+        free(text);
+
+        text = unit_text(plan_unit(p, "herald-trigger-h.socket"));
+        assert_non_null(strstr(text, "ListenStream=/run/h.sock\nSocketMode=0660\nSocketUser=root\nSocketGroup=herald\n"));
+        assert_non_null(strstr(text, "FileDescriptorName=h\nService=heraldd.service\n"));
+        free(text);
+        /* ':' is not allowed in fd names: the odd name becomes a hash. */
+        text = unit_text(plan_unit(p, "herald-trigger-o:dd.socket"));
+        assert_non_null(strstr(text, "ListenStream=127.0.0.1:9000\n"));
+        assert_non_null(strstr(text, "FileDescriptorName=="));
+        free(text);
+
+        text = unit_text(plan_unit(p, "heraldd-notify.socket"));
+        assert_non_null(strstr(text, "ListenDatagram=/run/herald/notify\nSocketMode=0600\nPassCredentials=yes\n"));
+        free(text);
+        text = unit_text(plan_unit(p, "heraldd.service.d/50-herald-credentials.conf"));
+        assert_non_null(strstr(text, "[Service]\nLoadCredential=trigger-h:/etc/h%%.key\n"));
+        free(text);
+        plan_free(p);
+        workflow_free(w);
+
+        char *id = unit_name_trigger_id("web_hook-1.x"), *odd = unit_name_trigger_id("a:b"), *odd2 = unit_name_trigger_id("a/b");
+        assert_string_equal(id, "web_hook-1.x");
+        assert_int_equal(strlen(odd), 33);
+        assert_int_equal(odd[0], '=');
+        assert_string_not_equal(odd, odd2);
+        free(id);
+        free(odd);
+        free(odd2);
+        id = unit_credential_name_trigger("hook");
+        assert_string_equal(id, "trigger-hook");
+        free(id);
+        id = unit_name_job_template("a-b", "c/d");
+        assert_string_equal(id, "herald-a\\x2db-c-d@.service");
+        free(id);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_preset_priority),
@@ -314,6 +393,7 @@ int main(void) {
                 cmocka_unit_test(test_alias_of_replaced_value),
                 cmocka_unit_test(test_unit_settings),
                 cmocka_unit_test(test_plan),
+                cmocka_unit_test(test_plan_heraldd),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,9 +13,15 @@
  * 'herald-generator --save-last-good' after boot and after every reload, and copies the
  * snapshot there atomically. When the live file is unloadable we plan the last good copy
  * instead, and say so loudly.
+ *
+ * heraldd runs as the user herald and reads the same snapshot (and again on SIGHUP, after
+ * a daemon-reload wrote a new one), so the snapshot is 0640 root:herald in a 0750
+ * root:herald directory once the group exists. We look the group up in /etc/group
+ * directly: a generator must not wait for NSS services (LDAP, sssd) that are not up.
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -64,6 +70,21 @@ static int write_last_good_unit(const char *dir, const char *snapshot) {
         if (symlink("../herald-last-good.service", link) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
+}
+
+/* The gid of group herald from /etc/group (systemd-sysusers writes it there), or -ENOENT. */
+static int herald_gid(gid_t *ret) {
+        _cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
+        struct group *g;
+
+        if (!f)
+                return -errno;
+        while ((g = fgetgrent(f)))
+                if (streq(g->gr_name, HERALD_GROUP)) {
+                        *ret = g->gr_gid;
+                        return 0;
+                }
+        return -ENOENT;
 }
 
 static int load(const char *path, char **ret_data, size_t *ret_size, Workflow **ret) {
@@ -127,11 +148,19 @@ static int generate(const char *dest) {
 
         if (asprintf(&snapdir, "%s/" SNAPSHOT_DIR, dest) < 0 || asprintf(&snapshot, "%s/" SNAPSHOT_NAME, snapdir) < 0)
                 return log_oom();
-        if (mkdir(snapdir, 0700) < 0 && errno != EEXIST)
+        gid_t gid = 0;
+        bool group = herald_gid(&gid) >= 0;
+        if (mkdir(snapdir, group ? 0750 : 0700) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", snapdir);
-        r = write_file_atomic(snapshot, data, size, 0600);
+        r = write_file_atomic(snapshot, data, size, group ? 0640 : 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", snapshot);
+        /* The file first, the directory last: heraldd never finds a readable directory
+         * holding a file it may not read. */
+        if (group && (chown(snapshot, 0, gid) < 0 || chown(snapdir, 0, gid) < 0))
+                return log_error_errno(errno, "Failed to give %s to group " HERALD_GROUP ": %m", snapdir);
+        if (!group)
+                log_debug("No group " HERALD_GROUP " in /etc/group: the snapshot is root's only (heraldd cannot read it).");
 
         /* Units read the snapshot by the path PID 1 will see, which is dest. */
         r = plan_build(w, &(PlanOptions) { .workflow_path = snapshot, .activate_path = HERALD_ACTIVATE_PATH, .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH, .source_path = path }, &plan);
@@ -189,8 +218,11 @@ static int save_last_good(const char *snapshot) {
 static void help(void) {
         printf("Usage: herald-generator NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
                "       herald-generator --save-last-good SNAPSHOT\n\n"
-               "systemd generator: writes timer and activation units for the herald workflow\n"
-               "(%s, or $HERALD_WORKFLOW) into NORMAL-DIR, with timers.target.wants/ links.\n"
+               "systemd generator: writes the units of the herald workflow (%s, or\n"
+               "$HERALD_WORKFLOW) into NORMAL-DIR: timers and activation services, with\n"
+               "timers.target.wants/ links; for heraldd the http triggers' sockets, the job templates,\n"
+               "heraldd-notify.socket (sockets.target.wants/) and LoadCredential= lines for\n"
+               "secret_file in heraldd.service.d/.\n"
                "A broken router or task is left out with an error and the rest runs; an unloadable\n"
                "workflow leaves the last good one (%s) in force.\n", HERALD_WORKFLOW_DEFAULT, LAST_GOOD);
 }

@@ -16,3 +16,15 @@
 #define HERALD_APPLIED_DIR HERALD_RUN_DIR "/applied"
 
 #define HERALD_SLICE "herald.slice"
+
+/* heraldd: its unit, its user and group (units/herald.sysusers), the datagram socket
+ * herald-done sends results to, and the request files heraldd writes before it starts a
+ * template job (docs/HERALDD.md). */
+#define HERALDD_SERVICE "heraldd.service"
+#define HERALD_USER "herald"
+#define HERALD_GROUP "herald"
+#define HERALD_NOTIFY_SOCKET HERALD_RUN_DIR "/notify"
+#define HERALDD_NOTIFY_SOCKET_UNIT "heraldd-notify.socket"
+#define HERALDD_NOTIFY_FD_NAME "notify"
+/* Where the generator puts heraldd.service's LoadCredential= lines for 'secret_file's. */
+#define HERALDD_CREDENTIALS_DROPIN HERALDD_SERVICE ".d/50-herald-credentials.conf"

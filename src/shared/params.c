@@ -28,6 +28,9 @@ static const ParamSpec http_params[] = {
         { "port", PARAM_INT, 1, 65535 },
         { "unix_socket", PARAM_PATH },
         { "secret", PARAM_STRING },
+        { "secret_file", PARAM_PATH },
+        { "max_body", PARAM_INT, 1, (int64_t) HTTP_MAX_BODY_MAX },
+        { "replay_window", PARAM_INT, 0, HTTP_REPLAY_WINDOW_MAX },
         {}
 };
 static const ParamSpec no_params[] = { {} };

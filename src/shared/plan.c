@@ -13,7 +13,8 @@
 #include "plan.h"
 #include "unit-name.h"
 
-static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "job", "socket" };
+static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "job", "socket", "job-template",
+                                                              "notify-socket", "drop-in" };
 
 const char *plan_unit_kind_to_string(PlanUnitKind k) {
         return k < _PLAN_UNIT_KIND_MAX ? kind_names[k] : NULL;
@@ -21,6 +22,25 @@ const char *plan_unit_kind_to_string(PlanUnitKind k) {
 
 bool trigger_has_timer(const Component *trigger) {
         return trigger && !trigger->broken && (trigger->type == TRIGGER_TICK || trigger->type == TRIGGER_CRON);
+}
+
+bool trigger_needs_heraldd(const Component *trigger) {
+        return trigger && !trigger->broken && (trigger->type == TRIGGER_HTTP || trigger->type == TRIGGER_EXE_DONE);
+}
+
+/* A literal for a unit-file value that also holds specifiers: every '%' doubled. */
+static char *percent_escape(const char *s) {
+        char *out = malloc(strlen(s) * 2 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (*s == '%')
+                        *o++ = '%';
+                *o++ = *s;
+        }
+        *o = 0;
+        return out;
 }
 
 void plan_unit_done(PlanUnit *u) {
@@ -282,20 +302,21 @@ static int plan_timer(Plan *plan, const Component *t, const PlanOptions *o) {
         return r;
 }
 
+/* An http trigger's listening socket. PID 1 owns it and hands it to heraldd (Service=),
+ * named by FileDescriptorName=, so heraldd can run as an unprivileged user, exit when
+ * idle and be started again by the next request. A unix socket is 0660 root:herald,
+ * not Herald's 0777: a client must be in group herald (or root) to trigger. */
 static int plan_socket(Plan *plan, const Component *t) {
         _cleanup_free_ char *name = unit_name_trigger(t->name, "socket");
-        _cleanup_free_ char *desc = NULL, *addr = NULL;
+        _cleanup_free_ char *desc = NULL, *addr = NULL, *fdname = unit_name_trigger_id(t->name);
         PlanUnit *u;
-        int r;
+        int r = 0;
 
-        if (!name)
+        if (!name || !fdname)
                 return -ENOMEM;
         r = unit_new(plan, PLAN_UNIT_SOCKET, name, t->name, &u);
         if (r < 0)
                 return r;
-        u->emitted = false;
-        if (!(u->note = strdup("served by heraldd, which comes with the HTTP trigger work; not installed yet")))
-                return -ENOMEM;
         if (!(u->wanted_by = strdup("sockets.target")))
                 return -ENOMEM;
         if (asprintf(&desc, "herald HTTP trigger '%s'", t->name) < 0)
@@ -311,62 +332,148 @@ static int plan_socket(Plan *plan, const Component *t) {
         r = prop_string(u, "Unit", "Description", "Description", desc);
         if (r >= 0)
                 r = prop_typed(u, "Socket", "ListenStream", "Listen", UNIT_PROP_LISTEN, addr, 0);
+        if (r >= 0 && t->unix_socket) {
+                r = prop_typed(u, "Socket", "SocketMode", "SocketMode", UNIT_PROP_U32, "0660", 0660);
+                if (r >= 0)
+                        r = prop_string(u, "Socket", "SocketUser", "SocketUser", "root");
+                if (r >= 0)
+                        r = prop_string(u, "Socket", "SocketGroup", "SocketGroup", HERALD_GROUP);
+                if (r >= 0)
+                        r = prop_bool(u, "Socket", "RemoveOnStop", "RemoveOnStop", true);
+        }
         if (r >= 0)
-                r = prop_string(u, "Socket", "FileDescriptorName", "FileDescriptorName", t->name);
+                r = prop_string(u, "Socket", "FileDescriptorName", "FileDescriptorName", fdname);
+        /* Not settable on a transient socket in systemd 252: unit files only. */
         if (r >= 0)
-                r = prop_string(u, "Socket", "Service", NULL, "heraldd.service");
+                r = prop_string(u, "Socket", "Service", NULL, HERALDD_SERVICE);
         return r;
+}
+
+/* heraldd-notify.socket: herald-done sends each result here (the fast path of exe_done
+ * chains and of 'wait: true' answers; the journal entry stays the durable record).
+ * Only root may send (0600: herald-done runs as root) and heraldd checks SCM_CREDENTIALS.
+ * A datagram to it starts heraldd when it is not running. */
+static int plan_notify_socket(Plan *plan) {
+        PlanUnit *u;
+        int r;
+
+        r = unit_new(plan, PLAN_UNIT_NOTIFY_SOCKET, HERALDD_NOTIFY_SOCKET_UNIT, NULL, &u);
+        if (r < 0)
+                return r;
+        if (!(u->wanted_by = strdup("sockets.target")))
+                return -ENOMEM;
+        r = prop_string(u, "Unit", "Description", "Description", "herald job results for heraldd");
+        if (r >= 0)
+                r = prop_typed(u, "Socket", "ListenDatagram", "Listen", UNIT_PROP_LISTEN, HERALD_NOTIFY_SOCKET, 0);
+        if (r >= 0)
+                r = prop_typed(u, "Socket", "SocketMode", "SocketMode", UNIT_PROP_U32, "0600", 0600);
+        if (r >= 0)
+                r = prop_bool(u, "Socket", "PassCredentials", "PassCredentials", true);
+        if (r >= 0)
+                r = prop_string(u, "Socket", "FileDescriptorName", "FileDescriptorName", HERALDD_NOTIFY_FD_NAME);
+        if (r >= 0)
+                r = prop_string(u, "Socket", "Service", NULL, HERALDD_SERVICE);
+        return r;
+}
+
+/* heraldd.service.d/50-herald-credentials.conf: one LoadCredential=trigger-<id>:<path>
+ * per 'secret_file'. PID 1 (root) reads the root-only file when heraldd starts and
+ * puts it in heraldd's $CREDENTIALS_DIRECTORY; the secret itself is in no unit file. */
+static int plan_credentials(Plan *plan, const Workflow *w) {
+        PlanUnit *u = NULL;
+        int r;
+
+        for (size_t i = 0; i < w->n_components; i++) {
+                const Component *c = w->components[i];
+                _cleanup_free_ char *cred = NULL, *value = NULL;
+                bool used = false;
+
+                if (c->kind != COMPONENT_TRIGGER || c->broken || c->type != TRIGGER_HTTP || !c->secret_file)
+                        continue;
+                for (size_t k = 0; k < w->n_routers && !used; k++)
+                        used = w->routers[k].trigger == c && !w->routers[k].broken && w->routers[k].selector;
+                if (!used)
+                        continue;
+                if (!u) {
+                        r = unit_new(plan, PLAN_UNIT_DROPIN, HERALDD_CREDENTIALS_DROPIN, NULL, &u);
+                        if (r < 0)
+                                return r;
+                }
+                cred = unit_credential_name_trigger(c->name);
+                if (!cred || asprintf(&value, "%s:%s", cred, c->secret_file) < 0)
+                        return -ENOMEM;
+                r = prop_string(u, "Service", "LoadCredential", NULL, value);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
 #define JOB_LOG_RATE_LIMIT_BURST 10000000
 
-int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
-                  PlanUnit *ret) {
+/* What every job unit has, transient or template. With @template the strings carry the
+ * specifier %i (the instance: the job id) and literal parts are %-escaped. */
+static int job_props(PlanUnit *u, const Router *router, const Task *t, const char *job_id, const char *job_dir,
+                     const PlanOptions *o, bool template) {
         _cleanup_free_ char *desc = NULL, *ident = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL;
-        PlanUnit u = { .kind = PLAN_UNIT_JOB, .emitted = false };
+        _cleanup_free_ char *rname = template ? percent_escape(router->name) : strdup(router->name);
+        _cleanup_free_ char *tname = template ? percent_escape(t->name) : strdup(t->name);
         UnitProp *p;
         int r;
 
-        u.name = unit_name_job(router->name, t->name, job_id);
-        u.trigger = strdup(router->trigger_name);
-        u.router = strdup(router->name);
-        u.task = strdup(t->name);
-        u.note = strdup("started as a transient unit for each firing");
-        if (!u.name || !u.trigger || !u.router || !u.task || !u.note ||
-            asprintf(&desc, "herald job %s/%s (%s)", router->name, t->name, job_id) < 0 ||
-            asprintf(&ident, "%s/%s", router->name, t->name) < 0 ||
-            asprintf(&f1, "HERALD_JOB_ID=%s", job_id) < 0 || asprintf(&f2, "HERALD_ROUTER=%s", router->name) < 0 ||
-            asprintf(&f3, "HERALD_TASK=%s", t->name) < 0) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!rname || !tname || asprintf(&desc, "herald job %s/%s (%s)", rname, tname, job_id) < 0 ||
+            asprintf(&ident, "%s/%s", router->name, t->name) < 0 || asprintf(&f1, "HERALD_JOB_ID=%s", job_id) < 0 ||
+            asprintf(&f2, "HERALD_ROUTER=%s", rname) < 0 || asprintf(&f3, "HERALD_TASK=%s", tname) < 0)
+                return -ENOMEM;
 
-        r = prop_string(&u, "Unit", "Description", "Description", desc);
+        r = prop_string(u, "Unit", "Description", "Description", desc);
+        if (r >= 0)
+                u->props[u->n_props - 1].specifiers = template;
         /* The result is in the journal; the unit may go as soon as it ends. */
         if (r >= 0)
-                r = prop_string(&u, "Unit", "CollectMode", "CollectMode", "inactive-or-failed");
+                r = prop_string(u, "Unit", "CollectMode", "CollectMode", "inactive-or-failed");
         if (r >= 0)
-                r = prop_string(&u, "Service", "Type", "Type", "exec");
+                r = prop_string(u, "Service", "Type", "Type", "exec");
         if (r >= 0)
-                r = prop_string(&u, "Service", "Slice", "Slice", HERALD_SLICE);
-        if (r >= 0) {
-                char **argv = strv_new(o->exec_path, "job", job_dir, NULL);
-                r = argv ? prop_exec(&u, "ExecStart", false, argv) : -ENOMEM;
+                r = prop_string(u, "Service", "Slice", "Slice", HERALD_SLICE);
+        if (r >= 0 && template) {
+                /* Root, from the root-written snapshot: turns heraldd's request (ids and
+                 * trigger param only, untrusted) into the job directory. */
+                _cleanup_free_ char *a = percent_escape(o->activate_path), *wf = percent_escape(o->workflow_path);
+                char **argv = a && wf ? strv_new(a, "--prepare", job_id, "--workflow", wf, "--router", rname, "--task",
+                                                 tname, NULL)
+                                      : NULL;
+                r = argv ? prop_exec(u, "ExecStartPre", true, argv) : -ENOMEM;
         }
         if (r >= 0) {
-                /* Runs as root after the job's processes are gone: the one result entry. */
-                char **argv = strv_new(o->done_path, job_dir, NULL);
-                r = argv ? prop_exec(&u, "ExecStopPost", true, argv) : -ENOMEM;
+                _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
+                char **argv = e ? strv_new(e, "job", job_dir, NULL) : NULL;
+                r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
         }
+        if (r >= 0) {
+                /* Runs as root after the job's processes are gone: the one result entry.
+                 * A template instance whose request was already consumed (a duplicate
+                 * start) was never prepared and writes none. */
+                _cleanup_free_ char *d = template ? percent_escape(o->done_path) : strdup(o->done_path);
+                char **argv = !d ? NULL
+                            : template ? strv_new(d, "--if-prepared", job_dir, NULL) : strv_new(d, job_dir, NULL);
+                r = argv ? prop_exec(u, "ExecStopPost", true, argv) : -ENOMEM;
+        }
+        if (r >= 0 && template)
+                for (size_t i = 0; i < u->n_props; i++)
+                        if (u->props[i].type == UNIT_PROP_EXEC)
+                                u->props[i].specifiers = true;
         if (r >= 0)
-                r = prop_string(&u, "Service", "SyslogIdentifier", "SyslogIdentifier", ident);
+                r = prop_string(u, "Service", "SyslogIdentifier", "SyslogIdentifier", ident);
         /* A job printing "<5>..." must not reach the result entries' rate-limit pool. */
         if (r >= 0)
-                r = prop_bool(&u, "Service", "SyslogLevelPrefix", "SyslogLevelPrefix", false);
+                r = prop_bool(u, "Service", "SyslogLevelPrefix", "SyslogLevelPrefix", false);
         for (const char *f = f1; r >= 0 && f; f = f == f1 ? f2 : f == f2 ? f3 : NULL) {
-                p = prop_add(&u, "Service", "LogExtraFields", "LogExtraFields", UNIT_PROP_EXTRA_FIELDS);
+                p = prop_add(u, "Service", "LogExtraFields", "LogExtraFields", UNIT_PROP_EXTRA_FIELDS);
                 r = p && (p->string = strdup(f)) ? 0 : -ENOMEM;
+                if (r >= 0)
+                        p->specifiers = template;
         }
         /* journald's default (10,000 lines per 30 s, notice and info in one pool) drops
          * most of a chatty job's output, and with it the result entry that `done` sends
@@ -375,12 +482,67 @@ int plan_job_unit(const Router *router, const Task *t, const char *job_id, const
          * in (~75,000 a second here), so herald-done need not read the journal to see
          * its entry arrive (journal-check.c). A workflow may set its own ('unit:'). */
         if (r >= 0 && !unit_settings_get(&t->unit, "LogRateLimitIntervalSec"))
-                r = prop_u(&u, "Service", "LogRateLimitIntervalSec", "LogRateLimitIntervalUSec", UNIT_PROP_USEC,
+                r = prop_u(u, "Service", "LogRateLimitIntervalSec", "LogRateLimitIntervalUSec", UNIT_PROP_USEC,
                            JOB_LOG_RATE_LIMIT_INTERVAL_USEC);
         if (r >= 0 && !unit_settings_get(&t->unit, "LogRateLimitBurst"))
-                r = prop_u(&u, "Service", "LogRateLimitBurst", "LogRateLimitBurst", UNIT_PROP_U32, JOB_LOG_RATE_LIMIT_BURST);
+                r = prop_u(u, "Service", "LogRateLimitBurst", "LogRateLimitBurst", UNIT_PROP_U32, JOB_LOG_RATE_LIMIT_BURST);
         if (r >= 0)
-                r = unit_settings_to_props(&u, "Service", &t->unit);
+                r = unit_settings_to_props(u, "Service", &t->unit);
+        return r;
+}
+
+int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
+                  PlanUnit *ret) {
+        PlanUnit u = { .kind = PLAN_UNIT_JOB, .emitted = false };
+        int r;
+
+        u.name = unit_name_job(router->name, t->name, job_id);
+        u.trigger = strdup(router->trigger_name);
+        u.router = strdup(router->name);
+        u.task = strdup(t->name);
+        u.note = strdup("started as a transient unit for each firing");
+        if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = job_props(&u, router, t, job_id, job_dir, o, false);
+        if (r < 0)
+                goto fail;
+        *ret = u;
+        return 0;
+fail:
+        plan_unit_done(&u);
+        return r;
+}
+
+/**
+ * plan_job_template_unit: the template unit heraldd's jobs of one task are instances of.
+ * @router: a router whose trigger is http or exe_done
+ * @t: one of its tasks (executor other than none)
+ * @o: the paths; workflow_path is the root-owned snapshot --prepare reads
+ * @ret: the unit, herald-<router>-<task>@.service (emitted: the generator writes it)
+ *
+ * heraldd starts herald-<router>-<task>@<job_id>.service with StartUnit, which polkit
+ * can confine to herald's units (StartTransientUnit carries no unit name to check, see
+ * DESIGN.md "Privilege"). What the job runs comes from this root-written unit and the
+ * snapshot; from heraldd it takes only the instance name and the request file.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int plan_job_template_unit(const Router *router, const Task *t, const PlanOptions *o, PlanUnit *ret) {
+        PlanUnit u = { .kind = PLAN_UNIT_JOB_TEMPLATE, .emitted = true };
+        int r;
+
+        u.name = unit_name_job_template(router->name, t->name);
+        u.trigger = strdup(router->trigger_name);
+        u.router = strdup(router->name);
+        u.task = strdup(t->name);
+        u.note = strdup("heraldd starts one instance per job");
+        if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = job_props(&u, router, t, "%i", HERALD_JOBS_DIR "/%i", o, true);
         if (r < 0)
                 goto fail;
         *ret = u;
@@ -414,6 +576,7 @@ static int route_add(Plan *plan, const Router *router) {
 
 int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
         _cleanup_(plan_freep) Plan *plan = calloc(1, sizeof *plan);
+        bool heraldd = false;
         int r;
 
         if (!plan)
@@ -448,14 +611,19 @@ int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
                         return r;
                 if (router->broken || !router->selector)
                         continue;
+                if (trigger_needs_heraldd(router->trigger))
+                        heraldd = true;
                 for (size_t i = 0; i < router->n_tasks; i++) {
                         const Task *t = &router->tasks[i];
                         PlanUnit u;
 
                         if (t->broken || !t->executor || t->executor->type == EXECUTOR_NONE)
                                 continue;
-                        r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000", HERALD_JOBS_DIR "/<job_id>",
-                                          o, &u);
+                        if (trigger_needs_heraldd(router->trigger))
+                                r = plan_job_template_unit(router, t, o, &u);
+                        else
+                                r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000",
+                                                  HERALD_JOBS_DIR "/<job_id>", o, &u);
                         if (r < 0)
                                 return r;
                         PlanUnit *a = reallocarray(plan->units, plan->n_units + 1, sizeof *a);
@@ -467,6 +635,17 @@ int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
                         a[plan->n_units++] = u;
                 }
         }
+
+        /* Without http or exe_done routes nothing starts heraldd: timer jobs' results
+         * then go to the journal only (herald-done's datagram finds no socket). */
+        if (heraldd) {
+                r = plan_notify_socket(plan);
+                if (r < 0)
+                        return r;
+        }
+        r = plan_credentials(plan, w);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(plan);
         return 0;

@@ -35,19 +35,24 @@ typedef struct UnitProp {
         bool b;
         char **argv;                    /* EXEC */
         bool privileged;                /* EXEC: '+' prefix */
+        bool specifiers;                /* unit files: the strings hold specifiers (%i); literal '%' is
+                                         * already written '%%', so the writer leaves '%' alone */
 } UnitProp;
 
 typedef enum PlanUnitKind {
         PLAN_UNIT_TIMER,
         PLAN_UNIT_ACTIVATION,
         PLAN_UNIT_JOB,
-        PLAN_UNIT_SOCKET,
+        PLAN_UNIT_SOCKET,               /* an http trigger's listening socket, for heraldd */
+        PLAN_UNIT_JOB_TEMPLATE,         /* herald-<router>-<task>@.service: heraldd's jobs (http, exe_done) */
+        PLAN_UNIT_NOTIFY_SOCKET,        /* heraldd-notify.socket: results from herald-done */
+        PLAN_UNIT_DROPIN,               /* heraldd.service.d/...: LoadCredential= for secret_file */
         _PLAN_UNIT_KIND_MAX,
 } PlanUnitKind;
 
 typedef struct PlanUnit {
         PlanUnitKind kind;
-        char *name;
+        char *name;                     /* for a drop-in: "<unit>.d/<file>.conf" */
         char *trigger, *router, *task;  /* what it belongs to (NULL where it does not apply) */
         char *wanted_by;                /* generator's .wants link, e.g. timers.target */
         bool emitted;                   /* false: listed in the plan, not written (jobs are per firing) */
@@ -89,8 +94,13 @@ int plan_job_unit(const Router *r, const Task *t, const char *job_id, const char
                   PlanUnit *ret);
 void plan_unit_done(PlanUnit *u);
 
+/* The template unit of a task whose jobs heraldd starts (http, exe_done). */
+int plan_job_template_unit(const Router *r, const Task *t, const PlanOptions *o, PlanUnit *ret);
+
 /* Is this router's trigger one that herald drives with a timer? */
 bool trigger_has_timer(const Component *trigger);
+/* Does heraldd start this router's jobs (an http or exe_done trigger)? */
+bool trigger_needs_heraldd(const Component *trigger);
 
 const char *plan_unit_kind_to_string(PlanUnitKind k);
 cJSON *plan_to_json(const Plan *p);

@@ -10,8 +10,9 @@
 static const char *const sections[] = { "Unit", "Service", "Timer", "Socket" };
 
 /* '%' is a specifier and '$' an environment reference in unit files; '\' and quotes
- * matter to the word splitter. Quote when the word has anything unusual. */
-char *unit_file_quote_word(const char *s) {
+ * matter to the word splitter. Quote when the word has anything unusual. With
+ * @specifiers, '%' is left as it is: the caller wrote specifiers and escaped the rest. */
+static char *quote_word(const char *s, bool specifiers) {
         size_t n = strlen(s);
         bool quote = n == 0;
         char *out, *o;
@@ -28,7 +29,9 @@ char *unit_file_quote_word(const char *s) {
         for (const char *c = s; *c; c++) {
                 switch (*c) {
                 case '%':
-                        *o++ = '%', *o++ = '%';
+                        *o++ = '%';
+                        if (!specifiers)
+                                *o++ = '%';
                         break;
                 case '$':
                         *o++ = '$', *o++ = '$';
@@ -56,10 +59,14 @@ char *unit_file_quote_word(const char *s) {
         return out;
 }
 
+char *unit_file_quote_word(const char *s) {
+        return quote_word(s, false);
+}
+
 /* Plain values (Description=...): only specifiers need escaping; newlines are not allowed. */
-static void write_plain(FILE *f, const char *s) {
+static void write_plain(FILE *f, const char *s, bool specifiers) {
         for (const char *c = s; *c; c++) {
-                if (*c == '%')
+                if (*c == '%' && !specifiers)
                         fputs("%%", f);
                 else if (*c == '\n')
                         fputc(' ', f);
@@ -76,7 +83,7 @@ static int write_prop(FILE *f, const UnitProp *p) {
         case UNIT_PROP_STRING:
         case UNIT_PROP_CALENDAR:
         case UNIT_PROP_LISTEN:
-                write_plain(f, p->string);
+                write_plain(f, p->string, p->specifiers);
                 break;
         case UNIT_PROP_BOOL:
                 fputs(p->b ? "yes" : "no", f);
@@ -107,7 +114,7 @@ static int write_prop(FILE *f, const UnitProp *p) {
                 for (char **a = p->argv; *a; a++) {
                         if (a != p->argv)
                                 fputc(' ', f);
-                        q = unit_file_quote_word(*a);
+                        q = quote_word(*a, p->specifiers);
                         if (!q)
                                 return -ENOMEM;
                         fputs(q, f);
@@ -116,7 +123,7 @@ static int write_prop(FILE *f, const UnitProp *p) {
                 }
                 break;
         case UNIT_PROP_EXTRA_FIELDS:
-                q = unit_file_quote_word(p->string);
+                q = quote_word(p->string, p->specifiers);
                 if (!q)
                         return -ENOMEM;
                 fputs(q, f);
@@ -191,7 +198,9 @@ static int append_prop(sd_bus_message *m, const UnitProp *p) {
         case UNIT_PROP_MONOTONIC:
                 return sd_bus_message_append(m, "(sv)", p->bus_name, "a(st)", 1, p->string, p->u);
         case UNIT_PROP_LISTEN:
-                return sd_bus_message_append(m, "(sv)", p->bus_name, "a(ss)", 1, "Stream", p->string);
+                /* ListenStream= → ("Stream", address), ListenDatagram= → ("Datagram", ...) */
+                return sd_bus_message_append(m, "(sv)", p->bus_name, "a(ss)", 1,
+                                             startswith(p->key, "Listen") ? p->key + strlen("Listen") : p->key, p->string);
         case UNIT_PROP_EXTRA_FIELDS:
                 r = sd_bus_message_open_container(m, 'r', "sv");
                 if (r >= 0)
@@ -265,6 +274,14 @@ int unit_file_install(const char *dir, const PlanUnit *u, const char *header) {
 
         if (asprintf(&path, "%s/%s", dir, u->name) < 0)
                 return -ENOMEM;
+        /* A drop-in ("heraldd.service.d/x.conf") needs its directory. */
+        if (strchr(u->name, '/')) {
+                _cleanup_free_ char *d = strndup(path, strrchr(path, '/') - path);
+                if (!d)
+                        return -ENOMEM;
+                if (mkdir(d, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+        }
         f = fopen(path, "wxe");
         if (!f)
                 return -errno;

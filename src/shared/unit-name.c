@@ -81,3 +81,58 @@ char *unit_name_job_pattern(const char *router, const char *task) {
                 return NULL;
         return s;
 }
+
+char *unit_name_job_template(const char *router, const char *task) {
+        _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);
+        char *s;
+
+        if (!r || !t || asprintf(&s, "herald-%s-%s@.service", r, t) < 0)
+                return NULL;
+        return s;
+}
+
+/**
+ * unit_name_trigger_id: a trigger's name where systemd allows only a plain token.
+ * @trigger: the trigger's name in the workflow
+ *
+ * FileDescriptorName= refuses ':' and control characters, a credential name must be a
+ * file name, and LoadCredential=ID:PATH splits at the first ':' and takes '\' as an
+ * escape. The socket's fd name and the secret's credential name are both built from
+ * this id, and heraldd maps them back to triggers with the same function. A name of
+ * 1 to 100 characters from [A-Za-z0-9_.-], not starting with '.', is its own id (the
+ * common case reads naturally); any other name becomes '=' and the first 16 bytes of
+ * its SHA-256 in hex. '=' is outside the plain set, so the two forms cannot collide.
+ *
+ * Return: the id (free() it), or NULL on OOM.
+ */
+char *unit_name_trigger_id(const char *trigger) {
+        size_t len = strlen(trigger);
+        bool plain = len > 0 && len <= PART_MAX && trigger[0] != '.';
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        char *s, *o;
+
+        for (const char *c = trigger; plain && *c; c++)
+                plain = (isascii((unsigned char) *c) && isalnum((unsigned char) *c)) || strchr("_.-", *c);
+        if (plain)
+                return strdup(trigger);
+        if (!EVP_Digest(trigger, len, md, &md_len, EVP_sha256(), NULL))
+                return NULL;
+        s = malloc(1 + 32 + 1);
+        if (!s)
+                return NULL;
+        o = s;
+        *o++ = '=';
+        for (int i = 0; i < 16; i++)
+                o += sprintf(o, "%02x", md[i]);
+        return s;
+}
+
+char *unit_credential_name_trigger(const char *trigger) {
+        _cleanup_free_ char *id = unit_name_trigger_id(trigger);
+        char *s;
+
+        if (!id || asprintf(&s, "trigger-%s", id) < 0)
+                return NULL;
+        return s;
+}

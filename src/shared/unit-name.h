@@ -13,3 +13,11 @@ char *unit_name_trigger(const char *trigger, const char *suffix);
 char *unit_name_job(const char *router, const char *task, const char *job_id);
 /* the glob matching every job unit of a router (or of one task when task != NULL) */
 char *unit_name_job_pattern(const char *router, const char *task);
+/* herald-<router>-<task>@.service: the template unit of a task's dynamic jobs (heraldd
+ * starts herald-<router>-<task>@<job_id>.service); same escaping as unit_name_job() */
+char *unit_name_job_template(const char *router, const char *task);
+/* the trigger's name as a FileDescriptorName= and credential token (see unit-name.c) */
+char *unit_name_trigger_id(const char *trigger);
+/* trigger-<id>: the credential (LoadCredential= of heraldd.service) holding a trigger's
+ * secret_file; heraldd reads $CREDENTIALS_DIRECTORY/trigger-<id> */
+char *unit_credential_name_trigger(const char *trigger);

@@ -9,6 +9,7 @@
  * shared/reference/herald-behaviour.md.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 
 #include "cron.h"
@@ -26,7 +27,8 @@ typedef struct Loader {
 } Loader;
 
 static const char *const section_names[] = { "trigger", "selector", "executor", "preset", "router", "log", "plugin", NULL };
-static const char *const router_keys[] = { "trigger", "selector", "task", "select_param", "job_param", "concurrency", NULL };
+static const char *const router_keys[] = { "trigger", "selector", "task", "select_param", "job_param", "concurrency",
+                                           "wait", "wait_timeout", "max_running", NULL };
 static const char *const task_keys[] = { "executor", "job_param", "select_param", NULL };
 
 static const char *const trigger_types[_TRIGGER_TYPE_MAX + 1] = { "tick", "cron", "http", "exe_done", NULL };
@@ -66,6 +68,11 @@ static Component *component_free(Component *c) {
         cron_schedule_free(c->cron);
         free(c->host);
         free(c->unix_socket);
+        free(c->secret_file);
+        if (c->secret) {
+                explicit_bzero(c->secret, strlen(c->secret));
+                free(c->secret);
+        }
         unit_settings_done(&c->unit);
         free(c);
         return NULL;
@@ -161,6 +168,60 @@ static bool host_is_loopback(const char *h) {
         return streq(h, "localhost") || startswith(h, "127.") || streq(h, "::1") || streq(h, "[::1]");
 }
 
+/* An http trigger's signing key: inline ('secret', Herald-style: it then sits in the
+ * workflow, which heraldd's user can read) or in a root-only file that systemd hands to
+ * heraldd as a credential ('secret_file'). The file is checked here when it exists,
+ * since heraldd.service does not start when a LoadCredential= file is missing. */
+static int http_secret_setup(Loader *l, Component *c, const ParamSet *ps, const char *scope) {
+        const YamlNode *secret = param_set_get(ps, "secret"), *file = param_set_get(ps, "secret_file");
+        DiagList *diag = &l->w->diag;
+        struct stat st;
+        int r;
+
+        c->has_secret = secret || file;
+        if (secret && file) {
+                c->broken = true;
+                return diag_add(diag, DIAG_ERROR, file, scope, "secret_file", "drop one of them",
+                                "both 'secret' and 'secret_file' are given");
+        }
+        if (secret && is_scalar_string(secret)) {
+                if (isempty(secret->value)) {
+                        c->broken = true;
+                        return diag_add(diag, DIAG_ERROR, secret, scope, "secret", NULL,
+                                        "an empty secret signs nothing");
+                }
+                if (!(c->secret = strdup(secret->value)))
+                        return -ENOMEM;
+                return diag_add(diag, DIAG_WARNING, secret, scope, "secret",
+                                "put it in a root-only file and name it with 'secret_file'",
+                                "an inline secret is readable by heraldd's user 'herald', which reads the workflow");
+        }
+        if (!file || !is_scalar_string(file) || file->value[0] != '/')
+                return 0;
+        for (const char *p = file->value; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+                        c->broken = true;
+                        return diag_add(diag, DIAG_ERROR, file, scope, "secret_file", NULL,
+                                        "a control character in the path");
+                }
+        if (!(c->secret_file = strdup(file->value)))
+                return -ENOMEM;
+        if (stat(file->value, &st) < 0) {
+                r = diag_add(diag, DIAG_WARNING, file, scope, "secret_file",
+                             "create it (root, mode 0600) before heraldd starts",
+                             "'%s' cannot be read here (%m): heraldd.service will not start without it", file->value);
+        } else if (!S_ISREG(st.st_mode))
+                r = diag_add(diag, DIAG_WARNING, file, scope, "secret_file", NULL, "'%s' is not a regular file",
+                             file->value);
+        else if (st.st_uid != 0 || (st.st_mode & 0077))
+                r = diag_add(diag, DIAG_WARNING, file, scope, "secret_file", "chown root: and chmod 0600 it",
+                             "'%s' is not root-only (owner %u, mode %04o)", file->value, (unsigned) st.st_uid,
+                             (unsigned) (st.st_mode & 07777));
+        else
+                r = 0;
+        return r;
+}
+
 /* Type-specific checks and defaults; the generic param checks already ran. */
 static int component_setup(Loader *l, Component *c, const ParamSet *ps, const char *scope) {
         DiagList *diag = &l->w->diag;
@@ -228,10 +289,20 @@ static int component_setup(Loader *l, Component *c, const ParamSet *ps, const ch
                         c->port = (uint16_t) i;
                 if (sock && is_scalar_string(sock) && !(c->unix_socket = strdup(sock->value)))
                         return -ENOMEM;
-                c->has_secret = param_set_get(ps, "secret") != NULL;
+                r = http_secret_setup(l, c, ps, scope);
+                if (r < 0)
+                        return r;
+                v = param_set_get(ps, "max_body");
+                c->max_body = HTTP_MAX_BODY_DEFAULT;
+                if (v && yaml_scalar_resolve(v, NULL, &i, NULL) == YAML_SCALAR_INT && i > 0 &&
+                    (uint64_t) i <= HTTP_MAX_BODY_MAX)
+                        c->max_body = (uint64_t) i;
+                v = param_set_get(ps, "replay_window");
+                if (v && yaml_scalar_resolve(v, NULL, &i, NULL) == YAML_SCALAR_INT && i >= 0 && i <= HTTP_REPLAY_WINDOW_MAX)
+                        c->replay_window_sec = (uint64_t) i;
                 if (!c->unix_socket && !host_is_loopback(c->host) && !c->has_secret) {
                         r = diag_add(diag, DIAG_WARNING, host ?: c->node, scope, "host",
-                                     "add a 'secret' so requests must be signed",
+                                     "add a 'secret_file' (or 'secret') so requests must be signed",
                                      "listens on '%s', reachable from other hosts, without a secret: anyone who can connect can run these jobs",
                                      c->host);
                         if (r < 0)
@@ -729,6 +800,58 @@ static int check_exe_done_loop(Loader *l, Router *router, const char *scope) {
                         "this exe_done router's selector lets its own results through: every run would trigger the next one, an endless loop");
 }
 
+/* A router key given as a non-negative integer in [min, max]; an error names the range. */
+static int router_int(Loader *l, Router *router, const YamlNode *map, const char *key, int64_t min, int64_t max,
+                      const char *scope, uint64_t *ret) {
+        const YamlNode *v = yaml_map_get(map, key);
+        int64_t i;
+
+        if (!v)
+                return 0;
+        if (yaml_scalar_resolve(v, NULL, &i, NULL) == YAML_SCALAR_INT && i >= min && i <= max) {
+                *ret = (uint64_t) i;
+                return 0;
+        }
+        _cleanup_free_ char *found = yaml_node_describe(v);
+        router->broken = true;
+        return diag_add(&l->w->diag, DIAG_ERROR, v, scope, key,
+                        v->kind == YAML_NODE_SCALAR && v->quoted ? "write it without quotes" : NULL,
+                        "expected an integer from %" PRIi64 " to %" PRIi64 ", found %s", min, max, strna(found));
+}
+
+/* herald's router keys for heraldd: 'wait' (the HTTP answer carries the job's result),
+ * 'wait_timeout' and 'max_running'. Herald ignores them. */
+static int router_http_setup(Loader *l, Router *router, const YamlNode *map, const char *scope) {
+        const YamlNode *wait = yaml_map_get(map, "wait");
+        bool b;
+        int r;
+
+        router->wait_timeout_sec = ROUTER_WAIT_TIMEOUT_DEFAULT;
+        if (wait) {
+                if (yaml_scalar_resolve(wait, &b, NULL, NULL) != YAML_SCALAR_BOOL) {
+                        _cleanup_free_ char *found = yaml_node_describe(wait);
+                        router->broken = true;
+                        r = diag_add(&l->w->diag, DIAG_ERROR, wait, scope, "wait",
+                                     wait->kind == YAML_NODE_SCALAR && wait->quoted ? "write it without quotes" : NULL,
+                                     "expected true or false, found %s", strna(found));
+                        if (r < 0)
+                                return r;
+                } else
+                        router->wait = b;
+                if (router->wait && router->trigger && router->trigger->type != TRIGGER_HTTP) {
+                        r = diag_add(&l->w->diag, DIAG_WARNING, wait, scope, "wait", NULL,
+                                     "only an http trigger has an answer to wait with; ignored for a %s trigger",
+                                     trigger_type_to_string(router->trigger->type));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        r = router_int(l, router, map, "wait_timeout", 1, ROUTER_WAIT_TIMEOUT_MAX, scope, &router->wait_timeout_sec);
+        if (r >= 0)
+                r = router_int(l, router, map, "max_running", 0, ROUTER_MAX_RUNNING_MAX, scope, &router->max_running);
+        return r;
+}
+
 static int load_router(Loader *l, const YamlNode *key, const YamlNode *map, Router *router) {
         _cleanup_free_ char *scope = scope_of("router", key->value);
         const YamlNode *trigger, *selector, *tasks, *conc;
@@ -841,6 +964,10 @@ static int load_router(Loader *l, const YamlNode *key, const YamlNode *map, Rout
                 } else
                         router->concurrency = c;
         }
+
+        r = router_http_setup(l, router, map, scope);
+        if (r < 0)
+                return r;
 
         tasks = yaml_map_get(map, "task");
         if (!tasks || tasks->kind != YAML_NODE_MAP || tasks->n_pairs == 0) {

@@ -54,6 +54,15 @@ typedef enum Concurrency {
         _CONCURRENCY_INVALID = -EINVAL,
 } Concurrency;
 
+/* The 'http' trigger's body limit (Herald has none) and its ceiling. */
+#define HTTP_MAX_BODY_DEFAULT (UINT64_C(1) << 20)
+#define HTTP_MAX_BODY_MAX (UINT64_C(64) << 20)
+#define HTTP_REPLAY_WINDOW_MAX 86400
+/* How long an HTTP answer waits for its job when the router has 'wait: true'. */
+#define ROUTER_WAIT_TIMEOUT_DEFAULT 60
+#define ROUTER_WAIT_TIMEOUT_MAX 86400
+#define ROUTER_MAX_RUNNING_MAX 1000000
+
 typedef struct Component {
         ComponentKind kind;
         char *name;
@@ -72,7 +81,11 @@ typedef struct Component {
         char *host;                     /* http */
         uint16_t port;
         char *unix_socket;
-        bool has_secret;
+        bool has_secret;                /* 'secret' or 'secret_file' */
+        char *secret;                   /* inline; readable by heraldd's user with the workflow */
+        char *secret_file;              /* root-only file, handed to heraldd as a credential */
+        uint64_t max_body;              /* bytes; HTTP_MAX_BODY_DEFAULT */
+        uint64_t replay_window_sec;     /* 0: no replay protection */
 
         UnitSettings unit;              /* the 'unit:' extension key */
 } Component;
@@ -97,6 +110,9 @@ typedef struct Router {
         Task *tasks;
         size_t n_tasks;
         Concurrency concurrency;
+        bool wait;                      /* http: the answer waits for the job and carries its result */
+        uint64_t wait_timeout_sec;      /* ROUTER_WAIT_TIMEOUT_DEFAULT */
+        uint64_t max_running;           /* jobs of this router at once; 0: no limit */
         const YamlNode *node;
         bool broken;
 } Router;

@@ -24,7 +24,7 @@ static void validate_help(void) {
                "to nothing, a bad cron spec, a value of the wrong type (a quoted port, cmd: true), an\n"
                "exe_done router that would trigger itself forever. Warnings are what Herald silently\n"
                "tolerates: unknown keys (with 'did you mean'), duplicate keys, a router without a selector,\n"
-               "an HTTP trigger reachable from other hosts without a secret.\n\n"
+               "an HTTP trigger reachable from other hosts without a secret or secret_file.\n\n"
                "Options:\n"
                "  -h --help      Show this help\n"
                "     --strict    Treat warnings as errors\n"
@@ -38,6 +38,18 @@ static void validate_help(void) {
                "Jobs have no practical journald rate limit (LogRateLimitIntervalSec=1s,\n"
                "LogRateLimitBurst=10000000: more than journald takes in) unless 'unit:' sets one; then\n"
                "herald-done checks that each result entry reached the journal, and resends it if not.\n\n"
+               "herald's keys for heraldd (Herald ignores them):\n"
+               "  http trigger: secret          HMAC-SHA256 key for signed requests, inline (a warning:\n"
+               "                                heraldd's user 'herald' reads the workflow)\n"
+               "                secret_file     an absolute path to a root-only file holding the key; it\n"
+               "                                reaches heraldd as the systemd credential trigger-NAME\n"
+               "                max_body        request body limit in bytes (default 1048576, at most\n"
+               "                                67108864; Herald has none)\n"
+               "                replay_window   seconds a signed request stays valid (0: off, the default)\n"
+               "  router:       wait            true: the HTTP answer waits for the job and carries its\n"
+               "                                result (http triggers only)\n"
+               "                wait_timeout    seconds such an answer waits (default 60)\n"
+               "                max_running     jobs of this router at once (0: no limit, the default)\n\n"
                "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
 }
 

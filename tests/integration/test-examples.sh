@@ -22,5 +22,22 @@ import json, sys
 p = json.load(sys.stdin)
 names = [u["name"] for u in p["units"]]
 assert "herald-trigger-wednesday_morning.timer" in names, names
-assert any(r["router"] == "print_result" and r["trigger"] == "exe_done" for r in p["routes"]), p["routes"]' || fail "plan --json"
+assert any(r["router"] == "print_result" and r["trigger"] == "exe_done" for r in p["routes"]), p["routes"]
+kinds = {u["name"]: (u["kind"], u["installed"]) for u in p["units"]}
+assert kinds["heraldd-notify.socket"] == ("notify-socket", True), kinds' || fail "plan --json"
+"$taskctl" plan --json "$SRC_DIR/examples/manual-http.yml" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+units = {u["name"]: u for u in p["units"]}
+s = units["herald-trigger-manual.socket"]
+assert s["installed"] and s["kind"] == "socket" and s["wanted_by"] == "sockets.target", s
+props = {(x["key"], x.get("value")) for x in s["properties"]}
+assert ("ListenStream", "127.0.0.1:8123") in props and ("FileDescriptorName", "manual") in props, props
+assert ("Service", "heraldd.service") in props, props
+t = units["herald-clean_on_request-clean@.service"]
+assert t["installed"] and t["kind"] == "job-template", t
+pre = [x for x in t["properties"] if x["key"] == "ExecStartPre"][0]
+assert pre["privileged"] and pre["argv"][1:3] == ["--prepare", "%i"], pre
+assert not any(u["kind"] == "job" for u in p["units"]), "http routes have templates, not transient jobs"' \
+        || fail "plan --json of an http workflow"
 step "ok"

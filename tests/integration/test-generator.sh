@@ -20,6 +20,8 @@ assert_contains "$(ns_run systemctl show -P TimersMonotonic $t)" "OnUnitActiveUS
 assert_eq "$(ns_run systemctl show -P Type herald-trigger-every2s.service)" oneshot "activation is a oneshot"
 assert_contains "$(ns_run systemctl show -P ExecStart herald-trigger-every2s.service)" "herald-activate --workflow /run/systemd/generator/herald/workflow.yml --trigger every2s" "activation reads the snapshot"
 assert_eq "$(ns_run readlink /run/systemd/generator/timers.target.wants/$t)" ../$t "timer is wanted by timers.target"
+ns_run test ! -e /run/systemd/generator/heraldd-notify.socket || fail "a timer-only workflow got heraldd-notify.socket"
+printf 'ok - a timer-only workflow has no heraldd units\n'
 
 step "the cron trigger: Persistent, 1 s accuracy, the DOM-or-DOW rule as two OnCalendar="
 ns_run sh -c 'cat > /etc/herald/workflow.yml' <<'YML'

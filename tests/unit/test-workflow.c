@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "plan.h"
+#include "unit-emit.h"
+#include "unit-name.h"
 #include "workflow.h"
 
 static Workflow *load(const char *yaml) {
@@ -127,6 +129,61 @@ static void test_http_without_secret(void **state) {
         workflow_free(w);
 }
 
+static void test_http_keys(void **state) {
+        Workflow *w = load("trigger:\n"
+                           "  a: {type: http, secret: abc}\n"
+                           "  b: {type: http, host: 0.0.0.0, secret_file: /nonexistent/herald-secret, max_body: 4096, replay_window: 300}\n"
+                           "  c: {type: http, max_body: 67108865}\n"
+                           "  d: {type: http, secret: x, secret_file: /x}\n"
+                           "  e: {type: http, replay_window: -1, secret: ''}\n"
+                           "router:\n"
+                           "  r: {trigger: a, selector: all, task: {x: print}, wait: true, wait_timeout: 5, max_running: 3}\n"
+                           "  s: {trigger: b, selector: all, task: {x: print}}\n"
+                           "  t: {trigger: a, selector: all, task: {x: print}, wait: 'yes', wait_timeout: 0, max_running: -1}\n"
+                           "  u: {trigger: exe_done, selector: all, task: {x: print}, wait: true}\n");
+        Component *a = workflow_find_component(w, COMPONENT_TRIGGER, "a");
+        Component *b = workflow_find_component(w, COMPONENT_TRIGGER, "b");
+        const Router *r = workflow_find_router(w, "r"), *s = workflow_find_router(w, "s"), *t = workflow_find_router(w, "t");
+
+        /* An inline secret works, with a warning; a file is the credential. */
+        assert_string_equal(a->secret, "abc");
+        assert_true(a->has_secret);
+        assert_int_equal(a->max_body, HTTP_MAX_BODY_DEFAULT);
+        assert_int_equal(a->replay_window_sec, 0);
+        assert_non_null(find_diag(w, DIAG_WARNING, 2, "readable by heraldd's user"));
+        assert_string_equal(b->secret_file, "/nonexistent/herald-secret");
+        assert_null(b->secret);
+        assert_int_equal(b->max_body, 4096);
+        assert_int_equal(b->replay_window_sec, 300);
+        assert_non_null(find_diag(w, DIAG_WARNING, 3, "heraldd.service will not start without it"));
+        /* secret_file counts as a secret for the non-loopback warning. */
+        assert_null(find_diag(w, DIAG_WARNING, 3, "without a secret"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 4, "an integer from 1 to 67108864"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 5, "both 'secret' and 'secret_file'"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 6, "an integer from 0 to 86400"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 6, "an empty secret"));
+
+        assert_true(r->wait);
+        assert_int_equal(r->wait_timeout_sec, 5);
+        assert_int_equal(r->max_running, 3);
+        assert_false(r->broken);
+        assert_false(s->wait);
+        assert_int_equal(s->wait_timeout_sec, ROUTER_WAIT_TIMEOUT_DEFAULT);
+        assert_int_equal(s->max_running, 0);
+        /* Wrong types are errors with the line and the expected form. */
+        assert_true(t->broken);
+        const Diag *d = find_diag(w, DIAG_ERROR, 10, "expected true or false");
+        assert_non_null(d);
+        assert_string_equal(d->key, "wait");
+        assert_non_null(find_diag(w, DIAG_ERROR, 10, "expected an integer from 1 to 86400"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 10, "expected an integer from 0 to 1000000"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 11, "only an http trigger"));
+        /* They are router keys now: no 'unknown router key'. */
+        for (size_t i = 0; i < w->diag.n_items; i++)
+                assert_null(strstr(w->diag.items[i].message, "unknown router key"));
+        workflow_free(w);
+}
+
 static void test_references_and_broken_parts(void **state) {
         Workflow *w = load("trigger:\n  t: {type: tick, interval: 1}\n  bad: {type: cron, cron: '61 * * * *'}\n"
                            "router:\n"
@@ -243,6 +300,83 @@ static void test_plan(void **state) {
         workflow_free(w);
 }
 
+static char *unit_text(const PlanUnit *u) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        assert_non_null(f);
+        assert_int_equal(unit_file_write(u, "test", f), 0);
+        fclose(f);
+        return buf;
+}
+
+static const PlanUnit *plan_unit(const Plan *p, const char *name) {
+        for (size_t i = 0; i < p->n_units; i++)
+                if (streq(p->units[i].name, name))
+                        return &p->units[i];
+        fail_msg("no unit %s", name);
+        return NULL;
+}
+
+static void test_plan_heraldd(void **state) {
+        Workflow *w = load("trigger:\n  h: {type: http, unix_socket: /run/h.sock, secret_file: /etc/h%.key}\n"
+                           "  'o:dd': {type: http, port: 9000}\n"
+                           "router:\n  'r%1': {trigger: h, selector: all, task: {t-1: print, n: none}}\n"
+                           "  o: {trigger: 'o:dd', selector: all, task: {p: print}}\n");
+        Plan *p = NULL;
+        char *text;
+
+        assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/s/w%.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p), 0);
+        for (size_t i = 0; i < p->n_units; i++)
+                assert_int_not_equal(p->units[i].kind, PLAN_UNIT_JOB);    /* heraldd's jobs are templates */
+
+        const PlanUnit *t = plan_unit(p, "herald-r\\x251-t\\x2d1@.service");
+        assert_true(t->emitted);
+        text = unit_text(t);
+        /* %i is the specifier; every literal '%' is doubled. */
+        assert_non_null(strstr(text, "Description=herald job r%%1/t-1 (%i)\n"));
+        assert_non_null(strstr(text, "ExecStartPre=+/x/herald-activate --prepare %i --workflow /s/w%%.yml --router r%%1 --task t-1\n"));
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done --if-prepared /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "LogExtraFields=HERALD_JOB_ID=%i\nLogExtraFields=HERALD_ROUTER=r%%1\n"));
+        assert_non_null(strstr(text, "SyslogIdentifier=r%%1/t-1\n"));
+        free(text);
+
+        text = unit_text(plan_unit(p, "herald-trigger-h.socket"));
+        assert_non_null(strstr(text, "ListenStream=/run/h.sock\nSocketMode=0660\nSocketUser=root\nSocketGroup=herald\n"));
+        assert_non_null(strstr(text, "FileDescriptorName=h\nService=heraldd.service\n"));
+        free(text);
+        /* ':' is not allowed in fd names: the odd name becomes a hash. */
+        text = unit_text(plan_unit(p, "herald-trigger-o:dd.socket"));
+        assert_non_null(strstr(text, "ListenStream=127.0.0.1:9000\n"));
+        assert_non_null(strstr(text, "FileDescriptorName=="));
+        free(text);
+
+        text = unit_text(plan_unit(p, "heraldd-notify.socket"));
+        assert_non_null(strstr(text, "ListenDatagram=/run/herald/notify\nSocketMode=0600\nPassCredentials=yes\n"));
+        free(text);
+        text = unit_text(plan_unit(p, "heraldd.service.d/50-herald-credentials.conf"));
+        assert_non_null(strstr(text, "[Service]\nLoadCredential=trigger-h:/etc/h%%.key\n"));
+        free(text);
+        plan_free(p);
+        workflow_free(w);
+
+        char *id = unit_name_trigger_id("web_hook-1.x"), *odd = unit_name_trigger_id("a:b"), *odd2 = unit_name_trigger_id("a/b");
+        assert_string_equal(id, "web_hook-1.x");
+        assert_int_equal(strlen(odd), 33);
+        assert_int_equal(odd[0], '=');
+        assert_string_not_equal(odd, odd2);
+        free(id);
+        free(odd);
+        free(odd2);
+        id = unit_credential_name_trigger("hook");
+        assert_string_equal(id, "trigger-hook");
+        free(id);
+        id = unit_name_job_template("a-b", "c/d");
+        assert_string_equal(id, "herald-a\\x2db-c-d@.service");
+        free(id);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_preset_priority),
@@ -251,6 +385,7 @@ int main(void) {
                 cmocka_unit_test(test_misspelled_key_and_types),
                 cmocka_unit_test(test_exe_done_loop),
                 cmocka_unit_test(test_http_without_secret),
+                cmocka_unit_test(test_http_keys),
                 cmocka_unit_test(test_references_and_broken_parts),
                 cmocka_unit_test(test_exe_done_trigger_name),
                 cmocka_unit_test(test_unloadable),
@@ -258,6 +393,7 @@ int main(void) {
                 cmocka_unit_test(test_alias_of_replaced_value),
                 cmocka_unit_test(test_unit_settings),
                 cmocka_unit_test(test_plan),
+                cmocka_unit_test(test_plan_heraldd),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The privilege model of heraldd, with the real polkitd of a booted systemd:
+#  - units/herald.sysusers makes the user herald, units/herald.tmpfiles its directories;
+#  - herald-generator writes the http sockets, the job templates, heraldd-notify.socket,
+#    the snapshot (0640 root:herald) and the LoadCredential= drop-in for secret_file;
+#  - polkit/50-herald.rules lets herald start, stop and restart herald's template jobs
+#    and nothing else: no other unit, no non-template herald unit, no transient unit;
+#  - heraldd.service's sandbox scores <= 2.5 in 'systemd-analyze security', and a probe
+#    run in that very sandbox (its ExecStart= replaced) still reads the snapshot, its
+#    credential and /run/herald/started, writes /var/lib/herald, logs to the journal and
+#    starts a herald job over the bus.
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+
+ns_boot
+ns_install
+
+step "sysusers and tmpfiles"
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
+uid=$(ns_run id -u herald) || fail "no user herald after systemd-sysusers"
+assert_eq "$(ns_run id -gn herald)" herald "herald's group is herald"
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+assert_eq "$(ns_run stat -c '%a %U:%G' /var/lib/herald/requests)" "750 herald:herald" "/var/lib/herald/requests"
+assert_eq "$(ns_run stat -c '%a %U:%G' /run/herald/started)" "755 root:root" "/run/herald/started"
+
+step "the generator's units for heraldd"
+ns_run mkdir -p /etc/herald
+ns_run sh -c 'umask 077 && printf s3cret > /etc/herald/hook.secret'
+ns_run sh -c 'cat > /etc/herald/workflow.yml' <<'YML'
+trigger:
+  hook: {type: http, unix_socket: /run/herald/hook.sock, secret_file: /etc/herald/hook.secret}
+  web: {type: http, port: 18123}
+router:
+  deploy: {trigger: hook, selector: all, task: {run: print}, wait: true}
+  manual: {trigger: web, selector: all, task: {run: print}}
+  after: {trigger: exe_done, selector: match_map, select_param: {match_key: router, match_value: deploy},
+          task: {log: print}}
+YML
+ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the workflow does not validate"
+ns_run systemctl daemon-reload
+ns_run systemctl start sockets.target
+gen=/run/systemd/generator
+for s in herald-trigger-hook.socket herald-trigger-web.socket heraldd-notify.socket; do
+        assert_eq "$(ns_run systemctl show -P ActiveState $s)" active "$s listens"
+        assert_eq "$(ns_run readlink $gen/sockets.target.wants/$s)" "../$s" "$s is wanted by sockets.target"
+        assert_eq "$(ns_run systemctl show -P Triggers $s)" heraldd.service "$s activates heraldd.service"
+done
+assert_eq "$(ns_run stat -c '%a %U:%G %F' /run/herald/hook.sock)" "660 root:herald socket" "the unix trigger socket is 0660 root:herald"
+assert_eq "$(ns_run stat -c '%a %U:%G %F' /run/herald/notify)" "600 root:root socket" "the notify socket is root's only"
+assert_eq "$(ns_run systemctl show -P FileDescriptorName herald-trigger-hook.socket)" hook "fd named after the trigger"
+assert_eq "$(ns_run systemctl show -P PassCredentials heraldd-notify.socket)" yes "notify passes credentials"
+assert_eq "$(ns_run stat -c '%a %U:%G' $gen/herald $gen/herald/workflow.yml)" $'750 root:herald\n640 root:herald' \
+        "the snapshot is readable by group herald"
+# (systemctl show prints LoadCredential as "[unprintable]" in 252; the probe below reads it)
+assert_contains "$(ns_run systemctl cat heraldd.service)" "LoadCredential=trigger-hook:/etc/herald/hook.secret" \
+        "secret_file is a credential of heraldd.service"
+ns_run grep -rq s3cret $gen && fail "the secret is in a generated file"
+printf 'ok - the secret itself is in no generated file\n'
+unit=herald-deploy-run@0D3C4B5A-0000-4000-8000-000000000001.service
+assert_eq "$(ns_run systemctl show -P LoadState "$unit")" loaded "a template instance loads"
+assert_contains "$(ns_run systemctl show -P ExecStartPre "$unit")" "--prepare 0D3C4B5A-0000-4000-8000-000000000001 --workflow $gen/herald/workflow.yml --router deploy --task run" "ExecStartPre=+ prepares the job id"
+assert_contains "$(ns_run systemctl show -P ExecStart "$unit")" "job /run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStart= runs the job directory"
+assert_contains "$(ns_run systemctl show -P ExecStopPost "$unit")" "--if-prepared /run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStopPost= writes the result"
+assert_contains "$(ns_run systemctl show -P LogExtraFields "$unit")" "HERALD_JOB_ID=0D3C4B5A-0000-4000-8000-000000000001" "the job id is a journal field"
+assert_eq "$(ns_run systemctl show -P Slice "$unit")" herald.slice "jobs run in herald.slice"
+assert_eq "$(ns_run systemctl show -P LoadState herald-after-log@x.service)" loaded "exe_done routes have templates too"
+
+step "systemd-analyze security heraldd.service"
+out=$(ns_run systemd-analyze security --no-pager heraldd.service)
+score=$(sed -n 's/.*Overall exposure level for heraldd.service: \([0-9.]*\).*/\1/p' <<<"$out")
+[[ -n $score ]] || fail "no exposure level in: $out"
+python3 -c "import sys; sys.exit(0 if float('$score') <= 2.5 else 1)" || fail "exposure level $score > 2.5"
+printf 'ok - exposure level %s <= 2.5\n' "$score"
+
+step "polkit: herald may start, stop and restart herald's template jobs, nothing else"
+ns_run sh -c 'cat > /run/systemd/system/herald-probe-x@.service' <<'EOF2'
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+EOF2
+for u in other-probe.service herald-trigger-probe.service; do
+        ns_run cp /run/systemd/system/herald-probe-x@.service /run/systemd/system/$u
+done
+ns_run sh -c 'printf "[Service]\nExecStart=/bin/sleep infinity\n" > /run/systemd/system/hns-victim.service'
+ns_run systemctl daemon-reload
+ns_run systemctl start hns-victim.service
+
+# as_herald METHOD ARGS...: a Manager call as the user herald, never interactive.
+as_herald() {
+        ns_run setpriv --reuid=herald --regid=herald --init-groups busctl --allow-interactive-authorization=no \
+                call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager "$@" 2>&1
+}
+# denied WHAT METHOD ARGS...: the call fails for want of authorization.
+denied() {
+        local what=$1 out rc=0
+        shift
+        out=$(as_herald "$@") || rc=$?
+        [[ $rc != 0 ]] || fail "herald may $what: $out"
+        [[ $out == *"Access denied"* || $out == *"nteractive authentication required"* ]] \
+                || fail "$what failed, but not for authorization: $out"
+        printf 'ok - herald may not %s (%s)\n' "$what" "$out"
+}
+
+as_herald StartUnit ss herald-probe-x@1.service replace >/dev/null || fail "herald cannot start herald-probe-x@1.service: $(as_herald StartUnit ss herald-probe-x@1.service replace)"
+wait_until 5 eval '[[ $(ns_run systemctl show -P ActiveState herald-probe-x@1.service) == active ]]' \
+        || fail "herald-probe-x@1.service did not run"
+printf 'ok - herald starts herald-probe-x@1.service\n'
+as_herald RestartUnit ss herald-probe-x@1.service replace >/dev/null || fail "herald cannot restart its job"
+denied "kill a herald job (only start, stop, restart)" KillUnit ssi herald-probe-x@1.service all 15
+as_herald StopUnit ss herald-probe-x@1.service replace >/dev/null || fail "herald cannot stop its job"
+printf 'ok - and restarts and stops it\n'
+denied "start other-probe.service" StartUnit ss other-probe.service replace
+denied "start herald-trigger-probe.service (not a template instance)" StartUnit ss herald-trigger-probe.service replace
+denied "start a transient herald-t1.service" StartTransientUnit 'ssa(sv)a(sa(sv))' herald-t1.service fail \
+        1 ExecStart 'a(sasb)' 1 /bin/true 1 /bin/true false 0
+denied "stop hns-victim.service" StopUnit ss hns-victim.service replace
+assert_eq "$(ns_run systemctl show -P ActiveState hns-victim.service)" active "hns-victim.service still runs"
+assert_eq "$(ns_run systemctl show -P LoadState herald-t1.service)" not-found "no herald-t1.service was made"
+# The denials are polkit's: root may do the same.
+ns_run systemctl start other-probe.service || fail "root cannot start other-probe.service"
+printf 'ok - root starts other-probe.service (the unit itself is fine)\n'
+
+step "heraldd's sandbox still reaches what heraldd needs"
+# PID 1 makes / shared at boot, except in a container (as here): then the credentials
+# it mounts for a service in a child mount namespace never reach the service, which
+# finds an empty root-only $CREDENTIALS_DIRECTORY. Do what a booted host has done.
+ns_run mount --make-rshared /
+ns_run mkdir -p /run/systemd/system/heraldd.service.d
+ns_run sh -c 'cat > /run/systemd/system/heraldd.service.d/99-probe.conf' <<'EOF2'
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=
+ExecStart=/bin/sh -c 'set -e; \
+        test "$(id -un)" = herald; \
+        grep -q deploy /run/systemd/generator/herald/workflow.yml; \
+        ls /run/herald/started >/dev/null; \
+        test "$(cat "$CREDENTIALS_DIRECTORY/trigger-hook")" = s3cret; \
+        echo ok > /var/lib/herald/requests/probe; \
+        ! touch /etc/herald/probe 2>/dev/null; \
+        printf "MESSAGE=heraldd-probe\\nHERALD_PROBE=1\\n" | logger --journald; \
+        busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartUnit ss herald-probe-x@2.service replace'
+EOF2
+ns_run systemctl daemon-reload
+ns_run systemctl start heraldd.service || fail "the probe failed in heraldd's sandbox: $(ns_journal -q -u heraldd.service -o cat | tail -5)"
+assert_eq "$(ns_run cat /var/lib/herald/requests/probe)" ok "it writes /var/lib/herald"
+wait_until 5 ns_run sh -c "journalctl -q HERALD_PROBE=1 _UID=$uid | grep -q heraldd-probe" || fail "its journal entry is missing"
+printf 'ok - its native journal entry arrives\n'
+wait_until 5 eval '[[ $(ns_run systemctl show -P ActiveState herald-probe-x@2.service) == active ]]' \
+        || fail "the sandboxed probe did not start herald-probe-x@2.service"
+printf 'ok - from the sandbox it starts a herald job over the bus, through polkit\n'
+step "ok"

@@ -33,6 +33,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "trigger-request.h"
+#include "unit-name.h"
 
 #define SNAPSHOT_PATH_DEFAULT "/run/systemd/generator/herald/workflow.yml"
 #define STATE_DIR_DEFAULT "/var/lib/herald"
@@ -93,7 +94,8 @@ static int trigger_secret(const Component *t, char **ret, size_t *ret_size) {
         *ret = NULL;
         *ret_size = 0;
         if (creds) {
-                if (asprintf(&path, "%s/trigger-%s", creds, t->name) < 0)
+                _cleanup_free_ char *cred = unit_credential_name_trigger(t->name);
+                if (!cred || asprintf(&path, "%s/%s", creds, cred) < 0)
                         return -ENOMEM;
                 r = read_file(path, SECRET_SIZE_MAX, ret, ret_size);
                 if (r != -ENOENT)
@@ -162,6 +164,20 @@ static int notify_bind(const char *path, int *ret) {
         return 0;
 }
 
+static const char *trigger_by_fd_name(const Workflow *w, const char *fd_name) {
+        for (size_t i = 0; i < w->n_components; i++) {
+                const Component *c = w->components[i];
+                _cleanup_free_ char *id = NULL;
+
+                if (c->kind != COMPONENT_TRIGGER || c->type != TRIGGER_HTTP)
+                        continue;
+                id = unit_name_trigger_id(c->name);
+                if (id && streq(id, fd_name))
+                        return c->name;
+        }
+        return NULL;
+}
+
 static int add_listeners(Manager *m) {
         _cleanup_strv_free_ char **names = NULL;
         int n, r;
@@ -173,9 +189,13 @@ static int add_listeners(Manager *m) {
                 int fd = SD_LISTEN_FDS_START + i;
                 const char *name = names && names[i] ? names[i] : "unknown";
 
-                if (streq(name, "notify"))
+                if (streq(name, HERALDD_NOTIFY_FD_NAME))
                         r = manager_notify_setup(m, fd);
                 else {
+                        /* The fd is named by unit_name_trigger_id(): find its trigger. */
+                        const char *trigger = trigger_by_fd_name(m->workflow->w, name);
+                        if (trigger)
+                                name = trigger;
                         r = listener_config(m, name, fd);
                         if (r >= 0) {
                                 size_t k = 0;

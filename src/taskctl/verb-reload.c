@@ -16,6 +16,7 @@
 
 #include "bus-unit.h"
 #include "config.h"
+#include "herald-ids.h"
 #include "log.h"
 #include "macro.h"
 #include "taskctl-write.h"
@@ -63,6 +64,25 @@ static int check_workflow(void) {
         return 0;
 }
 
+/* Calls METHOD(unit, "replace") on systemd's manager and waits for the job it queued. */
+static int unit_job_wait(sd_bus *bus, const char *method, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *job;
+        int r;
+
+        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, method, &error, &reply, "ss", unit, "replace");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &job);
+        if (r >= 0)
+                r = bus_wait_job_gone(bus, job, START_TIMEOUT_USEC);
+        sd_bus_message_unref(reply);
+        if (r < 0)
+                log_error("Failed to %s %s: %s", streq(method, "StartUnit") ? "start" : "reload", unit,
+                          error.message ?: strerror(-r));
+        return r;
+}
+
 static int stop_vanished(sd_bus *bus) {
         static const char *const not_found[] = { "not-found", NULL };
         _cleanup_strv_free_ char **units = NULL;
@@ -95,7 +115,6 @@ int verb_reload(int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus *bus = NULL;
-        const char *job = NULL;
         size_t n_timers = 0;
         int r, stopped;
 
@@ -126,18 +145,15 @@ int verb_reload(int argc, char **argv) {
                 goto finish;
         }
 
-        sd_bus_error_free(&error);
-        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StartUnit", &error, &reply, "ss", "timers.target",
-                               "replace");
+        /* New timers, new http triggers' sockets; and heraldd, when it runs, loads the
+         * new workflow (ReloadOrTryRestart does nothing when it does not run). */
+        r = unit_job_wait(bus, "StartUnit", "timers.target");
         if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &job);
+                r = unit_job_wait(bus, "StartUnit", "sockets.target");
         if (r >= 0)
-                r = bus_wait_job_gone(bus, job, START_TIMEOUT_USEC);
-        sd_bus_message_unref(reply);
-        if (r < 0) {
-                log_error("Failed to start timers.target: %s", error.message ?: strerror(-r));
+                r = unit_job_wait(bus, "ReloadOrTryRestartUnit", HERALDD_SERVICE);
+        if (r < 0)
                 goto finish;
-        }
 
         stopped = stop_vanished(bus);
         if (stopped < 0) {

@@ -150,10 +150,10 @@ int verb_reload(int argc, char **argv) {
         r = unit_job_wait(bus, "StartUnit", "timers.target");
         if (r >= 0)
                 r = unit_job_wait(bus, "StartUnit", "sockets.target");
-        if (r >= 0)
-                r = unit_job_wait(bus, "ReloadOrTryRestartUnit", HERALDD_SERVICE);
         if (r < 0)
                 goto finish;
+        if (unit_job_wait(bus, "ReloadOrTryRestartUnit", HERALDD_SERVICE) < 0)
+                log_warning("heraldd keeps the workflow it loaded until it restarts, ignoring.");
 
         stopped = stop_vanished(bus);
         if (stopped < 0) {

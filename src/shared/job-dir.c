@@ -65,7 +65,8 @@ static int fill(int dfd, const char *text, uid_t uid, gid_t gid) {
 }
 
 /**
- * job_dir_create: make a job's directory, ready for its unit.
+ * job_dir_create_in: job_dir_create() below another directory than HERALD_JOBS_DIR.
+ * @jobs_dir: where job directories go (made, 0755, when missing)
  * @job_id: the job's id (herald_id_valid(): it names the directory)
  * @param: the execution param (an object)
  * @t: the task: its executor and the User=/Group= of its 'unit:' settings
@@ -73,14 +74,12 @@ static int fill(int dfd, const char *text, uid_t uid, gid_t gid) {
  * @counter: the tick counter, or -1
  * @ret_dir: the directory's path; free() it (may be NULL)
  *
- * job.json is job_spec_format()'s text. Runs as root (the directory is chowned). On
- * failure nothing is left behind.
+ * For tests (a temporary directory); the programs call job_dir_create().
  *
- * Return: 0; -EINVAL for a malformed id or param; -EEXIST when the job's directory
- * exists; -ESRCH when the task's User= or Group= does not exist; another negative errno.
+ * Return: as job_dir_create().
  */
-int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const char *unit, int64_t counter,
-                   char **ret_dir) {
+int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
+                      int64_t counter, char **ret_dir) {
         _cleanup_free_ char *text = NULL, *dir = NULL;
         _cleanup_close_ int dfd = -1;
         uid_t uid;
@@ -96,11 +95,12 @@ int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const 
         r = job_owner(t, &uid, &gid);
         if (r < 0)
                 return r;
-        if (asprintf(&dir, HERALD_JOBS_DIR "/%s", job_id) < 0)
+        if (asprintf(&dir, "%s/%s", jobs_dir, job_id) < 0)
                 return -ENOMEM;
 
-        (void) mkdir(HERALD_RUN_DIR, 0755);
-        (void) mkdir(HERALD_JOBS_DIR, 0755);
+        r = mkdir_p(jobs_dir, 0755);
+        if (r < 0)
+                return r;
         if (mkdir(dir, 0750) < 0)
                 return -errno;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -112,6 +112,26 @@ int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const 
         if (ret_dir)
                 *ret_dir = TAKE_PTR(dir);
         return 0;
+}
+
+/**
+ * job_dir_create: make a job's directory, HERALD_JOBS_DIR/<job_id>, ready for its unit.
+ * @job_id: the job's id (herald_id_valid(): it names the directory)
+ * @param: the execution param (an object)
+ * @t: the task: its executor and the User=/Group= of its 'unit:' settings
+ * @unit: the job's unit name
+ * @counter: the tick counter, or -1
+ * @ret_dir: the directory's path; free() it (may be NULL)
+ *
+ * job.json is job_spec_format()'s text. Runs as root (the directory is chowned). On
+ * failure nothing is left behind.
+ *
+ * Return: 0; -EINVAL for a malformed id or param; -EEXIST when the job's directory
+ * exists; -ESRCH when the task's User= or Group= does not exist; another negative errno.
+ */
+int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const char *unit, int64_t counter,
+                   char **ret_dir) {
+        return job_dir_create_in(HERALD_JOBS_DIR, job_id, param, t, unit, counter, ret_dir);
 }
 
 /**

@@ -19,3 +19,6 @@ typedef struct Task Task;
 int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const char *unit, int64_t counter,
                    char **ret_dir);
 int job_dir_remove(const char *dir);
+/* the same below another directory (tests) */
+int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
+                      int64_t counter, char **ret_dir);

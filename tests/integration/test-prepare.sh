@@ -54,7 +54,7 @@ ExecStopPost=+$LIBEXEC/herald-done --if-prepared /run/herald/jobs/%i
 EOF
 ns_run systemctl daemon-reload
 
-uuid() { tr a-z A-Z </proc/sys/kernel/random/uuid; }
+uuid() { tr '[:lower:]' '[:upper:]' </proc/sys/kernel/random/uuid; }
 # request ID JSON: put a request file in place as heraldd does (atomically)
 request() {
         ns_run bash -c "cat >$REQ/.$1.tmp && mv $REQ/.$1.tmp $REQ/$1.json" <<<"$2"

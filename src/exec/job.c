@@ -22,8 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exec-local.h"
-#include "exec-print.h"
+#include "executor.h"
 #include "fs-util.h"
 #include "job-result.h"
 #include "job-spec.h"
@@ -35,6 +34,7 @@
 static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
         _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
         _cleanup_free_ char *text = NULL, *msg = NULL;
+        const Executor *executor;
         size_t size;
         int r;
 
@@ -53,20 +53,9 @@ static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
                 return r < 0 ? log_oom() : 0;
         }
 
-        if (streq(spec.executor_type, "local"))
-                return exec_local(&spec, ret, ret_background);
-        if (streq(spec.executor_type, "print"))
-                return exec_print(&spec, ret);
-        if (streq(spec.executor_type, "none")) {
-                r = job_result_new(true, "", ret);
-                return r < 0 ? log_oom() : 0;
-        }
-
-        if (streq(spec.executor_type, "http_remote")) {
-                log_error("This herald cannot run http_remote jobs yet (herald-runner); nothing was run.");
-                r = job_result_new(false, "The http_remote executor is not available in this herald yet (herald-runner); nothing was run", ret);
-                return r < 0 ? log_oom() : 0;
-        }
+        executor = executor_find(spec.executor_type);
+        if (executor)
+                return executor->run(&spec, ret, ret_background);
 
         log_error("Unknown executor type '%s'.", spec.executor_type);
         if (asprintf(&msg, "Unknown executor type '%s'", spec.executor_type) < 0)

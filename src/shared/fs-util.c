@@ -111,6 +111,35 @@ static int write_all(int fd, const char *data, size_t size) {
         return 0;
 }
 
+static int write_atomic(int dfd, const char *name, const char *data, size_t size, mode_t mode, bool durable) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (asprintf(&tmp, ".%s.%ld.tmp", name, (long) getpid()) < 0)
+                return -ENOMEM;
+
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, size);
+        if (r >= 0 && durable && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && close(fd) < 0)
+                r = -errno;
+        fd = -1;
+        if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(dfd, tmp, 0);
+                return r;
+        }
+        /* the rename itself reaches the disk with the directory */
+        if (durable && fsync(dfd) < 0)
+                return -errno;
+        return 0;
+}
+
 /**
  * write_file_atomic_at: replace a file below a directory in one step.
  * @dfd: the directory
@@ -125,25 +154,25 @@ static int write_all(int fd, const char *data, size_t size) {
  * Return: 0, or a negative errno.
  */
 int write_file_atomic_at(int dfd, const char *name, const char *data, size_t size, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        int r;
+        return write_atomic(dfd, name, data, size, mode, false);
+}
 
-        if (asprintf(&tmp, ".%s.%ld.tmp", name, (long) getpid()) < 0)
-                return -ENOMEM;
-
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, data, size);
-        if (r >= 0 && close(fd) < 0)
-                r = -errno;
-        fd = -1;
-        if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlinkat(dfd, tmp, 0);
-        return r;
+/**
+ * write_file_durable_at: write_file_atomic_at(), and on the disk when it returns.
+ * @dfd: the directory (opened for reading: it is fsync()ed)
+ * @name: the file's name
+ * @data: the new contents
+ * @size: their length
+ * @mode: the file's mode
+ *
+ * The file is fsync()ed before the rename and the directory after it, so a power cut
+ * leaves the old file or the whole new one, never an empty one. For state that must
+ * survive a reboot (heraldd's request files).
+ *
+ * Return: 0, or a negative errno.
+ */
+int write_file_durable_at(int dfd, const char *name, const char *data, size_t size, mode_t mode) {
+        return write_atomic(dfd, name, data, size, mode, true);
 }
 
 /**

@@ -7,6 +7,8 @@
 
 int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_size);
 int write_file_atomic_at(int dfd, const char *name, const char *data, size_t size, mode_t mode);
+/* write_file_atomic_at(), fsync()ed (file and directory) before it returns. */
+int write_file_durable_at(int dfd, const char *name, const char *data, size_t size, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* job-dir.h: the layout of a job's directory, /run/herald/jobs/<job_id>/ */
+/* job-dir.h: a job's directory, /run/herald/jobs/<job_id>/: its layout, its creation */
 #pragma once
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* workflow.h; herald-exec and herald-done read the layout above without the model */
+typedef struct Task Task;
 
 #define JOB_SPEC_FILE "job.json"
 /* The job's own corner of its directory: the job's user writes its result here. */
@@ -8,3 +15,10 @@
 #define JOB_RESULT_FILE "result.json"
 /* The most result.json may weigh: 1 MiB of output, escaped, plus a merged object. */
 #define JOB_RESULT_SIZE_MAX ((size_t) 16 * 1024 * 1024)
+
+int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const char *unit, int64_t counter,
+                   char **ret_dir);
+int job_dir_remove(const char *dir);
+/* the same below another directory (tests) */
+int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
+                      int64_t counter, char **ret_dir);

@@ -448,7 +448,10 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
         }
         if (r >= 0) {
                 _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
-                char **argv = e ? strv_new(e, "job", job_dir, NULL) : NULL;
+                /* A duplicate start (the request was consumed by an earlier one) has no
+                 * job directory: it runs nothing and the unit ends as a success. */
+                char **argv = !e ? NULL
+                            : template ? strv_new(e, "--if-prepared", "job", job_dir, NULL) : strv_new(e, "job", job_dir, NULL);
                 r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
         }
         if (r >= 0) {

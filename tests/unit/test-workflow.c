@@ -336,7 +336,7 @@ static void test_plan_heraldd(void **state) {
         /* %i is the specifier; every literal '%' is doubled. */
         assert_non_null(strstr(text, "Description=herald job r%%1/t-1 (%i)\n"));
         assert_non_null(strstr(text, "ExecStartPre=+/x/herald-activate --prepare %i --workflow /s/w%%.yml --router r%%1 --task t-1\n"));
-        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec --if-prepared job /run/herald/jobs/%i\n"));
         assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done --if-prepared /run/herald/jobs/%i\n"));
         assert_non_null(strstr(text, "LogExtraFields=HERALD_JOB_ID=%i\nLogExtraFields=HERALD_ROUTER=r%%1\n"));
         assert_non_null(strstr(text, "SyslogIdentifier=r%%1/t-1\n"));

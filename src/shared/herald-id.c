@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* herald-id.c: job and trigger ids, upper-case UUIDs as Herald makes them
+ *
+ * Herald's ids are random UUIDs printed in upper case, and clients (and taskctl) may
+ * rely on that shape, so every id herald makes has it: random ones for a firing, and
+ * derived ones for a chain step. A chain step's id is a function of the finished job's
+ * id, the router and the task, so the step has one id however often heraldd replays
+ * it after a crash; that is what lets it fire exactly once (docs/HERALDD.md, Ids).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <systemd/sd-id128.h>
+
+#include "herald-id.h"
+
+static void format_uuid(const uint8_t b[16], char ret[HERALD_ID_LEN + 1]) {
+        snprintf(ret, HERALD_ID_LEN + 1,
+                 "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                 b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/**
+ * herald_id_new: a fresh random id (a version 4 UUID, upper case).
+ * @ret: the id, NUL-terminated
+ *
+ * Return: 0, or the negative errno of sd_id128_randomize().
+ */
+int herald_id_new(char ret[HERALD_ID_LEN + 1]) {
+        sd_id128_t id;
+        int r;
+
+        r = sd_id128_randomize(&id);
+        if (r < 0)
+                return r;
+        format_uuid(id.bytes, ret);
+        return 0;
+}
+
+/**
+ * herald_id_derive: the id of a chain step, the same every time it is asked for.
+ * @parent_job_id: the finished job's id
+ * @router: the exe_done router that fires the step
+ * @task: the task of that router
+ * @ret: the id, NUL-terminated
+ *
+ * SHA-256 over the three strings, each followed by a NUL (so "ab","c" and "a","bc"
+ * differ), cut to 16 bytes and marked as a version 5 (name-based), RFC 4122 UUID.
+ *
+ * Return: 0; -EINVAL when a string is NULL; -ENOMEM when OpenSSL fails.
+ */
+int herald_id_derive(const char *parent_job_id, const char *router, const char *task, char ret[HERALD_ID_LEN + 1]) {
+        const char *parts[] = { parent_job_id, router, task };
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        EVP_MD_CTX *ctx;
+        int ok;
+
+        if (!parent_job_id || !router || !task)
+                return -EINVAL;
+
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+        for (size_t i = 0; ok && i < sizeof parts / sizeof parts[0]; i++)
+                ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
+        if (ok)
+                ok = EVP_DigestFinal_ex(ctx, md, &md_len);
+        EVP_MD_CTX_free(ctx);
+        if (!ok || md_len < 16)
+                return -ENOMEM;
+
+        md[6] = (md[6] & 0x0f) | 0x50;         /* version 5 */
+        md[8] = (md[8] & 0x3f) | 0x80;         /* RFC 4122 variant */
+        format_uuid(md, ret);
+        return 0;
+}
+
+/**
+ * herald_id_valid: whether a string has the shape of an id.
+ * @s: the string (may be NULL)
+ *
+ * 36 characters, 8-4-4-4-12 hex digits (either case: Herald clients may send lower
+ * case) separated by '-'. Such a string is safe in a file name and a unit name.
+ *
+ * Return: true for that shape.
+ */
+bool herald_id_valid(const char *s) {
+        if (!s)
+                return false;
+        for (size_t i = 0; i < HERALD_ID_LEN; i++) {
+                char c = s[i];
+
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (c != '-')
+                                return false;
+                } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                        return false;   /* also the NUL of a short string */
+        }
+        return s[HERALD_ID_LEN] == 0;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* start-window.c: bounded asynchronous start calls on one bus connection
+ *
+ * Starting jobs one blocking call at a time caps a firing at one round trip to PID 1
+ * per job; sending them all at once runs into dbus-daemon's limit of 128 pending
+ * replies per connection ("The maximum number of pending replies per connection has
+ * been reached"). So calls go out asynchronously with at most max_in_flight awaiting
+ * their reply (DESIGN.md, The bus).
+ *
+ * Sending is apart from waiting: a reply runs its callback from whatever processes the
+ * bus. heraldd attaches the bus to its sd-event loop and never waits here; it asks
+ * start_window_full() before it sends and holds back otherwise. herald-activate, with
+ * no loop, calls start_window_drain() after each send and at the end.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bus-unit.h"
+#include "macro.h"
+#include "start-window.h"
+
+typedef struct StartCall StartCall;
+struct StartCall {
+        StartWindow *window;
+        StartCall *prev, *next;
+        sd_bus_slot *slot;
+        char *unit;
+        StartReplyFunc cb;
+        void *userdata;
+};
+
+struct StartWindow {
+        sd_bus *bus;
+        unsigned max_in_flight;
+        unsigned in_flight;
+        StartCall *calls;               /* awaiting their reply */
+};
+
+/**
+ * start_window_new: a window of start calls on a bus connection.
+ * @bus: the connection (a reference is taken)
+ * @max_in_flight: the most calls awaiting a reply (1..128; START_WINDOW_DEFAULT)
+ * @ret: the window; release with start_window_free()
+ *
+ * Return: 0; -EINVAL for a window of 0 or over 128; -ENOMEM.
+ */
+int start_window_new(sd_bus *bus, unsigned max_in_flight, StartWindow **ret) {
+        StartWindow *w;
+
+        if (!bus || max_in_flight == 0 || max_in_flight > 128)
+                return -EINVAL;
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->bus = sd_bus_ref(bus);
+        w->max_in_flight = max_in_flight;
+        *ret = w;
+        return 0;
+}
+
+static void call_free(StartCall *c) {
+        StartWindow *w = c->window;
+
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                w->calls = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        w->in_flight--;
+        sd_bus_slot_unref(c->slot);
+        free(c->unit);
+        free(c);
+}
+
+/**
+ * start_window_free: drop a window; calls still awaiting a reply are forgotten.
+ * @w: the window (may be NULL)
+ *
+ * Their callbacks are never run; the start jobs themselves may still happen. Not to be
+ * called from one of the window's own callbacks.
+ *
+ * Return: NULL.
+ */
+StartWindow *start_window_free(StartWindow *w) {
+        if (!w)
+                return NULL;
+        while (w->calls)
+                call_free(w->calls);
+        sd_bus_unref(w->bus);
+        free(w);
+        return NULL;
+}
+
+/**
+ * start_window_full: whether another call would pass the window's limit.
+ * @w: the window
+ *
+ * Return: true when max_in_flight calls await their reply.
+ */
+bool start_window_full(const StartWindow *w) {
+        return w->in_flight >= w->max_in_flight;
+}
+
+/**
+ * start_window_in_flight: how many calls await their reply.
+ * @w: the window
+ *
+ * Return: the count.
+ */
+unsigned start_window_in_flight(const StartWindow *w) {
+        return w->in_flight;
+}
+
+static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        StartCall *c = userdata;
+        StartReplyFunc cb = c->cb;
+        void *data = c->userdata;
+        _cleanup_free_ char *unit = TAKE_PTR(c->unit);
+
+        /* Freed first, so the callback sees the window with room, and may send again. */
+        call_free(c);
+        if (cb)
+                cb(unit, sd_bus_message_get_error(reply), data);
+        return 0;
+}
+
+static int send_call(StartWindow *w, sd_bus_message *m, const char *unit, StartReplyFunc cb, void *userdata) {
+        StartCall *c;
+        int r;
+
+        if (start_window_full(w))
+                return -EBUSY;
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->unit = strdup(unit);
+        if (!c->unit) {
+                free(c);
+                return -ENOMEM;
+        }
+        r = sd_bus_call_async(w->bus, &c->slot, m, on_reply, c, 0);
+        if (r < 0) {
+                free(c->unit);
+                free(c);
+                return r;
+        }
+        c->window = w;
+        c->cb = cb;
+        c->userdata = userdata;
+        c->next = w->calls;
+        if (w->calls)
+                w->calls->prev = c;
+        w->calls = c;
+        w->in_flight++;
+        return 0;
+}
+
+/**
+ * start_window_start_unit: StartUnit(@unit_name, "replace"), its reply to @cb.
+ * @w: the window
+ * @unit_name: the unit (a template instance, for heraldd)
+ * @cb: called with the unit and NULL (the start job was queued) or the error; may be NULL
+ * @userdata: for @cb
+ *
+ * Starting a unit that is already queued or running is a no-op for systemd, which is
+ * what heraldd's replays rely on.
+ *
+ * Return: 0 once sent; -EBUSY when the window is full; a negative errno from the bus.
+ */
+int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFunc cb, void *userdata) {
+        sd_bus_message *m = NULL;
+        int r;
+
+        if (start_window_full(w))
+                return -EBUSY;
+        r = sd_bus_message_new_method_call(w->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "StartUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", unit_name, "replace");
+        if (r >= 0)
+                r = send_call(w, m, unit_name, cb, userdata);
+        sd_bus_message_unref(m);
+        return r;
+}
+
+/**
+ * start_window_start_transient: StartTransientUnit of a planned unit, its reply to @cb.
+ * @w: the window
+ * @unit: the unit and its properties (plan_job_unit())
+ * @cb: called with the unit's name and NULL (started) or the error; may be NULL
+ * @userdata: for @cb
+ *
+ * Return: 0 once sent; -EBUSY when the window is full; a negative errno.
+ */
+int start_window_start_transient(StartWindow *w, const PlanUnit *unit, StartReplyFunc cb, void *userdata) {
+        sd_bus_message *m = NULL;
+        int r;
+
+        if (start_window_full(w))
+                return -EBUSY;
+        r = bus_message_new_start_transient(w->bus, unit, NULL, &m);
+        if (r >= 0)
+                r = send_call(w, m, unit->name, cb, userdata);
+        sd_bus_message_unref(m);
+        return r;
+}
+
+/**
+ * start_window_drain: process the bus until few enough calls await their reply.
+ * @w: the window
+ * @max_in_flight: how many may still await one (0: all answered)
+ *
+ * For a program without an event loop: it blocks on the bus. Callbacks run from here.
+ *
+ * Return: 0; a negative errno when the bus fails (the calls left are then unanswered).
+ */
+int start_window_drain(StartWindow *w, unsigned max_in_flight) {
+        while (w->in_flight > max_in_flight) {
+                int r = sd_bus_process(w->bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(w->bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return r;
+        }
+        return 0;
+}

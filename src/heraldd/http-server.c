@@ -64,7 +64,8 @@ struct HttpListener {
 
         struct MHD_Daemon *daemon;
         sd_event_source *io;            /* MHD's epoll fd */
-        sd_event_source *timer;         /* MHD's next timeout */
+        sd_event_source *timer;         /* MHD's next timeout, or "run again now" */
+        bool kick;                      /* MHD must run again soon (see listener_kick()) */
 };
 
 struct HttpServer {
@@ -335,12 +336,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe) {
-        HttpServer *s = cls;
+        HttpListener *l = cls;
+        HttpServer *s = l->server;
 
         if (toe == MHD_CONNECTION_NOTIFY_STARTED)
                 s->n_connections++;
-        else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && s->n_connections > 0)
-                s->n_connections--;
+        else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                if (s->n_connections > 0)
+                        s->n_connections--;
+                /* a slot is free: let MHD put the listening socket back */
+                l->kick = true;
+        }
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -354,15 +360,30 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         log_debug("libmicrohttpd: %s", buf);
 }
 
+/* MHD in external mode has no wake-up channel of its own (0.9.75 drops MHD_USE_ITC
+ * without an internal thread), so two things would wait for an unrelated event:
+ * a connection resumed from outside MHD_run(), and, at the connection limit, the
+ * listening socket MHD takes out of its epoll set and puts back only at the start of
+ * its next run. Both arm the timer to run MHD again at once. */
+static void listener_kick(HttpListener *l) {
+        l->kick = true;
+        if (sd_event_source_set_time_relative(l->timer, 0) < 0 ||
+            sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT) < 0)
+                log_debug("Trigger '%s': cannot arm the HTTP timer, ignoring.", l->name);
+}
+
 /* Runs MHD, then arms the timer for MHD's next timeout (relative, ms). */
 static int listener_process(HttpListener *l) {
         MHD_UNSIGNED_LONG_LONG ms = 0;
         int r;
 
+        l->kick = false;
         if (MHD_run(l->daemon) != MHD_YES)
                 log_debug("Trigger '%s': MHD_run() failed, ignoring.", l->name);
 
-        if (MHD_get_timeout(l->daemon, &ms) != MHD_YES)
+        if (l->kick)
+                ms = 0;
+        else if (MHD_get_timeout(l->daemon, &ms) != MHD_YES)
                 return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
         r = sd_event_source_set_time_relative(l->timer, ms > UINT64_MAX / 1000 ? UINT64_MAX - 1 : (uint64_t) ms * 1000);
         if (r < 0)
@@ -555,7 +576,7 @@ int http_server_add_listener(HttpServer *s, int listen_fd, const HttpTriggerConf
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->limits.connection_memory,
                                      MHD_OPTION_CONNECTION_TIMEOUT, s->limits.connection_timeout_sec,
                                      MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                     MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
                                      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                      MHD_OPTION_END);
         if (!l->daemon) {
@@ -648,6 +669,7 @@ void http_request_reply(HttpRequest *req, unsigned status, const char *content_t
         if (req->suspended) {
                 req->suspended = false;
                 MHD_resume_connection(req->connection);
+                listener_kick(req->listener);
         }
 }
 

@@ -48,6 +48,7 @@
 #define TEXT_INTERNAL "Internal error\n"
 #define TEXT_SHUTDOWN "Server shutting down\n"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
+#define BODY_PREALLOC_MAX ((size_t) 64 * 1024)
 
 typedef struct HttpListener HttpListener;
 
@@ -209,14 +210,17 @@ static enum MHD_Result request_begin(HttpListener *l, struct MHD_Connection *c, 
         req->listener = l;
         req->connection = c;
         req->max_body = l->max_body;
-        /* A known length is allocated once; a chunked body grows. */
+        /* A known small length is allocated once; a large or chunked body grows as it
+         * arrives, so an announced length that is never sent costs nothing. */
         if (length > 0) {
-                req->body = malloc((size_t) length);
+                size_t a = length < BODY_PREALLOC_MAX ? (size_t) length : BODY_PREALLOC_MAX;
+
+                req->body = malloc(a);
                 if (!req->body) {
                         free(req);
                         return respond_fixed(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, FIXED_INTERNAL);
                 }
-                req->allocated = (size_t) length;
+                req->allocated = a;
         }
         *req_cls = req;
         return MHD_YES;

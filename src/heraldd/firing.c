@@ -28,9 +28,8 @@
 #include "macro.h"
 #include "manager.h"
 #include "result-entry.h"
+#include "trigger-request.h"
 
-/* Herald answers an accepted trigger with this text (http trigger, 200). */
-#define HTTP_ACCEPTED_TEXT "OK"
 
 typedef struct TaskSelection {
         Firing *firing;
@@ -116,7 +115,7 @@ static void firing_maybe_done(Firing *f) {
                         http_request_reply(f->req, 500, "text/plain", "Could not accept the trigger: see heraldd's journal\n", 0);
                         f->req = NULL;
                 } else {
-                        http_request_reply(f->req, 200, "text/plain", HTTP_ACCEPTED_TEXT, 0);
+                        http_request_reply(f->req, 200, "text/plain", HTTP_TEXT_ACCEPTED, 0);
                         f->req = NULL;
                 }
         }

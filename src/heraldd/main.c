@@ -369,6 +369,7 @@ static int run(void) {
         sigaddset(&ss, SIGHUP);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGCHLD);        /* external selectors' exits come as child events */
         sigprocmask(SIG_BLOCK, &ss, NULL);
         (void) sd_event_add_signal(m.event, NULL, SIGTERM, NULL, NULL);
         (void) sd_event_add_signal(m.event, NULL, SIGINT, NULL, NULL);

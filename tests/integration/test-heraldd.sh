@@ -1,0 +1,255 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# heraldd end to end in a booted systemd, driven with curl as a user would:
+#  - the Herald docs' manual trigger and exe_done chain examples, unchanged: the POST is
+#    answered with Herald's text, the job runs as a template instance started by heraldd
+#    (user herald), and the chained print job sees Herald's exe_done trigger param;
+#  - socket activation: no heraldd before the first request, heraldd exits when idle and
+#    the next request starts it again;
+#  - bad input: wrong method, empty/invalid/array bodies, a 200 MB Content-Length (413 at
+#    once), every bad signature form, a replayed request, a match_value map against a map
+#    body (Herald crashes);
+#  - 'wait: true': the answer carries the job's result;
+#  - SIGKILL: heraldd killed 10 times at random moments while chained jobs run: every
+#    finished job is chained exactly once.
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+
+RESULT_ID=39d34c102f1d482caf41e75fca8199a7
+PY=/usr/bin/python3
+[[ -x $PY ]] || skip "needs $PY"
+command -v curl >/dev/null || skip "needs curl"
+[[ -x $BUILD_DIR/src/heraldd/heraldd ]] || fail "$BUILD_DIR/src/heraldd/heraldd is not built"
+
+ns_boot
+ns_install
+# LoadCredential= needs shared mount propagation, which a container's PID 1 does not set.
+ns_run mount --make-rshared /
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald
+ns_run sh -c 'umask 077 && printf k3y > /etc/herald/hook.secret'
+# A short idle time, so the test sees heraldd go and come back.
+ns_run mkdir -p /etc/systemd/system/heraldd.service.d
+ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 3
+EOF
+
+ns_run sh -c 'cat > /etc/herald/workflow.yml' <<'YML'
+# Herald documentation: "http" trigger for manual actions, and an exe_done chain.
+trigger:
+  manual:
+    type: http
+    host: 127.0.0.1
+    port: 8123
+  signed:
+    type: http
+    host: 127.0.0.1
+    port: 8124
+    secret_file: /etc/herald/hook.secret
+    max_body: 4096
+    replay_window: 300
+  burst:
+    type: http
+    host: 127.0.0.1
+    port: 8125
+
+executor:
+  local_command:
+    type: local
+    work_dir: /var/lib/herald-test/work
+
+router:
+  clean_on_request:
+    trigger: manual
+    selector: match_map
+    task:
+      clean: local_command
+    select_param:
+      match_key: clean
+      match_value: old_files
+    job_param:
+      cmd: sh
+      arg: ['-c', 'echo cleaned >> /run/herald-test/cleaned']
+  map_match:
+    trigger: manual
+    selector: match_map
+    task:
+      never: local_command
+    select_param:
+      match_key: m
+      match_value: {a: 1}
+    job_param:
+      cmd: 'true'
+  print_job_result:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: router
+      match_value: clean_on_request
+    task:
+      print_result: print
+    job_param:
+      print_key: [router, success, result]
+  deploy:
+    trigger: signed
+    selector: all
+    wait: true
+    wait_timeout: 20
+    task:
+      echo: local_command
+    job_param:
+      cmd: echo
+      arg: ['{"deployed": true}']
+  stage1:
+    trigger: burst
+    selector: all
+    task:
+      work: local_command
+    job_param:
+      cmd: sh
+      arg: ['-c', 'sleep 0.$((RANDOM % 5))']
+  stage2:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: router
+      match_value: stage1
+    task:
+      after: print
+YML
+ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the workflow does not validate"
+ns_run taskctl reload >/dev/null
+
+# entries FILTER: result entries as one JSON list (fields: job, router, trigger, success,
+# param, result); FILTER is a python expression over e.
+entries() {
+        ns_run journalctl --no-pager -o json MESSAGE_ID=$RESULT_ID _UID=0 + MESSAGE_ID=$RESULT_ID _UID="$HERALD_UID" |
+                $PY -c '
+import json, sys
+out = []
+for line in sys.stdin:
+    e = json.loads(line)
+    out.append({"job": e.get("HERALD_JOB_ID"), "router": e.get("HERALD_ROUTER"), "trigger": e.get("HERALD_TRIGGER"),
+                "success": e.get("HERALD_SUCCESS"), "param": json.loads(e.get("HERALD_PARAM", "{}")),
+                "result": json.loads(e.get("HERALD_RESULT", "{}"))})
+print(json.dumps(out))'
+}
+HERALD_UID=$(ns_run id -u herald)
+count_router() { entries | $PY -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['router'] == '$1'))"; }
+post() { ns_run curl -s -o /run/herald-test/body -w '%{http_code}' "$@"; }
+body() { ns_run cat /run/herald-test/body; }
+
+step "socket activation: nothing runs before the first request"
+assert_eq "$(ns_run systemctl show -P ActiveState heraldd.service)" inactive "heraldd is not running"
+assert_eq "$(ns_run systemctl show -P ActiveState herald-trigger-manual.socket)" active "the manual trigger's socket listens"
+
+step "the Herald docs' manual trigger"
+code=$(post -H 'Content-Type: application/json' -X POST -d '{"clean":"old_files"}' localhost:8123)
+assert_eq "$code" 200 "POST answered 200"
+assert_eq "$(body)" "Request param received and trigger activated" "Herald's text"
+assert_eq "$(ns_run systemctl show -P ActiveState heraldd.service)" active "the request started heraldd"
+assert_eq "$(ns_run ps -o user= -C heraldd | sort -u)" herald "heraldd runs as herald"
+wait_until 20 ns_run test -s /run/herald-test/cleaned || fail "the job never ran"
+wait_until 20 test "$(count_router print_job_result)" = 1 || fail "the exe_done chain never ran"
+entries | $PY -c '
+import json, sys
+es = json.load(sys.stdin)
+clean = [e for e in es if e["router"] == "clean_on_request"]
+chain = [e for e in es if e["router"] == "print_job_result"]
+assert len(clean) == 1 and len(chain) == 1, (len(clean), len(chain))
+c, p = clean[0], chain[0]["param"]
+assert c["param"]["trigger_param"] == {"clean": "old_files"}, c["param"]
+tp = p["trigger_param"]
+# Herald: the finished job'"'"'s execution param plus success, error and result
+for k in ("job_id", "trigger_id", "router", "trigger", "selector", "task", "executor", "trigger_param", "select_param", "job_param"):
+    assert tp[k] == c["param"][k], (k, tp[k], c["param"][k])
+assert tp["success"] is True and tp["error"] == "" and tp["result"]["exit_code"] == 0, tp
+assert p["trigger"] == "exe_done", p
+print("ok - the chained job saw Herald'"'"'s exe_done trigger param")
+' || fail "exe_done trigger param"
+
+step "bad input"
+assert_eq "$(post -X GET localhost:8123)" 405 "GET: 405"
+assert_eq "$(post -X PUT -d '{}' localhost:8123)" 405 "PUT: 405"
+assert_eq "$(post -X POST --data-binary '' localhost:8123)" 400 "empty body: 400"
+assert_eq "$(post -X POST -d '{"a":' localhost:8123)" 400 "partial JSON: 400"
+assert_eq "$(post -X POST -d '[1,2]' localhost:8123)" 400 "array: 400"
+assert_eq "$(post -X POST -d '{"m": {"a": 1, "b": 2}}' localhost:8123)" 200 "a map body against a map match_value"
+assert_eq "$(post -X POST -d '{"m": {"a": 1}}' localhost:8123)" 200 "an equal map"
+wait_until 20 test "$(count_router map_match)" = 1 || fail "the equal map did not select (or the other one did)"
+# 200 MB announced: answered 413 from the headers, before any body byte is read.
+out=$(ns_run $PY -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 8124))
+s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 209715200\r\n\r\n")
+t = time.time(); s.settimeout(5)
+print(s.recv(100).split(b" ")[1].decode(), time.time() - t < 2)')
+assert_eq "$out" "413 True" "200 MB: 413 at once"
+
+step "signatures"
+sig() { printf %s "$1" | openssl dgst -sha256 -hmac k3y -hex | sed 's/.* //'; }
+b='{"v":1}'
+assert_eq "$(post -X POST -d "$b" localhost:8124)" 401 "no signature: 401"
+assert_eq "$(post -X POST -H 'X-Herald-Signature: abc' -d "$b" localhost:8124)" 401 "short: 401"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$b" | tr 0-9a-f g-p)" -d "$b" localhost:8124)" 401 "not hex: 401"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig 'other')" -d "$b" localhost:8124)" 403 "wrong: 403"
+ts=$(date +%s)
+good=$(sig "$ts.$b")
+code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Hub-Signature-256: sha256=$good" -d "$b" localhost:8124)
+assert_eq "$code" 200 "GitHub's header, signed timestamp: 200 (wait: true)"
+assert_eq "$(body)" '{"deployed":true,"exit_code":0}' "the answer carries the job's result"
+code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Herald-Signature: $good" -d "$b" localhost:8124)
+assert_eq "$code" 403 "the same request again: 403 (replayed)"
+old=$((ts - 1000))
+assert_eq "$(post -X POST -H "X-Herald-Timestamp: $old" -H "X-Herald-Signature: $(sig "$old.$b")" -d "$b" localhost:8124)" \
+        403 "outside the replay window: 403"
+ns_run journalctl --no-pager -u heraldd.service | grep -q k3y && fail "the secret is in heraldd's log"
+printf 'ok - the secret is not in the journal\n'
+
+step "idle exit and activation again"
+wait_until 15 test "$(ns_run systemctl show -P ActiveState heraldd.service)" = inactive || fail "heraldd never exited when idle"
+printf 'ok - heraldd exited when idle\n'
+assert_eq "$(post -X POST -d '{"clean":"old_files"}' localhost:8123)" 200 "the next request starts it again"
+wait_until 20 test "$(count_router print_job_result)" = 2 || fail "the second chain never ran"
+
+step "SIGKILL at random moments: every finished job chained exactly once"
+N=40
+ns_run sh -c "for i in \$(seq $N); do curl -s -o /dev/null -w '%{http_code}\n' -X POST -d \"{\\\"i\\\": \$i}\" localhost:8125; sleep 0.05; done > /run/herald-test/codes" &
+poster=$!
+for _ in $(seq 10); do
+        sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+        ns_run systemctl kill --signal=SIGKILL heraldd.service 2>/dev/null || true
+done
+wait $poster || true
+accepted=$(ns_run grep -c '^200$' /run/herald-test/codes || true)
+printf '# %s of %s requests were answered 200 (the others met a killed heraldd)\n' "$accepted" "$N"
+# Results from before the kills have settled: the stage-1 jobs end within a second.
+settled() {
+        entries | $PY -c '
+import json, sys
+es = json.load(sys.stdin)
+s1 = {e["job"] for e in es if e["router"] == "stage1"}
+s2 = [e["param"]["trigger_param"]["job_id"] for e in es if e["router"] == "stage2"]
+sys.exit(0 if s1 and set(s2) == s1 else 1)'
+}
+ns_run systemctl start heraldd.service   # Restart= and the sockets bring it back anyway
+wait_until 60 settled || true
+entries | $PY -c '
+import json, sys, collections
+es = json.load(sys.stdin)
+s1 = [e["job"] for e in es if e["router"] == "stage1"]
+s2 = collections.Counter(e["param"]["trigger_param"]["job_id"] for e in es if e["router"] == "stage2")
+accepted = int(sys.argv[1])
+assert len(s1) == len(set(s1)), "a stage-1 job ran twice"
+assert len(s1) >= accepted, ("accepted requests lost", len(s1), accepted)
+missing = [j for j in s1 if s2[j] == 0]
+twice = [j for j, n in s2.items() if n > 1]
+stray = [j for j in s2 if j not in s1]
+assert not missing, ("never chained", missing)
+assert not twice, ("chained twice", twice)
+assert not stray, ("chained from nothing", stray)
+print("ok - %d stage-1 jobs, each chained exactly once" % len(s1))
+' "$accepted" || fail "chains after SIGKILLs"

@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "json-util.h"
 #include "log.h"

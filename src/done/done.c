@@ -5,7 +5,8 @@
  * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids,
  * root's file) and out/result.json (what `herald-exec job` found); when there is no usable result.json,
  * the result comes from $SERVICE_RESULT, $EXIT_CODE and $EXIT_STATUS. It writes exactly
- * one result entry and removes DIR. It never fails silently: when the entry cannot be
+ * one result entry, tells heraldd (notify.c: best effort, the entry is the record) and
+ * removes DIR. It never fails silently: when the entry cannot be
  * sent, it says so on stderr, exits non-zero and keeps DIR for inspection.
  *
  * journald may also drop the entry without a word, when the job flooded the journal
@@ -38,6 +39,7 @@
 #include "json-util.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "result-entry.h"
 
 /* How long to look for the entry we sent before calling it dropped. */
@@ -45,6 +47,9 @@
 
 /* The second try goes to journald's "err" rate-limit pool (notice and info share one,
  * warning has its own). */
+/* How long a result datagram may wait for room in heraldd's queue (then: the journal). */
+#define NOTIFY_TIMEOUT_USEC (2 * 1000000ULL)
+
 #define DONE_RESEND_PRIORITY "PRIORITY=3"
 
 static int load_result(int dfd, const char *dir, JobResult *ret) {
@@ -158,6 +163,24 @@ static int send_checked(char ***fieldsp, const char *unit, const char *job_id) {
         return 0;
 }
 
+/* Tells heraldd at once (docs/HERALDD.md, "exe_done: fast path"). Best effort: the
+ * entry just written is the record heraldd replays from, so a failure here costs a
+ * chain step some latency, nothing more. */
+static void notify_heraldd(const cJSON *param, const JobResult *res) {
+        _cleanup_free_ char *msg = NULL;
+        size_t size;
+        int r;
+
+        r = notify_format(param, res->success, res->error, res->result, &msg, &size);
+        if (r >= 0)
+                r = notify_send(HERALD_NOTIFY_SOCKET, msg, size, NOTIFY_TIMEOUT_USEC);
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EINVAL)
+                log_debug_errno(r, "Not notifying heraldd on '" HERALD_NOTIFY_SOCKET "': %m");
+        else if (r < 0)
+                log_full_errno(LOG_INFO, r, "Could not notify heraldd on '" HERALD_NOTIFY_SOCKET "', "
+                               "it will read the result from the journal: %m");
+}
+
 /**
  * done_main: herald-done DIR.
  * @dir: the job's directory
@@ -226,6 +249,7 @@ int done_main(const char *dir) {
         if (r < 0)
                 return log_error_errno(r, "Could not write the result entry of job '%s' (%s: %s) to the journal, keeping '%s': %m",
                                        strna(job_id), res.success ? "succeeded" : "failed", res.error, dir);
+        notify_heraldd(param, &res);
 
         if (dfd >= 0)
                 close(TAKE_FD(dfd));

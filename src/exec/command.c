@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "command.h"
+#include "spawn-util.h"
 
 #define COMMAND_CHUNK (64 * 1024)
 
@@ -41,65 +41,40 @@ void command_output_done(CommandOutput *o) {
  * @ret_fd: the pipe's read end when @capture, else -1
  *
  * stdin is /dev/null; signal dispositions and the mask are reset to the defaults (we
- * ignore SIGPIPE ourselves, which exec would otherwise pass on).
+ * ignore SIGPIPE ourselves, which exec would otherwise pass on): spawn-util.c.
  *
  * Return: 0; a negative errno when the command could not be started (not found, not
  * executable, no such directory, ...).
  */
 int command_start(char *const argv[], char *const envp[], const char *cwd, bool capture,
                 pid_t *ret_pid, int *ret_fd) {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        int pipefd[2] = { -1, -1 };
-        sigset_t all, none;
+        _cleanup_close_ int read_fd = -1, write_fd = -1;
         pid_t pid;
         int r;
 
-        if (capture && pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-
-        r = posix_spawn_file_actions_init(&fa);
-        if (r != 0)
-                goto fail_pipe;
-        r = posix_spawnattr_init(&attr);
-        if (r != 0) {
-                posix_spawn_file_actions_destroy(&fa);
-                goto fail_pipe;
-        }
-
-        sigfillset(&all);
-        sigemptyset(&none);
-        r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        if (r == 0 && capture)
-                r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-        if (r == 0)
-                r = posix_spawn_file_actions_addchdir_np(&fa, cwd);
-        if (r == 0)
-                r = posix_spawnattr_setsigdefault(&attr, &all);
-        if (r == 0)
-                r = posix_spawnattr_setsigmask(&attr, &none);
-        if (r == 0)
-                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-        if (r == 0)
-                r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
-
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&fa);
-        if (r != 0)
-                goto fail_pipe;
-
-        if (capture)
-                close(pipefd[1]);
-        *ret_pid = pid;
-        *ret_fd = pipefd[0];
-        return 0;
-
-fail_pipe:
         if (capture) {
-                close(pipefd[0]);
-                close(pipefd[1]);
+                int pipefd[2];
+
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        return -errno;
+                read_fd = pipefd[0];
+                write_fd = pipefd[1];
         }
-        return -r;
+
+        SpawnOptions o = SPAWN_OPTIONS_INIT;
+        o.path = argv[0];
+        o.argv = argv;
+        o.envp = envp;
+        o.cwd = cwd;
+        o.stdout_fd = write_fd;
+        o.search_path = true;
+        r = spawn_process(&o, &pid, NULL);
+        if (r < 0)
+                return r;
+
+        *ret_pid = pid;
+        *ret_fd = TAKE_FD(read_fd);
+        return 0;
 }
 
 static int forward(const char *p, size_t n) {

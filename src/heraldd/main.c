@@ -234,7 +234,7 @@ static int add_listeners(Manager *m) {
                          c->unix_socket ? 0 : c->port);
         }
         if (arg_notify_socket) {
-                int fd;
+                int fd = -1;
                 r = notify_bind(arg_notify_socket, &fd);
                 if (r < 0)
                         return log_error_errno(r, "Could not bind the result socket %s: %m", arg_notify_socket);

@@ -185,6 +185,39 @@ step "a result.json planted as a symlink is not followed by root"
 run_job plant local '{"cmd":"sh","arg":["-c","sleep 1; rm -f /run/herald/jobs/plant/out/result.json; ln -s /etc/passwd /run/herald/jobs/plant/out/result.json"],"background":true}'
 assert_eq "$(field HERALD_ERROR)" "Job ended without a result" "symlink refused"
 
+step "the result datagram for heraldd (notify.c): sent by root after the entry, the same result"
+ns_run bash -c 'cat >/run/herald-test-notify.py' <<'EOF'
+import json, os, socket, struct
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind("/run/herald/notify.new")
+os.rename("/run/herald/notify.new", "/run/herald/notify")      # there once it listens
+msg, anc, flags, addr = s.recvmsg(65537, socket.CMSG_SPACE(12))
+uid = [struct.unpack("iII", d)[1] for (l, t, d) in anc if l == socket.SOL_SOCKET and t == socket.SCM_CREDENTIALS]
+print(json.dumps({"uid": uid, "size": len(msg), "msg": json.loads(msg)}), flush=True)
+EOF
+_notify_listening() { ns_run test -S /run/herald/notify; }
+_notify_received() { ns_run test -s /run/herald-test-notify.out; }
+ns_run mkdir -p /run/herald
+ns_run systemd-run --quiet --unit herald-test-notify-recv -p StandardOutput=file:/run/herald-test-notify.out \
+        $PY /run/herald-test-notify.py
+wait_until 10 _notify_listening || fail "the test's receiver did not bind /run/herald/notify"
+run_job notify local '{"cmd":"sh","arg":["-c","echo {\\\"x\\\": 5}"],"git_password":"hunter2"}'
+wait_until 10 _notify_received || fail "no datagram on /run/herald/notify"
+NOTIFY=$(ns_run cat /run/herald-test-notify.out)
+notify() {
+        $PY -c 'import json, sys; d = json.loads(sys.argv[2]); n = json.loads(sys.argv[3]); print(eval(sys.argv[1]))' \
+                "$1" "$ENTRY" "$NOTIFY"
+}
+assert_eq "$(notify 'n["uid"]')" "[0]" "sent by root (SO_PASSCRED)"
+assert_eq "$(notify 'n["msg"]["job_id"], n["msg"]["success"], n["msg"]["error"]')" "('notify', True, '')" "job id, success, error"
+assert_eq "$(notify 'n["msg"]["result"] == json.loads(d["HERALD_RESULT"]), n["msg"]["result"]["x"]')" "(True, 5)" \
+        "the result, as in the entry"
+assert_eq "$(notify 'n["msg"]["param"] == json.loads(d["HERALD_PARAM"]), n["msg"]["param"]["job_param"]["git_password"]')" \
+        "(True, '(redacted)')" "the param as in the entry, credentials redacted"
+ns_run rm -f /run/herald/notify
+# (every other job here finds no socket there: herald-done goes on, ENOENT is logged at debug)
+
 step "200,000 lines: the result entry still lands"
 run_job seq local '{"cmd":"seq","arg":"200000"}'
 assert_eq "$(field HERALD_SUCCESS)" true "seq succeeded"

@@ -205,6 +205,12 @@ int manager_journal_setup(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Could not add the journal matches: %m");
 
+        r = sd_event_add_time_relative(m->event, &m->cursor_timer, CLOCK_MONOTONIC, CURSOR_SAVE_DELAY_USEC, 0,
+                                       on_cursor_timer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->cursor_timer, SD_EVENT_OFF);
+
         if (asprintf(&path, "%s/" CURSOR_FILE, m->state_dir) < 0)
                 return log_oom();
         r = read_file(path, 4096, &saved, &size);
@@ -218,15 +224,12 @@ int manager_journal_setup(Manager *m) {
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Could not read %s, following the journal from now on: %m", path);
                 r = sd_journal_seek_tail(m->journal);
-                if (r >= 0)
-                        (void) sd_journal_previous(m->journal);
+                if (r >= 0 && sd_journal_previous(m->journal) > 0)
+                        /* Saved at once: results that come while heraldd is not running
+                         * are read from here next time, even if it reads none now. */
+                        cursor_update(m);
         }
 
-        r = sd_event_add_time_relative(m->event, &m->cursor_timer, CLOCK_MONOTONIC, CURSOR_SAVE_DELAY_USEC, 0,
-                                       on_cursor_timer, m);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_enabled(m->cursor_timer, SD_EVENT_OFF);
 
         fd = sd_journal_get_fd(m->journal);
         if (fd < 0)

@@ -214,6 +214,12 @@ static int add_listeners(Manager *m) {
         }
         if (n > 0)
                 return 0;
+        /* Started without sockets (systemctl start, or they failed): serve the journal
+         * and the request files; only development mode (--workflow) binds by itself. */
+        if (!arg_workflow) {
+                log_info("No sockets were passed: serving no http trigger (results are still read from the journal).");
+                return 0;
+        }
 
         /* Not socket-activated: development mode binds the triggers itself. */
         const Workflow *w = m->workflow->w;

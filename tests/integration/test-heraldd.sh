@@ -25,6 +25,9 @@ ns_boot
 ns_install
 # LoadCredential= needs shared mount propagation, which a container's PID 1 does not set.
 ns_run mount --make-rshared /
+# The journal's directory as systemd-tmpfiles leaves it on a real system (group
+# systemd-journal): heraldd reads result entries as a member of that group.
+ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
 ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
 ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald
@@ -139,6 +142,9 @@ print(json.dumps(out))'
 }
 HERALD_UID=$(ns_run id -u herald)
 count_router() { entries | $PY -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['router'] == '$1'))"; }
+# wait_until runs a command again and again: these evaluate afresh each time.
+router_count_is() { [[ $(count_router "$1") == "$2" ]]; }
+heraldd_state_is() { [[ $(ns_run systemctl show -P ActiveState heraldd.service) == "$1" ]]; }
 post() { ns_run curl -s -o /run/herald-test/body -w '%{http_code}' "$@"; }
 body() { ns_run cat /run/herald-test/body; }
 
@@ -153,7 +159,7 @@ assert_eq "$(body)" "Request param received and trigger activated" "Herald's tex
 assert_eq "$(ns_run systemctl show -P ActiveState heraldd.service)" active "the request started heraldd"
 assert_eq "$(ns_run ps -o user= -C heraldd | sort -u)" herald "heraldd runs as herald"
 wait_until 20 ns_run test -s /run/herald-test/cleaned || fail "the job never ran"
-wait_until 20 test "$(count_router print_job_result)" = 1 || fail "the exe_done chain never ran"
+wait_until 20 router_count_is print_job_result 1 || fail "the exe_done chain never ran"
 entries | $PY -c '
 import json, sys
 es = json.load(sys.stdin)
@@ -179,7 +185,7 @@ assert_eq "$(post -X POST -d '{"a":' localhost:8123)" 400 "partial JSON: 400"
 assert_eq "$(post -X POST -d '[1,2]' localhost:8123)" 400 "array: 400"
 assert_eq "$(post -X POST -d '{"m": {"a": 1, "b": 2}}' localhost:8123)" 200 "a map body against a map match_value"
 assert_eq "$(post -X POST -d '{"m": {"a": 1}}' localhost:8123)" 200 "an equal map"
-wait_until 20 test "$(count_router map_match)" = 1 || fail "the equal map did not select (or the other one did)"
+wait_until 20 router_count_is map_match 1 || fail "the equal map did not select (or the other one did)"
 # 200 MB announced: answered 413 from the headers, before any body byte is read.
 out=$(ns_run $PY -c '
 import socket, time
@@ -195,8 +201,9 @@ b='{"v":1}'
 assert_eq "$(post -X POST -d "$b" localhost:8124)" 401 "no signature: 401"
 assert_eq "$(post -X POST -H 'X-Herald-Signature: abc' -d "$b" localhost:8124)" 401 "short: 401"
 assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$b" | tr 0-9a-f g-p)" -d "$b" localhost:8124)" 401 "not hex: 401"
-assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig 'other')" -d "$b" localhost:8124)" 403 "wrong: 403"
 ts=$(date +%s)
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$ts.$b")" -d "$b" localhost:8124)" 401 "no timestamp (the trigger has a replay window): 401"
+assert_eq "$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Herald-Signature: $(sig "$ts.other")" -d "$b" localhost:8124)" 403 "wrong: 403"
 good=$(sig "$ts.$b")
 code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Hub-Signature-256: sha256=$good" -d "$b" localhost:8124)
 assert_eq "$code" 200 "GitHub's header, signed timestamp: 200 (wait: true)"
@@ -210,10 +217,10 @@ ns_run journalctl --no-pager -u heraldd.service | grep -q k3y && fail "the secre
 printf 'ok - the secret is not in the journal\n'
 
 step "idle exit and activation again"
-wait_until 15 test "$(ns_run systemctl show -P ActiveState heraldd.service)" = inactive || fail "heraldd never exited when idle"
+wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"
 printf 'ok - heraldd exited when idle\n'
 assert_eq "$(post -X POST -d '{"clean":"old_files"}' localhost:8123)" 200 "the next request starts it again"
-wait_until 20 test "$(count_router print_job_result)" = 2 || fail "the second chain never ran"
+wait_until 20 router_count_is print_job_result 2 || fail "the second chain never ran"
 
 step "SIGKILL at random moments: every finished job chained exactly once"
 N=40

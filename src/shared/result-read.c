@@ -15,6 +15,7 @@
  * "FIELD=value" datum at a time) so the mapping is unit-tested without a journal. */
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,29 @@
 #define RESULT_MATCH "MESSAGE_ID=" HERALD_MESSAGE_RESULT
 
 const uid_t result_trusted_root[1] = { 0 };
+
+const uid_t *result_trusted_writers(size_t *ret_n) {
+        static uid_t uids[2] = { 0 };
+        static size_t n = 0;
+
+        if (n == 0) {
+                struct passwd *pw = getpwnam(HERALD_USER);
+                n = 1;
+                if (pw && pw->pw_uid != 0)
+                        uids[n++] = pw->pw_uid;
+        }
+        *ret_n = n;
+        return uids;
+}
+
+/* The query's trusted uids, or the result writers. */
+static const uid_t *query_trusted(const ResultQuery *q, size_t *ret_n) {
+        if (q->trusted_uids) {
+                *ret_n = q->n_trusted;
+                return q->trusted_uids;
+        }
+        return result_trusted_writers(ret_n);
+}
 
 /**
  * herald_result_new: an empty result: every string NULL, success, priority and the
@@ -473,7 +497,11 @@ static int add_query_matches(sd_journal *j, const ResultQuery *q) {
         sd_journal_flush_matches(j);
         r = result_add_matches(j);
         if (r >= 0)
-                r = add_trusted_matches(j, q->trusted_uids, q->n_trusted);
+                {
+                        size_t n;
+                        const uid_t *uids = query_trusted(q, &n);
+                        r = add_trusted_matches(j, uids, n);
+                }
         if (r >= 0 && q->router)
                 r = journal_add_match_pair(j, "HERALD_ROUTER", q->router);
         if (r >= 0 && q->task)
@@ -545,7 +573,11 @@ int result_query(sd_journal *j, const ResultQuery *q, ResultList *ret) {
                         l.items = a;
                         allocated = n;
                 }
-                r = result_read_entry(j, q->trusted_uids, q->n_trusted, &res);
+                {
+                        size_t n;
+                        const uid_t *uids = query_trusted(q, &n);
+                        r = result_read_entry(j, uids, n, &res);
+                }
                 if (r < 0)
                         goto fail;
                 if (r == 0)

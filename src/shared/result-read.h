@@ -63,6 +63,9 @@ const char *herald_result_state(const HeraldResult *r);
 
 /* The writer of result entries: root (herald-done, herald-activate). taskctl trusts it alone. */
 extern const uid_t result_trusted_root[1];
+/* The uids that write result entries: root (herald-done, herald-activate) and heraldd's
+ * user 'herald' when it exists ('none' jobs of http and exe_done routes). */
+const uid_t *result_trusted_writers(size_t *ret_n);
 
 /* Reads the entry at the current position: 1 and *ret when it is a result entry
  * (MESSAGE_ID) from a trusted _UID, 0 when it is not one to believe. */
@@ -94,9 +97,8 @@ typedef struct ResultQuery {
         size_t n_trusted;
 } ResultQuery;
 
-#define RESULT_QUERY_INIT                                                               \
-        ((ResultQuery) { .until = USEC_INFINITY, .trusted_uids = result_trusted_root,   \
-                         .n_trusted = ELEMENTSOF(result_trusted_root) })
+/* trusted_uids NULL: the result writers (result_trusted_writers()) */
+#define RESULT_QUERY_INIT ((ResultQuery) { .until = USEC_INFINITY })
 
 int result_query(sd_journal *j, const ResultQuery *q, ResultList *ret);
 int result_query_last(sd_journal *j, const char *router, const char *task, HeraldResult **ret);

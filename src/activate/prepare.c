@@ -28,6 +28,7 @@
 #include "json-util.h"
 #include "log.h"
 #include "prepare.h"
+#include "result-entry.h"
 #include "unit-name.h"
 #include "workflow.h"
 
@@ -77,18 +78,8 @@ static bool is_started(const char *job_id) {
         return lstat(path, &st) >= 0;
 }
 
-/**
- * prepare_run: herald-activate --prepare JOB_ID --workflow FILE --router NAME --task NAME.
- * @workflow: the workflow snapshot the template unit was made from
- * @job_id: the unit's instance name
- * @router: the router the template belongs to
- * @task: its task
- *
- * Return: 0 when the job directory is ready, and also when the request is gone (a
- * duplicate start: nothing done); a negative errno (logged) when the request is refused
- * or the job cannot be prepared (the unit then fails and nothing runs).
- */
-int prepare_run(const char *workflow, const char *job_id, const char *router, const char *task) {
+/* The work of prepare_run(); a negative errno is logged here. */
+static int prepare_job(const char *workflow, const char *job_id, const char *router, const char *task) {
         _cleanup_(workflow_freep) Workflow *w = NULL;
         _cleanup_(job_request_done) JobRequest req = {};
         _cleanup_free_ char *text = NULL, *unit = NULL, *dir = NULL;
@@ -175,4 +166,53 @@ int prepare_run(const char *workflow, const char *job_id, const char *router, co
         }
         log_debug("Prepared job %s of %s/%s in %s.", job_id, router, task, dir);
         return 0;
+}
+
+/* The request could not become a job: it must not stay to be started again at every
+ * heraldd start, and whoever waits for the job (an exe_done chain, an HTTP 'wait') must
+ * learn that it failed. So the request is kept aside as <id>.json.refused for a look,
+ * the job id is marked as started, and its result entry says why. */
+static void prepare_failed(const char *job_id, const char *router, const char *task, int error) {
+        _cleanup_json_ cJSON *param = cJSON_CreateObject(), *result = cJSON_CreateObject();
+        _cleanup_free_ char *from = NULL, *to = NULL, *text = NULL, *tomb = NULL,
+                            *unit = unit_name_job_instance(router, task, job_id);
+        _cleanup_close_ int fd = -1;
+
+        if (asprintf(&from, JOB_REQUEST_DIR "/%s.json", job_id) < 0 || asprintf(&to, "%s.refused", from) < 0 ||
+            asprintf(&tomb, JOB_STARTED_DIR "/%s", job_id) < 0)
+                return (void) log_oom();
+        if (rename(from, to) < 0) {
+                if (errno == ENOENT)
+                        return;         /* no request at all: nothing was accepted */
+                log_warning_errno(errno, "Failed to set the refused request %s aside, ignoring: %m", from);
+        }
+        (void) mkdir_p(JOB_STARTED_DIR, 0755);
+        fd = open(tomb, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (!param || !result || asprintf(&text, "Could not prepare the job: %s (see the journal of its unit)", strerror(-error)) < 0 ||
+            json_add_item(param, "job_id", cJSON_CreateString(job_id)) < 0 ||
+            json_add_item(param, "router", cJSON_CreateString(router)) < 0 ||
+            json_add_item(param, "task", cJSON_CreateString(task)) < 0)
+                return (void) log_oom();
+        if (result_entry_send(param, unit, getenv("INVOCATION_ID"), false, text, result, "exit-code", -1) < 0)
+                log_error("Failed to write the result entry of job %s either.", job_id);
+}
+
+/**
+ * prepare_run: herald-activate --prepare JOB_ID --workflow FILE --router NAME --task NAME.
+ * @workflow: the workflow snapshot the template unit was made from
+ * @job_id: the unit's instance name
+ * @router: the router the template belongs to
+ * @task: its task
+ *
+ * Return: 0 when the job directory is ready, and also when the request is gone (a
+ * duplicate start: nothing done); a negative errno (logged) when the request is refused
+ * or the job cannot be prepared: the unit then fails, nothing runs, and the job's result
+ * entry says so.
+ */
+int prepare_run(const char *workflow, const char *job_id, const char *router, const char *task) {
+        int r = prepare_job(workflow, job_id, router, task);
+
+        if (r < 0 && herald_id_valid(job_id))
+                prepare_failed(job_id, router, task, r);
+        return r;
 }

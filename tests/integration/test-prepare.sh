@@ -123,17 +123,22 @@ assert_eq "$(runs "herald-r-t@$ID2.service")" 0 "the command did not run"
 ns_run test ! -e "$REQ/$ID2.json" || fail "the request beside its tombstone was not removed"
 
 # ---------------------------------------------------------------------------
-# refused ID REQUEST-SETUP-COMMAND MSG: the unit of ID fails, nothing runs, no entry
+# refused ID REQUEST-SETUP-COMMAND MSG: the unit of ID fails, nothing runs; one failed
+# result entry says so (chains and HTTP waits learn of it), the request is set aside
+# (heraldd would start it again at every start otherwise) and the id is marked as started
 refused() {
         local id=$1 unit="herald-r-t@$1.service"
         ns_run systemctl start "$unit" 2>/dev/null && fail "$3: the unit started"
         wait_until 10 _inactive "$unit" || fail "$unit did not stop"
         sleep 0.3
-        assert_eq "$(n_entries "$id")" 0 "$3: no result entry"
+        assert_eq "$(n_entries "$id")" 1 "$3: one result entry"
+        assert_contains "$(ns_journal -o cat MESSAGE_ID=$RESULT_ID HERALD_JOB_ID="$id")" "Could not prepare the job" "$3: it says why"
         assert_eq "$(runs "$unit")" 0 "$3: nothing ran"
         assert_contains "$(ns_journal -o cat -u "$unit")" "$2" "$3: the log says why"
         ns_run test ! -e "/run/herald/jobs/$id" || fail "$3: a job directory was left"
-        ns_run test ! -e "/run/herald/started/$id" || fail "$3: marked as started"
+        ns_run test -e "/run/herald/started/$id" || fail "$3: not marked as started"
+        ns_run test ! -e "$REQ/$id.json" || fail "$3: the request was left to be started again"
+        ns_run test -L "$REQ/$id.json.refused" -o -e "$REQ/$id.json.refused" || fail "$3: the request was not set aside"
         ns_run systemctl reset-failed "$unit" 2>/dev/null || true
 }
 

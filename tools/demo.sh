@@ -61,6 +61,29 @@ inside taskctl logs uptime_every5s -n 2 --no-pager || true
 echo
 echo "== the result entries in the journal (journalctl MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7)"
 inside journalctl --no-pager -o cat MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 | tail -n 5
+
+# HTTP triggers and exe_done chains need heraldd and the generator's template units, so
+# this part installs examples/http-chain.yml as the permanent workflow: only inside the
+# private systemd, or on a host that has no /etc/herald/workflow.yml of its own.
+if [[ -n ${P:-} ]] || [[ ! -e /etc/herald/workflow.yml ]]; then
+        echo
+        echo "== heraldd: examples/http-chain.yml as /etc/herald/workflow.yml, then taskctl reload"
+        inside systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
+        inside systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf --prefix /run/herald --prefix /var/lib/herald
+        [[ -n ${P:-} ]] && inside systemd-tmpfiles --create --prefix /run/log/journal   # as on a real system
+        inside mkdir -p /etc/herald /var/lib/herald/work/run
+        inside install -m 0644 "$top/examples/http-chain.yml" /etc/herald/workflow.yml
+        inside taskctl reload
+        echo "== curl -X POST -d '{\"clean\":\"old_files\"}' localhost:8123"
+        inside curl -sS -X POST -d '{"clean":"old_files"}' localhost:8123
+        chained() { inside taskctl history --json --no-pager print_job_result 2>/dev/null | grep -q '"success"'; }
+        for _ in $(seq 40); do chained && break; sleep 0.25; done
+        echo "== taskctl history clean_on_request print_job_result (the job, then its exe_done chain)"
+        inside taskctl history --no-pager clean_on_request || true
+        inside taskctl history --no-pager print_job_result || true
+        echo "== taskctl logs print_job_result -n 2 (what the chained print job saw)"
+        inside taskctl logs print_job_result -n 2 --no-pager || true
+fi
 if $keep && [[ -n ${P:-} ]]; then
         echo "The private systemd keeps running: tests/lib/herald-ns run $P taskctl status; stop: tests/lib/herald-ns stop $P"
 fi

@@ -50,6 +50,16 @@ static void validate_help(void) {
                "                                result (http triggers only)\n"
                "                wait_timeout    seconds such an answer waits (default 60)\n"
                "                max_running     jobs of this router at once (0: no limit, the default)\n\n"
+               "Where herald runs a workflow differently from Herald on purpose (docs/HERALDD.md):\n"
+               "  - match_map/except_map compare numbers by value: match_value: 1 matches a POSTed\n"
+               "    {\"v\": 1} (Herald's never does: its body numbers are floats, YAML's are ints);\n"
+               "    a map or list match_value is compared in depth (Herald crashes);\n"
+               "  - HTTP bodies keep every digit of big integers (Herald rounds them to float64),\n"
+               "    nest at most 100 levels, and weigh at most max_body (413 before reading);\n"
+               "  - a method other than POST gets 405 (Herald: 400), with Herald's text;\n"
+               "  - an exe_done chain stops after 16 steps with a log line (heraldd\n"
+               "    --max-chain-depth), and each finished job is chained exactly once, also\n"
+               "    across a crash of heraldd (Herald loses its chains when it dies).\n\n"
                "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
 }
 

@@ -171,7 +171,9 @@ int verb_apply(int argc, char **argv) {
         }
         for (size_t i = 0; i < plan->n_units; i++)
                 if (plan->units[i].kind == PLAN_UNIT_SOCKET)
-                        log_warning("HTTP trigger '%s' needs heraldd, which herald does not ship yet; skipping.",
+                        log_warning("HTTP trigger '%s' is served by heraldd through units that only the generator "
+                                    "writes (job templates cannot be transient): install the workflow as "
+                                    HERALD_WORKFLOW_DEFAULT " and run 'taskctl reload'; skipping it here.",
                                     plan->units[i].trigger);
         fflush(units);
         sd_bus_flush_close_unref(bus);

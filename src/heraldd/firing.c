@@ -210,6 +210,18 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
         }
         if (none)
                 return run_none(f, r, t, job_id);
+        if (r->concurrency != CONCURRENCY_ALLOW) {
+                /* heraldd starts every instance of this template, so its own jobs are all
+                 * there is to look at (after a restart, until they end, it knows fewer). */
+                const Job *running = manager_find_job(f->m, r->name, t->name);
+                if (running && r->concurrency == CONCURRENCY_FORBID) {
+                        log_info("Skipped %s/%s for trigger id %s: job %s is still going (concurrency: forbid).", r->name,
+                                 t->name, f->trigger_id, running->job_id);
+                        return dispatch_skipped_entry_send(r, t, f->trigger_id, running->unit);
+                }
+                if (running)
+                        manager_stop_jobs(f->m, r->name, t->name);
+        }
 
         k = job_request_format(job_id, f->trigger_id, r->name, t->name, f->trigger->name, f->trigger_param, f->chain_depth,
                                &text);

@@ -320,3 +320,36 @@ int manager_load_pending_requests(Manager *m) {
         manager_pump(m);
         return 0;
 }
+
+/* A job of this router and task that heraldd accepted and has not seen end, or NULL. */
+const Job *manager_find_job(Manager *m, const char *router, const char *task) {
+        const char *key;
+        void *v;
+
+        for (size_t i = 0; strmap_next(&m->jobs, &i, &key, &v);) {
+                const Job *j = v;
+                if (streq(j->router, router) && streq(j->task, task))
+                        return j;
+        }
+        return NULL;
+}
+
+/* concurrency: replace. Started ones are stopped (their results still come, failed);
+ * queued ones are left to start and be stopped by the next firing, which is rare. */
+void manager_stop_jobs(Manager *m, const char *router, const char *task) {
+        const char *key;
+        void *v;
+
+        for (size_t i = 0; strmap_next(&m->jobs, &i, &key, &v);) {
+                const Job *j = v;
+                if (!j->started || !streq(j->router, router) || !streq(j->task, task))
+                        continue;
+                int r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                                 "org.freedesktop.systemd1.Manager", "StopUnit", NULL, NULL, "ss", j->unit,
+                                                 "replace");
+                if (r < 0)
+                        log_warning_errno(r, "Could not stop %s (concurrency: replace), ignoring: %m", j->unit);
+                else
+                        log_info("Stopping %s: a new job of %s/%s replaces it (concurrency: replace).", j->unit, router, task);
+        }
+}

@@ -114,6 +114,8 @@ void manager_pump(Manager *m);
 int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool success, const char *error,
                        const cJSON *result, bool from_journal);
 int manager_load_pending_requests(Manager *m);
+const Job *manager_find_job(Manager *m, const char *router, const char *task);
+void manager_stop_jobs(Manager *m, const char *router, const char *task);
 bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none);
 
 /* chain.c: the result datagrams and the journal */

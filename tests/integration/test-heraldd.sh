@@ -58,6 +58,10 @@ trigger:
     type: http
     host: 127.0.0.1
     port: 8125
+  single:
+    type: http
+    host: 127.0.0.1
+    port: 8126
 
 executor:
   local_command:
@@ -114,6 +118,15 @@ router:
     job_param:
       cmd: sh
       arg: ['-c', 'sleep 0.$((RANDOM % 5))']
+  once:
+    trigger: single
+    selector: all
+    concurrency: forbid
+    task:
+      slow: local_command
+    job_param:
+      cmd: sleep
+      arg: ['2']
   stage2:
     trigger: exe_done
     selector: match_map
@@ -215,6 +228,15 @@ assert_eq "$(post -X POST -H "X-Herald-Timestamp: $old" -H "X-Herald-Signature: 
         403 "outside the replay window: 403"
 ns_run journalctl --no-pager -u heraldd.service | grep -q k3y && fail "the secret is in heraldd's log"
 printf 'ok - the secret is not in the journal\n'
+
+step "concurrency: forbid on an http route"
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "the first request"
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "the second, while the first job runs"
+wait_until 10 test -n "$(ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42260248c8aff10232cf4aa544 HERALD_ROUTER=once)" ||
+        fail "the second job was not skipped"
+assert_contains "$(ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42260248c8aff10232cf4aa544 HERALD_ROUTER=once)" \
+        "is still going (concurrency: forbid)" "the second job was skipped, with a journal entry saying why"
+wait_until 10 router_count_is once 1 || fail "the first job did not end"
 
 step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"

@@ -58,6 +58,9 @@ trigger:
     type: http
     host: 127.0.0.1
     port: 8125
+  hourly:
+    type: tick
+    interval: 3600
   single:
     type: http
     host: 127.0.0.1
@@ -118,6 +121,21 @@ router:
     job_param:
       cmd: sh
       arg: ['-c', 'sleep 0.$((RANDOM % 5))']
+  timed:
+    trigger: hourly
+    selector: all
+    task:
+      tick_job: local_command
+    job_param:
+      cmd: 'true'
+  after_timed:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: router
+      match_value: timed
+    task:
+      log: print
   once:
     trigger: single
     selector: all
@@ -189,6 +207,12 @@ assert tp["success"] is True and tp["error"] == "" and tp["result"]["exit_code"]
 assert p["trigger"] == "exe_done", p
 print("ok - the chained job saw Herald'"'"'s exe_done trigger param")
 ' || fail "exe_done trigger param"
+
+step "a timer route's job chains too (its result datagram starts heraldd)"
+ns_run systemctl stop heraldd.service
+ns_run systemctl start herald-trigger-hourly.service
+wait_until 20 router_count_is after_timed 1 || fail "the timer job's exe_done chain never ran"
+printf 'ok - the timer job was chained\n'
 
 step "bad input"
 assert_eq "$(post -X GET localhost:8123)" 405 "GET: 405"

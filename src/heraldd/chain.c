@@ -117,10 +117,6 @@ static int save_cursor_now(Manager *m) {
         return 0;
 }
 
-int manager_save_cursor(Manager *m) {
-        return save_cursor_now(m);
-}
-
 static int on_cursor_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 

@@ -165,10 +165,6 @@ void firing_job_finished(Firing *f, const Job *j, bool success, const char *erro
         firing_maybe_done(f);
 }
 
-void firing_job_lost(Firing *f, const Job *j) {
-        firing_job_finished(f, j, false, "heraldd lost track of the job", NULL);
-}
-
 static bool router_waits(const Router *r) {
         return r->wait;
 }

@@ -105,7 +105,6 @@ void manager_on_http_trigger(HttpRequest *req, const char *trigger_name, cJSON *
 int manager_fire_exe_done(Manager *m, const char *finished_job_id, const cJSON *param, bool success,
                           const char *error, const cJSON *result, bool check_started);
 void firing_job_finished(Firing *f, const Job *j, bool success, const char *error, const cJSON *result);
-void firing_job_lost(Firing *f, const Job *j);
 
 /* jobs.c: the queue of accepted jobs, their start, their end */
 int manager_queue_job(Manager *m, const char *job_id, const char *router, const char *task, unsigned router_max_running,
@@ -121,7 +120,6 @@ bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none);
 /* chain.c: the result datagrams and the journal */
 int manager_notify_setup(Manager *m, int fd);
 int manager_journal_setup(Manager *m);
-int manager_save_cursor(Manager *m);
 void manager_journal_done(Manager *m);
 
 bool manager_is_idle(const Manager *m);

@@ -203,7 +203,7 @@ post_burst() {
   ns_run bash -c 'p=$1 n=$2 c=$3 body=$4 args=()
     for ((i = 0; i < n; i++)); do args+=(-o /dev/null "http://127.0.0.1:$p/"); done
     date +%s%6N
-    curl -s --parallel --parallel-immediate --parallel-max "$c" -X POST -H "Content-Type: application/json" \
+    curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max "$c" -X POST -H "Content-Type: application/json" \
       -d "$body" -w "%{http_code}\n" "${args[@]}" | sort | uniq -c | awk "{ print \$2, \$1 }"' _ "$1" "$2" "$CONNS" "$BODY"
 }
 codes_ok() { # CODES-LINES N: all N answered 200
@@ -214,14 +214,19 @@ codes_ok() { # CODES-LINES N: all N answered 200
 heraldd_pid() { ns_run systemctl show -P MainPID heraldd.service; }
 # shellcheck disable=SC2016  # awk's own fields
 proc_kb() { ns_run awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
-declare -A HWM=()               # heraldd PID -> its highest VmHWM seen
+# Rounds run in subshells ($(round ...)): what they learn about heraldd goes to files.
+TMP=$(mktemp -d)
+# lib.sh's EXIT trap stops the instance; this one also removes TMP and then runs it
+trap 'rc=$?; rm -rf "$TMP"; (exit $rc); _ns_cleanup' EXIT
+# sample_hwm: heraldd's VmHWM now, as "PID KB" in TMP/hwm, and the time (SECONDS) of
+# heraldd's last work in TMP/last
 sample_hwm() {
   local pid kb
+  echo "$SECONDS" >"$TMP/last"
   pid=$(heraldd_pid)
   ((pid > 0)) || return 0
   kb=$(proc_kb "$pid" VmHWM)
-  [[ -n $kb ]] && ((kb > ${HWM[$pid]:-0})) && HWM[$pid]=$kb
-  return 0
+  [[ -z $kb ]] || echo "$pid $kb" >>"$TMP/hwm"
 }
 # heraldd running before a round: its cgroup (CPU column) must outlive the round
 heraldd_up() { ns_run systemctl start heraldd.service || fail "heraldd.service does not start: $(ns_journal -q -u heraldd.service -o cat | tail -n 5)"; }
@@ -285,7 +290,7 @@ raw_round() {
 }
 
 # chain_times MARK FIRST-PREFIX: from the journal since MARK, one line per chained job:
-# "RESULT->MAIN-MS START->START-MS" (either "-" when its message is missing), for
+# "RESULT->MAIN-MS START->START-MS RESULT->RESULT-MS" ("-" when a message is missing), for
 # herald (FIRST-PREFIX herald-rc-t@: parents from the rp results' trigger_param) or for
 # the floor (floora@: floorb@ of the same instance)
 chain_times() {
@@ -297,12 +302,12 @@ chain_times() {
     if [[ $2 == herald-rc-t@ ]]; then
       entries "$m" MESSAGE_ID=$MSG_RESULT | jq -r 'select(.HERALD_ROUTER == "rc") | "P \(.HERALD_JOB_ID) \(._SOURCE_REALTIME_TIMESTAMP)"'
       entries "$m" MESSAGE_ID=$MSG_RESULT HERALD_TRIGGER=exe_done HERALD_ROUTER=rp |
-        jq -r 'select(.HERALD_SUCCESS == "true") | "C \(.HERALD_JOB_ID) \((.HERALD_PARAM | fromjson).trigger_param.job_id // "-")"'
+        jq -r 'select(.HERALD_SUCCESS == "true") | "C \(.HERALD_JOB_ID) \((.HERALD_PARAM | fromjson).trigger_param.job_id // "-") \(._SOURCE_REALTIME_TIMESTAMP)"'
     fi
   } | awk -v floor="$([[ $2 == floora@ ]] && echo 1 || echo 0)" '
     $1 == "S" { s[$2] = $3; next }
     $1 == "P" { p[$2] = $3; next }
-    $1 == "C" { c[$2] = $3; next }
+    $1 == "C" { c[$2] = $3; cr[$2] = $4; next }
     END {
       if (floor) {
         for (u in s) if (u ~ /^floorb@/) {
@@ -315,7 +320,8 @@ chain_times() {
         par = c[j]
         if (!(par in p)) continue          # not a chain of this round
         cs = s["herald-rp-p@" j]; ps = s["herald-rc-t@" par]
-        printf "%s %s\n", cs ? sprintf("%.2f", (cs - p[par]) / 1000) : "-", cs && ps ? sprintf("%.2f", (cs - ps) / 1000) : "-"
+        printf "%s %s %.2f\n", cs ? sprintf("%.2f", (cs - p[par]) / 1000) : "-", cs && ps ? sprintf("%.2f", (cs - ps) / 1000) : "-",
+          (cr[j] - p[par]) / 1000
       }
     }'
 }
@@ -403,11 +409,11 @@ for ((run = 1; run <= RUNS; run++)); do
     summary+=" $v ${out%%[ $'\n']*}"
   done
   step "round $run/$RUNS:$summary"
-  last_activity=$SECONDS
 done
 
 col() { printf '%s' "${OUT[$1]:-}" | awk -v c="$2" 'NF { print $c }'; }
 ran() { [[ " ${VARIANTS[*]} " == *" $1 "* ]]; }
+declare -A SHORT=([hn]=heraldd [ng]=nginx [hl]=heraldd [rs]="raw transient" [rt]="raw template" [rp]="raw template, polkit")
 declare -A LABEL=(
   [ng]="floor: nginx-light return 200 ($NGINX_WORKERS worker)"
   [hn]="heraldd: http -> all -> none"
@@ -442,7 +448,7 @@ if ran hn; then
     "$(col hn 8 | awk '{ s += $1 } END { print s + 0 }')" "$(col hn 4 | awk '{ s += $1 } END { print s + 0 }')"
   printf '  CPU usec per request, median:     %8s %8s %8s %8s %8s\n' "PID 1" dbus journald heraldd nginx
   for v in hn ng; do
-    printf '    %-32s %8.1f %8.1f %8.1f %8.1f %8.1f\n' "${LABEL[$v]%%:*}" "$(col "$v" 9 | median)" "$(col "$v" 10 | median)" \
+    printf '    %-32s %8.1f %8.1f %8.1f %8.1f %8.1f\n' "${SHORT[$v]}" "$(col "$v" 9 | median)" "$(col "$v" 10 | median)" \
       "$(col "$v" 11 | median)" "$(col "$v" 13 | median)" "$(col "$v" 14 | median)"
   done
 fi
@@ -461,7 +467,7 @@ ran hl && printf '  (goal: heraldd >= 90 %% of the ceiling)\n'
 printf '  CPU ms per unit, median:          %8s %8s %8s %8s %8s %8s\n' "PID 1" dbus journald polkitd heraldd units
 for v in hl rs rt rp; do
   ran "$v" || continue
-  printf '    %-32s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n' "${LABEL[$v]#floor: }" "$(col "$v" 3 | median)" "$(col "$v" 4 | median)" \
+  printf '    %-32s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n' "${SHORT[$v]}" "$(col "$v" 3 | median)" "$(col "$v" 4 | median)" \
     "$(col "$v" 5 | median)" "$(col "$v" 6 | median)" "$(col "$v" 7 | median)" "$(col "$v" 9 | median)"
 done
 missing=0
@@ -476,6 +482,8 @@ if ran hc; then
   printf '  %-56s %8s %8s   (%d, %d)\n' "heraldd: job's result entry -> chained job's main()" "$a" "$b" "$n" "$miss"
   read -r a b n miss <<<"$(printf '%s' "${OUT[hc]}" | pcts 2)"
   printf '  %-56s %8s %8s   (%d, %d)\n' "heraldd: job started -> chained job started" "$a" "$b" "$n" "$miss"
+  read -r a b n miss <<<"$(printf '%s' "${OUT[hc]}" | pcts 3)"
+  printf '  %-56s %8s %8s   (%d, %d)\n' "heraldd: job's result entry -> chained job's result entry" "$a" "$b" "$n" "$miss"
 fi
 read -r a b n miss <<<"$(printf '%s' "${OUT[cf]}" | pcts 2)"
 printf '  %-56s %8s %8s   (%d, %d)\n' "floor: OnSuccess= chain, job started -> chained started" "$a" "$b" "$n" "$miss"
@@ -489,17 +497,20 @@ printf '  %-56s %s\n' "floor: first StartUnit -> last chained started, ms" "$(pr
 echo
 printf '4. heraldd memory and idle exit\n'
 if ((HAVE_HERALDD)); then
-  peak=0
-  for p in "${!HWM[@]}"; do ((HWM[$p] > peak)) && peak=${HWM[$p]}; done
+  sample_hwm
+  peak=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$TMP/hwm")
+  procs=$(cut -d' ' -f1 "$TMP/hwm" | sort -u | grep -c . || true)
+  last=$(cat "$TMP/last")
   printf '  idle after start: VmRSS %s kB (VmHWM %s kB); goal <= 3072 kB\n' "$IDLE_RSS" "$IDLE_HWM"
-  printf '  peak under load: VmHWM %d kB over %d heraldd process(es); goal <= 8192 kB\n' "$peak" "${#HWM[@]}"
+  printf '  peak under load: VmHWM %d kB over %d heraldd process(es); goal <= 8192 kB\n' "$peak" "$procs"
   pid=$(heraldd_pid)
   ((pid > 0)) && printf '  after the load: VmRSS %s kB\n' "$(proc_kb "$pid" VmRSS)"
+  # the idle timeout counts from heraldd's last work; rounds may have ended with floors
   heraldd_gone() { [[ $(heraldd_pid) == 0 ]] && ! ns_run pgrep -x heraldd >/dev/null; }
   if wait_until "$IDLE_WAIT" heraldd_gone; then
-    printf '  idle exit: no heraldd process %d s after the last round ended (its idle timeout)\n' $((SECONDS - last_activity))
+    printf '  idle exit: heraldd exited by itself; none left %d s after its last row ended (goal: 0 processes when idle)\n' $((SECONDS - last))
   else
-    printf '  idle exit: heraldd still runs %d s after the last round ended\n' $((SECONDS - last_activity))
+    printf '  idle exit: heraldd still runs %d s after its last row ended\n' $((SECONDS - last))
   fi
   printf '  heraldd processes now: %d; trigger sockets listening: %s\n' "$(ns_run pgrep -c -x heraldd || true)" \
     "$(for s in hn hl hc; do ns_run systemctl show -P ActiveState "herald-trigger-$s.socket"; done | paste -sd' ')"

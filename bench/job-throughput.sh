@@ -19,7 +19,7 @@
 #                            running alongside on the same 2 cores.
 #   herald, concurrency allow   the same router with 'concurrency: allow'.
 #   raw, same shape          bench/raw-start-transient: the same N and window as the
-#                            activation (START_WINDOW in src/activate/activate.c), units shaped
+#                            activation (START_WINDOW_DEFAULT in src/shared/start-window.h), units shaped
 #                            like a herald job unit: Type=exec, CollectMode=inactive-or-
 #                            failed, Slice=herald.slice, ExecStart= and ExecStopPost=
 #                            /bin/true. Start: its first call. THE CEILING herald is
@@ -49,30 +49,21 @@ BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
 export BUILD_DIR
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/lib.sh
 . "$BENCH_DIR/../tests/lib/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=bench-lib.sh
+. "$BENCH_DIR/bench-lib.sh"
 
 JOBS=${JOBS:-300}
 RUNS=${RUNS:-5}
 RAW=$BUILD_DIR/bench/raw-start-transient
 EXEC=/usr/local/libexec/herald/herald-exec
 DONE=/usr/local/libexec/herald/herald-done
-WINDOW=$(sed -n 's/^#define START_WINDOW \([0-9]\+\).*/\1/p' "$SRC_DIR/src/activate/activate.c")
-MSG_STARTED=39f53479d3a045ac8e11786248231fbf   # systemd: a start job finished
-MSG_RESULT=39d34c102f1d482caf41e75fca8199a7    # herald: a job's result entry
+WINDOW=$(start_window)
 MSG_ACTIVATION=b4e85c648f7644e9a0d41ac60e67f6a6 # herald: a trigger fired
 SHAPE=(-p Type=exec -p CollectMode=inactive-or-failed -p Slice=herald.slice -p ExecStopPost=/bin/true)
 CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice herald.slice)
 
 [[ -x $RAW ]] || fail "$RAW is missing: run 'ninja -C $BUILD_DIR' first"
-[[ -n $WINDOW ]] || fail "cannot read START_WINDOW from src/activate/activate.c"
-
-# stats: "median (min..max)" of the numbers on stdin
-stats() {
-  sort -g | awk '{ v[NR] = $1 } END {
-    if (NR == 0) { print "n/a"; exit }
-    printf "%.1f (%.1f..%.1f)", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
-}
-median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-pct() { awk -v a="$1" -v c="$2" 'BEGIN { if (a == "") printf "n/a"; else printf "%.0f", 100 * a / c }'; }
+[[ -n $WINDOW ]] || fail "cannot read START_WINDOW_DEFAULT from src/shared/start-window.h"
 
 workflow() {
   local r i
@@ -85,64 +76,9 @@ workflow() {
   done
 }
 
-# PID 1's realtime clock, usec: a mark before each round
-mark() { ns_run date +%s%6N; }
-
-# entries MARK MATCH...: journal entries (JSON) since MARK, by their source timestamp.
-# (journalctl 252 with --after-cursor and field matches returned nothing here, so
-# entries are selected by time and filtered with jq.)
-entries() {
-  local m=$1
-  shift
-  ns_run journalctl --since "@$((m / 1000000 - 1))" -o json "$@" |
-    jq -c --argjson m "$m" 'select(((._SOURCE_REALTIME_TIMESTAMP // .__REALTIME_TIMESTAMP) | tonumber) >= $m)'
-}
-
-# started_times MARK PREFIX: when PID 1 logged "Started PREFIX..." since MARK
-started_times() {
-  entries "$1" MESSAGE_ID=$MSG_STARTED _PID=1 |
-    jq -r --arg p "$2" 'select(.UNIT // "" | startswith($p)) | ._SOURCE_REALTIME_TIMESTAMP'
-}
-# The bench talks to PID 1 through dbus-daemon (busctl), never with systemctl: as root
-# systemctl uses PID 1's private socket, and PID 1 sends every client there each unit's
-# and job's signals, unasked (bus_foreach_bus() in systemd's dbus.c). A systemctl left
-# connected while jobs start (a blocking 'systemctl start' of the activation did) makes
-# PID 1 send and that client read four or more signals per job unit, which no firing
-# by a timer pays: ~0.3 ms of PID 1's time per herald unit (about a tenth).
-manager() { ns_run busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager "$@"; }
-no_units_left() { [[ $(manager ListUnitsByPatterns asas 0 1 "$1*") == "a(ssssssouso) 0" ]]; }
 activation_logged() { [[ -n $(entries "$1" MESSAGE_ID=$MSG_ACTIVATION "HERALD_TRIGGER=$2" _UID=0) ]]; }
 results_in() {
   (($(ns_run journalctl -o json MESSAGE_ID=$MSG_RESULT _UID=0 "HERALD_TRIGGER_ID=$1" | jq -r .HERALD_JOB_ID | sort -u | wc -l) >= JOBS))
-}
-
-# cpu: usage_usec of each of CGROUPS, on one line
-cpu() {
-  # shellcheck disable=SC2016  # expanded inside
-  ns_run sh -c 'for c; do sed -n "s/^usage_usec //p" /sys/fs/cgroup/$c/cpu.stat; done' _ "${CGROUPS[@]}" | paste -sd' '
-}
-
-# finish MARK START PREFIX CPU-BEFORE: wait until the units are gone, print
-# "RATE MISSING CPU-DELTA..." (MISSING: units without a "Started" message, see below)
-finish() {
-  local m=$1 start=$2 prefix=$3 before=$4 times n end
-  # the next variant starts from the same state: every unit ended and was collected
-  wait_until 180 no_units_left "$prefix" || fail "units $prefix* are still loaded"
-  sleep 0.5
-  # Under load a few units (a handful in a thousand) get no "Started" message at all:
-  # the main process had exited before PID 1 handled its start, and PID 1 then ends
-  # the start job quietly. They were running before they ended, so the last message
-  # logged still marks "all started" closely; the rate counts all JOBS units and the
-  # number without a message is printed. More than 5 % of them is an error.
-  times=$(started_times "$m" "$prefix" | sort -n)
-  n=$(grep -c . <<<"$times" || true)
-  ((n * 20 >= JOBS * 19)) || fail "only $n of $JOBS units $prefix* logged 'Started'"
-  end=$(tail -n 1 <<<"$times")
-  awk -v n="$JOBS" -v got="$n" -v s="$start" -v e="$end" -v a="$before" -v b="$(cpu)" 'BEGIN {
-    printf "%.1f %d", n / ((e - s) / 1e6), n - got
-    k = split(a, x, " "); split(b, y, " ")
-    for (i = 1; i <= k; i++) printf " %.2f", (y[i] - x[i]) / 1000 / n
-    printf "\n" }'
 }
 
 # activation_times TRIGGER: ExecMainStartTimestamp and ExecMainExitTimestamp of its

@@ -2,7 +2,7 @@
 /* raw-start-transient: the ceiling for herald's job start rate
  *
  * Starts N transient services through org.freedesktop.systemd1.Manager.StartTransientUnit
- * with at most W calls in flight, as herald-activate does (src/activate/activate.c, window
+ * with at most W calls in flight, as herald-activate does (src/shared/start-window.h, window
  * 64), and returns once every call is answered, as herald-activate does. Nothing else
  * happens per unit: no job files, no workflow, no selector, so this is what PID 1 and
  * dbus-daemon manage on this machine, the most herald can reach. bench/job-throughput.sh

@@ -1,10 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Install what herald needs to build and test on Debian 12 (idempotent).
+#
+# Usage: tools/deps.sh [GROUP...]
+#   no GROUP   what the build and the test suite need
+#   bench      also what bench/heraldd.sh needs (wrk, nginx-light); the tests do not
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client)
+for group in "$@"; do
+        case $group in
+        bench) pkgs+=(wrk nginx-light) ;;
+        *) echo "deps.sh: unknown group '$group' (known: bench)" >&2; exit 2 ;;
+        esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
         dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -141,25 +141,47 @@ static void cursor_update(Manager *m) {
         }
 }
 
+/* Is the entry at the journal's position the result of a job already chained? Then it
+ * need not be read in full: most entries heraldd reads are results it learnt of from
+ * their datagram a moment before, or wrote itself ('none' jobs). */
+static bool entry_already_chained(Manager *m) {
+        char id[HERALD_ID_LEN + 1];
+        const void *data;
+        size_t size;
+
+        if (sd_journal_get_data(m->journal, "HERALD_JOB_ID", &data, &size) < 0 ||
+            size != STRLEN("HERALD_JOB_ID=") + HERALD_ID_LEN)
+                return false;
+        memcpy(id, (const char *) data + STRLEN("HERALD_JOB_ID="), HERALD_ID_LEN);
+        id[HERALD_ID_LEN] = 0;
+        return strmap_contains(&m->chained, id);
+}
+
 /* Reads up to a batch of new entries; returns 1 when there may be more. */
 static int journal_read_batch(Manager *m) {
         uid_t trusted[] = { 0, m->own_uid };
         unsigned n;
+        int r = 0;
 
         for (n = 0; n < JOURNAL_BATCH; n++) {
                 _cleanup_(herald_result_freep) HeraldResult *res = NULL;
-                int r = sd_journal_next(m->journal);
 
-                if (r < 0)
-                        return log_error_errno(r, "Could not read the journal: %m");
-                if (r == 0) {
-                        m->catching_up = false;
-                        return 0;
-                }
-                r = result_read_entry(m->journal, trusted, ELEMENTSOF(trusted), &res);
-                if (r > 0 && res->job_id)
+                r = sd_journal_next(m->journal);
+                if (r <= 0)
+                        break;
+                if (entry_already_chained(m))
+                        continue;
+                if (result_read_entry(m->journal, trusted, ELEMENTSOF(trusted), &res) > 0 && res->job_id)
                         (void) manager_job_result(m, res->job_id, res->param, res->success, res->error, res->result, true);
+        }
+        /* One cursor for the batch: the position is the last entry read. */
+        if (n > 0)
                 cursor_update(m);
+        if (r < 0)
+                return log_error_errno(r, "Could not read the journal: %m");
+        if (r == 0) {
+                m->catching_up = false;
+                return 0;
         }
         return 1;
 }

@@ -17,6 +17,8 @@
 #define _pure_ __attribute__((pure))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* The length of a string literal, at compile time. */
+#define STRLEN(s) (sizeof("" s "") - 1)
 
 /* Hand ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                                  \

@@ -214,6 +214,10 @@ codes_ok() { # CODES-LINES N: all N answered 200
 heraldd_pid() { ns_run systemctl show -P MainPID heraldd.service; }
 # shellcheck disable=SC2016  # awk's own fields
 proc_kb() { ns_run awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+# smaps_kb PID FIELD: a field of /proc/PID/smaps_rollup (Pss, Private_Dirty, ...): RSS
+# counts every shared library page the process touched (libc, libcrypto, gnutls pulled in
+# by libmicrohttpd), PSS shares them out, Private_* is what is the process's own
+smaps_kb() { ns_run awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || true; }
 # Rounds run in subshells ($(round ...)): what they learn about heraldd goes to files.
 TMP=$(mktemp -d)
 # lib.sh's EXIT trap stops the instance; this one also removes TMP and then runs it
@@ -368,13 +372,15 @@ pcts() {
 }
 
 declare -A OUT=()
-IDLE_RSS='' IDLE_HWM=''
+IDLE_RSS='' IDLE_HWM='' IDLE_PSS='' IDLE_PRIV=''
 if ((HAVE_HERALDD)); then
   step "heraldd idle: started by 'systemctl start heraldd.service', nothing asked of it"
   heraldd_up
   sleep 1
   pid=$(heraldd_pid)
   IDLE_RSS=$(proc_kb "$pid" VmRSS) IDLE_HWM=$(proc_kb "$pid" VmHWM)
+  IDLE_PSS=$(smaps_kb "$pid" Pss)
+  IDLE_PRIV=$(($(smaps_kb "$pid" Private_Clean) + $(smaps_kb "$pid" Private_Dirty)))
   VARIANTS=(hn ng hl rs rt rp hc cf)
 else
   step "heraldd is not built ($BUILD_DIR/src/heraldd/heraldd missing): measuring the floors only"
@@ -501,7 +507,8 @@ if ((HAVE_HERALDD)); then
   peak=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$TMP/hwm")
   procs=$(cut -d' ' -f1 "$TMP/hwm" | sort -u | grep -c . || true)
   last=$(cat "$TMP/last")
-  printf '  idle after start: VmRSS %s kB (VmHWM %s kB); goal <= 3072 kB\n' "$IDLE_RSS" "$IDLE_HWM"
+  printf '  idle after start: VmRSS %s kB (VmHWM %s kB), PSS %s kB, private %s kB; goal <= 3072 kB\n' \
+    "$IDLE_RSS" "$IDLE_HWM" "$IDLE_PSS" "$IDLE_PRIV"
   printf '  peak under load: VmHWM %d kB over %d heraldd process(es); goal <= 8192 kB\n' "$peak" "$procs"
   pid=$(heraldd_pid)
   ((pid > 0)) && printf '  after the load: VmRSS %s kB\n' "$(proc_kb "$pid" VmRSS)"

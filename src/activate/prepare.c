@@ -189,9 +189,9 @@ static void prepare_failed(const char *job_id, const char *router, const char *t
         (void) mkdir_p(JOB_STARTED_DIR, 0755);
         fd = open(tomb, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (!param || !result || asprintf(&text, "Could not prepare the job: %s (see the journal of its unit)", strerror(-error)) < 0 ||
-            json_add_item(param, "job_id", cJSON_CreateString(job_id)) < 0 ||
-            json_add_item(param, "router", cJSON_CreateString(router)) < 0 ||
-            json_add_item(param, "task", cJSON_CreateString(task)) < 0)
+            json_object_add(param, "job_id", cJSON_CreateString(job_id)) < 0 ||
+            json_object_add(param, "router", cJSON_CreateString(router)) < 0 ||
+            json_object_add(param, "task", cJSON_CreateString(task)) < 0)
                 return (void) log_oom();
         if (result_entry_send(param, unit, getenv("INVOCATION_ID"), false, text, result, "exit-code", -1) < 0)
                 log_error("Failed to write the result entry of job %s either.", job_id);

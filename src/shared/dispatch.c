@@ -101,12 +101,12 @@ cJSON *dispatch_trigger_param_new(const Component *trigger, int64_t counter) {
         if (!p)
                 return NULL;
         if (trigger->type == TRIGGER_TICK) {
-                if (json_add_item(p, "counter", json_create_int64(counter)) < 0)
+                if (json_object_add(p, "counter", json_create_int64(counter)) < 0)
                         return NULL;
         } else if (trigger->type == TRIGGER_CRON) {
                 cron_time_now(when, sizeof when);
-                if (json_add_item(p, "cron", cJSON_CreateString(strempty(trigger->cron_spec))) < 0 ||
-                    json_add_item(p, "time", cJSON_CreateString(when)) < 0)
+                if (json_object_add(p, "cron", cJSON_CreateString(strempty(trigger->cron_spec))) < 0 ||
+                    json_object_add(p, "time", cJSON_CreateString(when)) < 0)
                         return NULL;
         }
         return TAKE_PTR(p);
@@ -136,16 +136,16 @@ cJSON *dispatch_exec_param_new(const char *job_id, const char *trigger_id, const
 
         if (!p)
                 return NULL;
-        if (json_add_item(p, "job_id", cJSON_CreateString(job_id)) < 0 ||
-            json_add_item(p, "trigger_id", cJSON_CreateString(trigger_id)) < 0 ||
-            json_add_item(p, "router", cJSON_CreateString(r->name)) < 0 ||
-            json_add_item(p, "trigger", cJSON_CreateString(r->trigger_name)) < 0 ||
-            json_add_item(p, "selector", cJSON_CreateString(strempty(r->selector_name))) < 0 ||
-            json_add_item(p, "task", cJSON_CreateString(t->name)) < 0 ||
-            json_add_item(p, "executor", cJSON_CreateString(t->executor_name)) < 0 ||
-            json_add_item(p, "trigger_param", object_copy(trigger_param)) < 0 ||
-            json_add_item(p, "select_param", object_copy(t->select_param)) < 0 ||
-            json_add_item(p, "job_param", object_copy(t->job_param)) < 0)
+        if (json_object_add(p, "job_id", cJSON_CreateString(job_id)) < 0 ||
+            json_object_add(p, "trigger_id", cJSON_CreateString(trigger_id)) < 0 ||
+            json_object_add(p, "router", cJSON_CreateString(r->name)) < 0 ||
+            json_object_add(p, "trigger", cJSON_CreateString(r->trigger_name)) < 0 ||
+            json_object_add(p, "selector", cJSON_CreateString(strempty(r->selector_name))) < 0 ||
+            json_object_add(p, "task", cJSON_CreateString(t->name)) < 0 ||
+            json_object_add(p, "executor", cJSON_CreateString(t->executor_name)) < 0 ||
+            json_object_add(p, "trigger_param", object_copy(trigger_param)) < 0 ||
+            json_object_add(p, "select_param", object_copy(t->select_param)) < 0 ||
+            json_object_add(p, "job_param", object_copy(t->job_param)) < 0)
                 return NULL;
         return TAKE_PTR(p);
 }

@@ -72,13 +72,13 @@ int job_request_format(const char *job_id, const char *trigger_id, const char *r
         o = cJSON_CreateObject();
         if (!o)
                 return -ENOMEM;
-        if (json_add_item(o, "job_id", cJSON_CreateString(job_id)) < 0 ||
-            json_add_item(o, "trigger_id", cJSON_CreateString(trigger_id)) < 0 ||
-            json_add_item(o, "router", cJSON_CreateString(router)) < 0 ||
-            json_add_item(o, "task", cJSON_CreateString(task)) < 0 ||
-            json_add_item(o, "trigger", cJSON_CreateString(trigger)) < 0 ||
-            json_add_item(o, "trigger_param", cJSON_Duplicate(trigger_param, true)) < 0 ||
-            json_add_item(o, "chain_depth", cJSON_CreateNumber(chain_depth)) < 0)
+        if (json_object_add(o, "job_id", cJSON_CreateString(job_id)) < 0 ||
+            json_object_add(o, "trigger_id", cJSON_CreateString(trigger_id)) < 0 ||
+            json_object_add(o, "router", cJSON_CreateString(router)) < 0 ||
+            json_object_add(o, "task", cJSON_CreateString(task)) < 0 ||
+            json_object_add(o, "trigger", cJSON_CreateString(trigger)) < 0 ||
+            json_object_add(o, "trigger_param", cJSON_Duplicate(trigger_param, true)) < 0 ||
+            json_object_add(o, "chain_depth", cJSON_CreateNumber(chain_depth)) < 0)
                 return -ENOMEM;
         r = json_print_compact(o, &text);
         if (r < 0)

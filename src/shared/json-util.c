@@ -157,26 +157,6 @@ bool json_number_literal_exact(const char *lit) {
         return digits <= 15;
 }
 
-/**
- * json_add_item: add a member to an object, checked.
- * @o: the object
- * @key: the member's name (copied)
- * @v: the value, taken in every case; NULL stands for a create that failed
- *
- * So a chain of adds needs one check each, and nothing leaks when one fails.
- *
- * Return: 0, or -ENOMEM (and @v is freed).
- */
-int json_add_item(cJSON *o, const char *key, cJSON *v) {
-        if (!v)
-                return -ENOMEM;
-        if (!cJSON_AddItemToObject(o, key, v)) {
-                cJSON_Delete(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 cJSON *json_create_int64(int64_t v) {
         char buf[32];
 

@@ -17,12 +17,11 @@ char *json_escape_string(const char *s, size_t n);
 cJSON *json_string_from_bytes(const char *s, size_t n);
 const char *json_object_get_string(const cJSON *obj, const char *key);
 /* Adds v under key, taking v; v == NULL (a failed create) or a failed add: -ENOMEM, v freed. */
-int json_add_item(cJSON *o, const char *key, cJSON *v);
+int json_object_add(cJSON *o, const char *key, cJSON *v);
 /* A JSON number that keeps every digit of a 64-bit integer. */
 cJSON *json_create_int64(int64_t v);
 cJSON *json_create_uint64(uint64_t v);
 /* Takes @v over (NULL: -ENOMEM), so calls chain without checking each value. */
-int json_object_add(cJSON *o, const char *key, cJSON *v);
 /* A string (invalid UTF-8 as U+FFFD), or null for NULL. */
 cJSON *json_string_or_null(const char *s);
 /* Parsed JSON when text is JSON (a raw value when re-printing it would change its

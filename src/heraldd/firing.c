@@ -226,7 +226,8 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
         k = job_request_write(f->m->requests_fd, job_id, text);
         if (k < 0)
                 return log_error_errno(k, "Could not write the request of job %s (%s/%s): %m", job_id, r->name, t->name);
-        k = manager_queue_job(f->m, job_id, r->name, t->name, router_max_running(r->max_running), router_waits(r) && f->req ? f : NULL, &job);
+        k = manager_queue_job(f->m, job_id, r->name, t->name, router_max_running(r->max_running), f->parent_job_id != NULL,
+                              router_waits(r) && f->req ? f : NULL, &job);
         if (k < 0)
                 return k;
         if (job->firing) {

@@ -52,7 +52,7 @@ static void router_running_add(Manager *m, const char *router, int delta) {
 }
 
 int manager_queue_job(Manager *m, const char *job_id, const char *router, const char *task, unsigned router_max_running,
-                      Firing *firing, Job **ret) {
+                      bool chain_step, Firing *firing, Job **ret) {
         Job *j;
         int r;
 
@@ -77,11 +77,24 @@ int manager_queue_job(Manager *m, const char *job_id, const char *router, const 
                 return r;
         }
         j->in_queue = true;
-        if (m->queue_tail)
-                m->queue_tail->queue_next = j;
-        else
-                m->queue_head = j;
-        m->queue_tail = j;
+        j->chain_step = chain_step;
+        if (chain_step) {
+                /* Chain steps go before the jobs of new requests (after the chain steps
+                 * already waiting): a chain continues as soon as its job ends, whatever
+                 * burst of requests is queued. They sit together at the queue's head. */
+                Job **at = m->queue_chain_tail ? &m->queue_chain_tail->queue_next : &m->queue_head;
+                j->queue_next = *at;
+                *at = j;
+                if (!j->queue_next)
+                        m->queue_tail = j;
+                m->queue_chain_tail = j;
+        } else {
+                if (m->queue_tail)
+                        m->queue_tail->queue_next = j;
+                else
+                        m->queue_head = j;
+                m->queue_tail = j;
+        }
         m->n_queued++;
         if (ret)
                 *ret = j;
@@ -127,6 +140,20 @@ static void on_start_reply(const char *unit, const sd_bus_error *error, void *us
         manager_pump(m);
 }
 
+/* Takes j, which follows prev (NULL: j is the head), out of the queue. */
+static void queue_unlink(Manager *m, Job *prev, Job *j) {
+        if (prev)
+                prev->queue_next = j->queue_next;
+        else
+                m->queue_head = j->queue_next;
+        if (m->queue_tail == j)
+                m->queue_tail = prev;
+        /* Chain steps come first, so the one before the last chain step is one too. */
+        if (m->queue_chain_tail == j)
+                m->queue_chain_tail = prev;
+        j->queue_next = NULL;
+}
+
 static bool job_may_start(Manager *m, const Job *j) {
         if (m->max_running > 0 && m->n_running >= m->max_running)
                 return false;
@@ -161,13 +188,7 @@ again:
                         continue;
                 }
                 /* Out of the queue first: the start may fail at once. */
-                if (prev)
-                        prev->queue_next = next;
-                else
-                        m->queue_head = next;
-                if (m->queue_tail == j)
-                        m->queue_tail = prev;
-                j->queue_next = NULL;
+                queue_unlink(m, prev, j);
                 j->in_queue = false;
                 m->n_queued--;
                 m->n_running++;
@@ -224,12 +245,7 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
                         Job *prev = NULL;
                         for (Job *q = m->queue_head; q; prev = q, q = q->queue_next)
                                 if (q == j) {
-                                        if (prev)
-                                                prev->queue_next = q->queue_next;
-                                        else
-                                                m->queue_head = q->queue_next;
-                                        if (m->queue_tail == q)
-                                                m->queue_tail = prev;
+                                        queue_unlink(m, prev, q);
                                         break;
                                 }
                         m->n_queued--;
@@ -307,7 +323,8 @@ int manager_load_pending_requests(Manager *m) {
                         continue;
                 }
                 r = workflow_find_router(m->workflow->w, req.router);
-                k = manager_queue_job(m, req.job_id, req.router, req.task, r ? router_max_running(r->max_running) : 0, NULL, NULL);
+                k = manager_queue_job(m, req.job_id, req.router, req.task, r ? router_max_running(r->max_running) : 0,
+                                      req.chain_depth > 0, NULL, NULL);
                 if (k < 0 && k != -EEXIST) {
                         closedir(d);
                         return k;

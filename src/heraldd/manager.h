@@ -53,6 +53,7 @@ struct Job {
         Firing *firing;                 /* an HTTP request waiting for the result (wait: true) */
         bool started;                   /* systemd took the start job */
         bool in_queue;
+        bool chain_step;                /* an exe_done step: queued before new requests' jobs */
         Job *queue_next;
 };
 
@@ -83,6 +84,7 @@ typedef struct Manager {
 
         StrMap jobs;                    /* job_id -> Job, from request to result */
         Job *queue_head, *queue_tail;   /* accepted, not yet handed to systemd */
+        Job *queue_chain_tail;          /* the last chain step in the queue (they come first) */
         unsigned n_queued, n_running;
         bool pumping, pump_again;
         StrMap router_running;          /* router -> (uintptr_t) running count */
@@ -108,7 +110,7 @@ void firing_job_finished(Firing *f, const Job *j, bool success, const char *erro
 
 /* jobs.c: the queue of accepted jobs, their start, their end */
 int manager_queue_job(Manager *m, const char *job_id, const char *router, const char *task, unsigned router_max_running,
-                      Firing *firing, Job **ret);
+                      bool chain_step, Firing *firing, Job **ret);
 void manager_pump(Manager *m);
 int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool success, const char *error,
                        const cJSON *result, bool from_journal);

@@ -1,0 +1,270 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# heraldd under abuse, in a booted systemd: each case asserts the answer AND that
+# nothing heraldd accepted was lost (every request answered 200 has exactly one result
+# entry, found by a unique value in its body).
+#  1. slowloris: clients sending a header byte every 2 s are closed after the
+#     connection timeout (10 s), while normal requests on the same trigger are served;
+#  2. 3000 idle TCP connections held open: heraldd stays within its connection limit
+#     (fd count, VmRSS), another trigger is served at once, the waiting request on the
+#     flooded trigger is served once the connections go, and heraldd survives;
+#  3. a burst of 200 concurrent requests beyond --max-queued 20 / --max-running 5:
+#     503s with Retry-After, every 200 yields exactly one result, never more than 5 jobs
+#     ran at once;
+#  4. a 200 MB body actually sent (chunked, and with Content-Length): the connection is
+#     closed early and heraldd's peak RSS grows by less than 4 MB;
+#  5. reloads (taskctl reload, systemctl reload heraldd) while requests run: every
+#     request 200, every 200 a result; a broken workflow keeps the old one in force;
+#  6. an exe_done router that selects its own results stops at --max-chain-depth with a
+#     log line;
+#  7. a 'none' task on an http route: heraldd writes its result entry (trusted _UID =
+#     heraldd's user) and its exe_done chain fires.
+# shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+
+RESULT_ID=39d34c102f1d482caf41e75fca8199a7
+PY=/usr/bin/python3
+[[ -x $PY ]] || skip "needs $PY"
+command -v curl >/dev/null || skip "needs curl"
+[[ -x $BUILD_DIR/src/heraldd/heraldd ]] || fail "$BUILD_DIR/src/heraldd/heraldd is not built"
+
+ns_boot
+ns_install
+ns_run mount --make-rshared /
+ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald /etc/systemd/system/heraldd.service.d
+# Small limits for the burst; never idle-exit, so one heraldd's fds and RSS are watched.
+ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0 --max-queued 20 --max-running 5
+EOF
+
+# The burst job: records its start and end (flock), keyed by the request's unique n.
+ns_run sh -c 'cat > /run/herald-test/burst-job.py' <<'PYEOF'
+import fcntl, json, os, time
+n = json.loads(os.environ["HERALD_EXECUTE_PARAM"])["trigger_param"]["n"]
+def note(what):
+    with open("/run/herald-test/burst-times", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write("%s %s %.6f\n" % (what, n, time.time()))
+note("S")
+time.sleep(1)
+note("E")
+PYEOF
+
+workflow() {
+        cat <<YML
+trigger:
+  web:
+    type: http
+    host: 127.0.0.1
+    port: 8130
+  burst:
+    type: http
+    host: 127.0.0.1
+    port: 8132
+  flood:
+    type: http
+    host: 127.0.0.1
+    port: 8133
+  big:
+    type: http
+    host: 127.0.0.1
+    port: 8134
+  seed:
+    type: http
+    host: 127.0.0.1
+    port: 8135
+
+executor:
+  sh:
+    type: local
+    work_dir: /var/lib/herald-test/work
+
+router:
+  recorder:
+    trigger: web
+    selector: match_map
+    select_param:
+      match_key: kind
+      match_value: rec
+    task:
+      rec: sh
+    job_param:
+      cmd: echo
+      arg: ['${1:-v1}']
+  none_route:
+    trigger: web
+    selector: match_map
+    select_param:
+      match_key: kind
+      match_value: none
+    task:
+      nothing: none
+  after_none:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: router
+      match_value: none_route
+    task:
+      after: sh
+    job_param:
+      cmd: 'true'
+  burst_job:
+    trigger: burst
+    selector: all
+    task:
+      sleeper: sh
+    job_param:
+      cmd: $PY
+      arg: [/run/herald-test/burst-job.py]
+  flood_job:
+    trigger: flood
+    selector: all
+    task:
+      flooded: sh
+    job_param:
+      cmd: 'true'
+  big_job:
+    trigger: big
+    selector: all
+    task:
+      bigjob: sh
+    job_param:
+      cmd: 'true'
+  seed_job:
+    trigger: seed
+    selector: all
+    task:
+      seeded: sh
+    job_param:
+      cmd: 'true'
+YML
+        if [[ ${2:-} == loop ]]; then
+                cat <<YML
+  # Selects every successful job, its own included: an endless loop but for the guard.
+  loop:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: success
+      match_value: true
+    task:
+      again: sh
+    job_param:
+      cmd: 'true'
+YML
+        fi
+}
+workflow v1 | ns_run sh -c 'cat > /etc/herald/workflow.yml'
+ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the workflow does not validate"
+ns_run taskctl reload >/dev/null
+ns_run systemctl start heraldd.service
+
+HERALD_UID=$(ns_run id -u herald)
+# entries: result entries as one JSON list (job, router, uid, success, n: the request's
+# unique value, param).
+entries() {
+        ns_run journalctl --no-pager -o json MESSAGE_ID=$RESULT_ID |
+                $PY -c '
+import json, sys
+out = []
+for line in sys.stdin:
+    e = json.loads(line)
+    p = json.loads(e.get("HERALD_PARAM", "{}"))
+    tp = p.get("trigger_param") or {}
+    out.append({"job": e.get("HERALD_JOB_ID"), "router": e.get("HERALD_ROUTER"), "uid": e.get("_UID"),
+                "success": e.get("HERALD_SUCCESS"), "n": tp.get("n"), "param": p})
+print(json.dumps(out))'
+}
+count_router() { entries | $PY -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['router'] == '$1'))"; }
+router_count_is() { [[ $(count_router "$1") == "$2" ]]; }
+# check_results ROUTER CODES_FILE: every n answered 200 in CODES_FILE (lines "n code ...")
+# has exactly one result entry of ROUTER, and no other n has one.
+check_results() {
+        entries | $PY -c '
+import json, sys, collections
+router, codes = sys.argv[1], sys.argv[2]
+ok, refused = set(), set()
+for line in codes.splitlines():
+    f = line.split()
+    (ok if f[1] == "200" else refused).add(int(f[0]))
+seen = collections.Counter(e["n"] for e in json.load(sys.stdin) if e["router"] == router)
+missing = sorted(n for n in ok if seen[n] == 0)
+twice = sorted(n for n in ok if seen[n] > 1)
+stray = sorted(n for n in seen if n not in ok)
+assert not missing, ("accepted, no result", missing)
+assert not twice, ("accepted, more than one result", twice)
+assert not stray, ("a result for a request not answered 200", stray)
+print("ok - %s: %d requests answered 200, each with exactly one result entry" % (router, len(ok)))
+' "$1" "$(ns_run cat "$2")"
+}
+results_settled() { check_results "$@" >/dev/null 2>&1; }
+heraldd_pid() { ns_run systemctl show -P MainPID heraldd.service; }
+rss_kb() { ns_run awk "/^$2:/ {print \$2}" "/proc/$1/status"; }
+
+PID0=$(heraldd_pid)
+[[ $PID0 -gt 0 ]] || fail "heraldd did not start"
+
+step "7. a 'none' task on an http route"
+code=$(ns_run curl -s -o /dev/null -w '%{http_code}' -d '{"kind":"none","n":1}' localhost:8130)
+assert_eq "$code" 200 "POST answered 200"
+wait_until 20 router_count_is after_none 1 || fail "the none task's exe_done chain never ran"
+entries | $PY -c '
+import json, sys
+es = json.load(sys.stdin)
+none = [e for e in es if e["router"] == "none_route"]
+after = [e for e in es if e["router"] == "after_none"]
+assert len(none) == 1, none
+assert none[0]["uid"] == sys.argv[1], ("the none result is not heraldd'"'"'s", none[0]["uid"], sys.argv[1])
+assert none[0]["success"] == "true", none[0]
+assert len(after) == 1 and after[0]["param"]["trigger_param"]["job_id"] == none[0]["job"], after
+print("ok - the none result was written by heraldd (_UID %s) and chained once" % sys.argv[1])
+' "$HERALD_UID" || fail "the none task"
+
+step "1. slowloris: a header byte every 2 s"
+ns_run sh -c 'cat > /run/herald-test/slowloris.py' <<'PYEOF'
+import select, socket, sys, time
+N, PERIOD, LIMIT = 4, 2.0, 30.0
+t0 = time.time()
+socks = []
+for _ in range(N):
+    s = socket.create_connection(("127.0.0.1", 8130))
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Slow: ")
+    socks.append(s)
+closed = {}
+while len(closed) < N and time.time() - t0 < LIMIT:
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        try:
+            r, _, _ = select.select([s], [], [], 0)
+            if r and s.recv(4096) == b"":
+                raise ConnectionResetError
+            s.send(b"a")
+        except OSError:
+            closed[i] = time.time() - t0
+    time.sleep(PERIOD)
+print(" ".join("%.1f" % closed[i] if i in closed else "open" for i in range(N)))
+PYEOF
+ns_run sh -c "$PY /run/herald-test/slowloris.py > /run/herald-test/slowloris" &
+slow=$!
+ns_run sh -c 'for n in $(seq 100 120); do
+        printf "%s %s\n" $n "$(curl -s -o /dev/null -m 5 -w "%{http_code}" -d "{\"kind\":\"rec\",\"n\":$n}" localhost:8130)"
+        sleep 0.5
+done > /run/herald-test/codes-slowloris'
+assert_eq "$(ns_run awk '$2 != 200' /run/herald-test/codes-slowloris)" "" "normal requests meanwhile: all 200"
+wait $slow || fail "the slowloris client failed"
+read -ra closed <<< "$(ns_run cat /run/herald-test/slowloris)"
+printf '# slowloris connections closed after (s): %s\n' "${closed[*]}"
+for c in "${closed[@]}"; do
+        [[ $c != open ]] || fail "a slowloris connection was still open after 30 s"
+        (( ${c%.*} <= 14 )) || fail "a slowloris connection was closed only after $c s (timeout 10 s)"
+done
+printf 'ok - every slowloris connection was closed within the timeout\n'
+wait_until 20 results_settled recorder /run/herald-test/codes-slowloris || true
+check_results recorder /run/herald-test/codes-slowloris || fail "requests during slowloris lost"

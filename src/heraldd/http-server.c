@@ -31,11 +31,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +59,10 @@
 #define TEXT_SHUTDOWN "Server shutting down\n"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 #define BODY_PREALLOC_MAX ((size_t) 64 * 1024)
+/* File descriptors kept out of the connections' reach: the bus, the journal's files,
+ * request files, selectors' pipes. */
+#define HTTP_FD_RESERVE 256U
+#define HTTP_FD_BUDGET_MIN 16U
 /* A body must come at least this fast on average (as Apache's mod_reqtimeout MinRate). */
 #define HTTP_BODY_MIN_RATE ((size_t) 16 * 1024)
 
@@ -99,6 +105,7 @@ struct HttpServer {
         HttpRequest *pending;           /* handed to the callback, not replied yet */
         unsigned n_pending;
         unsigned n_connections;
+        unsigned max_connections;       /* all listeners together: what RLIMIT_NOFILE allows */
         HttpConnection *connections;
         sd_event_source *deadline_timer; /* the earliest connection deadline */
         struct MHD_Response *fixed[3];  /* the answers without variable parts, made once */
@@ -472,6 +479,21 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         }
 }
 
+/* Each listener has its connection limit, beyond which connections wait in the kernel's
+ * backlog; all listeners together must stay within the fds heraldd may open, or a flood
+ * on a few triggers would leave it no fd for anything else (the other triggers, the
+ * request files, the journal). Beyond that a connection is closed at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+        HttpListener *l = cls;
+        HttpServer *s = l->server;
+
+        if (s->n_connections < s->max_connections)
+                return MHD_YES;
+        log_debug("Trigger '%s': %u connections open on all triggers (the limit), connection refused.", l->name,
+                  s->n_connections);
+        return MHD_NO;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         char buf[512];
         size_t l;
@@ -577,10 +599,22 @@ static int listener_configure(HttpListener *l, const HttpTriggerConfig *cfg) {
         return 0;
 }
 
+/* How many connections the fd limit leaves room for, the reserve kept aside. */
+static unsigned http_connection_budget(void) {
+        struct rlimit rl;
+        rlim_t n;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return UINT_MAX;
+        n = rl.rlim_cur > HTTP_FD_RESERVE + HTTP_FD_BUDGET_MIN ? rl.rlim_cur - HTTP_FD_RESERVE : HTTP_FD_BUDGET_MIN;
+        return n > UINT_MAX ? UINT_MAX : (unsigned) n;
+}
+
 /**
  * http_server_new() - an HTTP server on an event loop, with no listener yet
  * @e: the event loop (referenced)
- * @limits: connection limits, or NULL for the defaults (a 0 field: its default)
+ * @limits: connection limits, or NULL for the defaults (a 0 field: its default); the
+ *          connections of all listeners together stay within RLIMIT_NOFILE less a reserve
  * @cb: called with every accepted trigger request
  * @userdata: passed to @cb
  * @ret: the server
@@ -607,6 +641,9 @@ int http_server_new(sd_event *e, const HttpServerLimits *limits, HttpTriggerFunc
                 s->limits.connection_memory = HTTP_CONNECTION_MEMORY_DEFAULT;
         if (s->limits.connection_timeout_sec == 0)
                 s->limits.connection_timeout_sec = HTTP_CONNECTION_TIMEOUT_SEC_DEFAULT;
+        s->max_connections = http_connection_budget();
+        if (s->limits.connection_limit > s->max_connections)
+                s->limits.connection_limit = s->max_connections;
         if (sd_event_add_time(e, &s->deadline_timer, CLOCK_MONOTONIC, UINT64_MAX, 250 * 1000, on_deadline, s) < 0 ||
             sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_OFF) < 0)
                 return -ENOMEM;
@@ -697,7 +734,7 @@ int http_server_add_listener(HttpServer *s, int listen_fd, const HttpTriggerConf
                 goto fail;
         }
         l->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                                     0, NULL, NULL, on_access, l,
+                                     0, on_accept, l, on_access, l,
                                      MHD_OPTION_LISTEN_SOCKET, fd,
                                      MHD_OPTION_CONNECTION_LIMIT, s->limits.connection_limit,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->limits.connection_memory,

@@ -268,3 +268,147 @@ done
 printf 'ok - every slowloris connection was closed within the timeout\n'
 wait_until 20 results_settled recorder /run/herald-test/codes-slowloris || true
 check_results recorder /run/herald-test/codes-slowloris || fail "requests during slowloris lost"
+
+step "3. a burst of 200 beyond --max-queued 20 / --max-running 5"
+ns_run sh -c 'cat > /run/herald-test/burst.py' <<'PYEOF'
+import http.client, sys, threading
+N = 200
+go = threading.Barrier(N)
+out = [None] * N
+def post(i):
+    go.wait()
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", 8132, timeout=60)
+        c.request("POST", "/", body='{"n": %d}' % i, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        out[i] = "%d %d %s" % (i, r.status, r.getheader("Retry-After") or "-")
+    except Exception as e:
+        out[i] = "%d error %s" % (i, type(e).__name__)
+ts = [threading.Thread(target=post, args=(i,)) for i in range(N)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("\n".join(out))
+PYEOF
+ns_run sh -c "ulimit -n 4096; $PY /run/herald-test/burst.py > /run/herald-test/codes-burst"
+summary=$(ns_run awk '{n[$2]++} $2 == 503 && $3 == "-" {bad++} END {printf "%d %d %d %d", n[200], n[503], NR - n[200] - n[503], bad}' /run/herald-test/codes-burst)
+read -r n200 n503 nother noretry <<< "$summary"
+printf '# %s answered 200, %s answered 503, %s otherwise\n' "$n200" "$n503" "$nother"
+assert_eq "$nother" 0 "every request was answered 200 or 503"
+(( n503 > 0 )) || fail "no 503 although 200 requests met a queue of 20"
+assert_eq "$noretry" 0 "every 503 carries Retry-After"
+(( n200 >= 20 )) || fail "only $n200 requests were accepted (the queue holds 20)"
+wait_until 60 results_settled burst_job /run/herald-test/codes-burst || true
+check_results burst_job /run/herald-test/codes-burst || fail "the burst lost or doubled accepted requests"
+ns_run cat /run/herald-test/burst-times | $PY -c '
+import sys
+ev, starts, ends = [], set(), set()
+for line in sys.stdin:
+    what, n, t = line.split()
+    ev.append((float(t), 0 if what == "E" else 1))
+    (starts if what == "S" else ends).add(n)
+assert starts == ends, "a job started and never ended"
+run = peak = 0
+for t, d in sorted(ev):
+    run += 1 if d else -1
+    peak = max(peak, run)
+print("# %d jobs, at most %d at once" % (len(starts), peak))
+assert 2 <= peak <= 5, ("jobs at once", peak)
+print("ok - never more than --max-running (5) jobs at once")
+' || fail "max-running"
+
+step "4. a 200 MB body actually sent"
+ns_run sh -c 'cat > /run/herald-test/big.py' <<'PYEOF'
+import socket, sys, time
+chunked = sys.argv[1] == "chunked"
+TOTAL, CHUNK = 200 * 1024 * 1024, 64 * 1024
+s = socket.create_connection(("127.0.0.1", 8134))
+s.settimeout(10)
+head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else "Content-Length: %d\r\n\r\n" % TOTAL
+s.sendall(head.encode())
+piece = (b"%x\r\n" % CHUNK + b"7" * CHUNK + b"\r\n") if chunked else b"7" * CHUNK
+sent, t0, how = 0, time.time(), "all sent"
+try:
+    while sent < TOTAL:
+        s.sendall(piece)
+        sent += CHUNK
+except OSError as e:
+    how = type(e).__name__
+answer = b""
+try:
+    answer = s.recv(100)
+except OSError:
+    pass
+status = answer.split(b" ")[1].decode() if answer.startswith(b"HTTP/") else "none"
+print(sent // (1024 * 1024), how, status, "%.1f" % (time.time() - t0))
+PYEOF
+# A fresh heraldd, so its peak RSS (VmHWM) is this case's.
+ns_run systemctl restart heraldd.service
+assert_eq "$(ns_run curl -s -o /dev/null -w '%{http_code}' -d '{"n":1}' localhost:8134)" 200 "a small body on the same trigger: 200"
+pid=$(heraldd_pid)
+before=$(rss_kb "$pid" VmRSS)
+for mode in chunked length; do
+        read -r mb how status secs <<< "$(ns_run $PY /run/herald-test/big.py $mode)"
+        printf '# %s: %s MB sent before the connection ended (%s, answer %s, %s s)\n' "$mode" "$mb" "$how" "$status" "$secs"
+        [[ $how != "all sent" ]] || fail "$mode: heraldd took all 200 MB"
+        (( mb < 32 )) || fail "$mode: heraldd read $mb MB before closing the connection"
+        [[ $mode == chunked || $status == 413 || $status == none ]] || fail "$mode: answered $status"
+done
+peak=$(rss_kb "$pid" VmHWM)
+printf '# heraldd VmRSS %s kB before, VmHWM %s kB after\n' "$before" "$peak"
+(( peak - before < 4096 )) || fail "heraldd's RSS grew by $((peak - before)) kB"
+assert_eq "$(heraldd_pid)" "$pid" "heraldd survived"
+assert_eq "$(ns_run curl -s -o /dev/null -w '%{http_code}' -d '{"n":2}' localhost:8134)" 200 "and still serves the trigger"
+wait_until 20 router_count_is big_job 2 || fail "the small requests' jobs did not run once each (or a big body fired one)"
+printf 'ok - only the two small requests fired a job\n'
+
+step "2. 3000 idle connections held open"
+ns_run sh -c 'cat > /run/herald-test/flood.py' <<'PYEOF'
+import os, socket, sys, time
+N = 3000
+socks, failed = [], 0
+for _ in range(N):
+    try:
+        s = socket.socket()
+        s.settimeout(3)
+        s.connect(("127.0.0.1", 8133))
+        socks.append(s)
+    except OSError:
+        failed += 1
+with open("/run/herald-test/flood-held", "w") as f:
+    f.write("%d %d\n" % (len(socks), failed))
+# Held until told to go (at most 60 s).
+t0 = time.time()
+while not os.path.exists("/run/herald-test/flood-go") and time.time() - t0 < 60:
+    time.sleep(0.1)
+for s in socks:
+    s.close()
+PYEOF
+pid=$(heraldd_pid)
+limit=$(ns_run awk '/^Max open files/ {print $4}' "/proc/$pid/limits")
+ns_run sh -c "ulimit -n 8192; exec $PY /run/herald-test/flood.py" &
+flood=$!
+wait_until 30 ns_run test -s /run/herald-test/flood-held || fail "the flood client did not connect"
+read -r held failed <<< "$(ns_run cat /run/herald-test/flood-held)"
+printf '# %s connections held (%s failed to connect)\n' "$held" "$failed"
+# A request on the flooded trigger waits in the backlog; one on another trigger is served.
+ns_run sh -c 'curl -s -o /dev/null -m 60 -w "%{http_code}" -d "{\"n\":1}" localhost:8133 > /run/herald-test/flood-code' &
+waiter=$!
+sleep 1
+nfd=$(ns_run ls "/proc/$pid/fd" | wc -l)
+rss=$(rss_kb "$pid" VmRSS)
+printf '# heraldd: %s fds open (RLIMIT_NOFILE %s), VmRSS %s kB\n' "$nfd" "$limit" "$rss"
+(( nfd <= 1024 + 64 )) || fail "heraldd holds $nfd fds: beyond its connection limit (1024)"
+(( nfd < limit - 16 )) || fail "heraldd is at its fd limit ($nfd of $limit)"
+(( rss < 32768 )) || fail "heraldd's RSS is $rss kB with idle connections"
+code=$(ns_run curl -s -o /dev/null -m 5 -w '%{http_code}' -d '{"kind":"rec","n":500}' localhost:8130)
+assert_eq "$code" 200 "another trigger is served at once during the flood"
+ns_run touch /run/herald-test/flood-go
+wait $flood || fail "the flood client failed"
+wait $waiter || true
+assert_eq "$(ns_run cat /run/herald-test/flood-code)" 200 "the request that waited on the flooded trigger: 200"
+assert_eq "$(ns_run curl -s -o /dev/null -m 5 -w '%{http_code}' -d '{"n":2}' localhost:8133)" 200 "the flooded trigger serves again"
+assert_eq "$(heraldd_pid)" "$pid" "heraldd survived"
+wait_until 20 router_count_is flood_job 2 || fail "the two accepted flood requests did not run once each"
+printf 'ok - the two accepted requests ran once each\n'

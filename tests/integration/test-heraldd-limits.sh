@@ -32,6 +32,7 @@ ns_boot
 step() { printf '==> [%3ds] %s\n' "$SECONDS" "$*"; }
 # Background clients die with the test, before the instance is stopped.
 BG=()
+# shellcheck disable=SC2154 # _rc is set inside the trap
 trap '_rc=$?; set +e; for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done; (exit $_rc); _ns_cleanup' EXIT
 ns_install
 ns_run mount --make-rshared /
@@ -258,7 +259,7 @@ print(" ".join("%.1f" % closed[i] if i in closed else "open" for i in range(N)))
 PYEOF
 ns_run sh -c "$PY /run/herald-test/slowloris.py > /run/herald-test/slowloris" </dev/null &
 slow=$!
-BG+=($slow)
+BG+=("$slow")
 ns_run sh -c 'for n in $(seq 100 120); do
         printf "%s %s\n" $n "$(curl -s -o /dev/null -m 5 -w "%{http_code}" -d "{\"kind\":\"rec\",\"n\":$n}" localhost:8130)"
         sleep 0.5
@@ -395,14 +396,14 @@ pid=$(heraldd_pid)
 limit=$(ns_run awk '/^Max open files/ {print $4}' "/proc/$pid/limits")
 ns_run sh -c "ulimit -n 8192; exec $PY /run/herald-test/flood.py" </dev/null &
 flood=$!
-BG+=($flood)
+BG+=("$flood")
 wait_until 30 ns_run test -s /run/herald-test/flood-held || fail "the flood client did not connect"
 read -r held failed <<< "$(ns_run cat /run/herald-test/flood-held)"
 printf '# %s connections held (%s failed to connect)\n' "$held" "$failed"
 # A request on the flooded trigger waits in the backlog; one on another trigger is served.
 ns_run sh -c 'curl -s -o /dev/null -m 60 -w "%{http_code}" -d "{\"n\":1}" localhost:8133 > /run/herald-test/flood-code' </dev/null &
 waiter=$!
-BG+=($waiter)
+BG+=("$waiter")
 sleep 1
 nfd=$(ns_run ls "/proc/$pid/fd" | wc -l)
 rss=$(rss_kb "$pid" VmRSS)
@@ -452,7 +453,7 @@ ns_run systemctl restart heraldd.service
 SNAP=/run/systemd/generator/herald/workflow.yml
 ns_run sh -c "$PY /run/herald-test/loop.py" </dev/null &
 loop=$!
-BG+=($loop)
+BG+=("$loop")
 pid=$(heraldd_pid)
 reloaded() { [[ $(ns_journal _PID="$pid" -o cat | grep -c -- "$1") -ge $2 ]]; }
 sleep 0.5

@@ -18,16 +18,26 @@
  *             callee replies (at once, or later: wait: true, backpressure).
  * Herald answers any path the same way (its Go server has one handler for "/"), so
  * herald ignores the path too. docs/HERALDD.md lists every answer beside Herald's.
+ *
+ * Slow clients: MHD's connection timeout counts from the last byte received, so a
+ * client that sends a header byte every few seconds (slowloris) would hold its
+ * connection for ever. Each connection therefore has a deadline of its own: its
+ * headers must be in within the connection timeout (counted from the connection or
+ * from the end of the previous request), and its body within the timeout plus
+ * max_body at HTTP_BODY_MIN_RATE. Past it, the socket is shut down and MHD closes the
+ * connection at its next read.
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,6 +59,14 @@
 #define TEXT_SHUTDOWN "Server shutting down\n"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 #define BODY_PREALLOC_MAX ((size_t) 64 * 1024)
+/* File descriptors kept out of the connections' reach: the bus, the journal's files,
+ * request files, selectors' pipes. */
+#define HTTP_FD_RESERVE 256U
+#define HTTP_FD_BUDGET_MIN 16U
+/* A body must come at least this fast on average (as Apache's mod_reqtimeout MinRate). */
+#define HTTP_BODY_MIN_RATE ((size_t) 16 * 1024)
+
+typedef struct HttpConnection HttpConnection;
 
 typedef struct HttpListener HttpListener;
 
@@ -69,6 +87,14 @@ struct HttpListener {
         bool kick;                      /* MHD must run again soon (see listener_kick()) */
 };
 
+/* One open connection (MHD's socket context), for its request deadline. */
+struct HttpConnection {
+        HttpListener *listener;
+        struct MHD_Connection *connection;
+        HttpConnection *prev, *next;    /* in server->connections */
+        uint64_t deadline;              /* CLOCK_MONOTONIC µs; 0: none (a request past its checks) */
+};
+
 struct HttpServer {
         sd_event *event;
         HttpServerLimits limits;
@@ -79,6 +105,9 @@ struct HttpServer {
         HttpRequest *pending;           /* handed to the callback, not replied yet */
         unsigned n_pending;
         unsigned n_connections;
+        unsigned max_connections;       /* all listeners together: what RLIMIT_NOFILE allows */
+        HttpConnection *connections;
+        sd_event_source *deadline_timer; /* the earliest connection deadline */
         struct MHD_Response *fixed[3];  /* the answers without variable parts, made once */
 };
 
@@ -179,12 +208,76 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, c
         return r;
 }
 
+static void listener_kick(HttpListener *l);
+
+static HttpConnection *connection_get(struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return info ? info->socket_context : NULL;
+}
+
+/* Sets the connection's deadline @usec from now (0: none) and arms the timer for it. */
+static void connection_set_deadline(HttpConnection *hc, uint64_t usec) {
+        HttpServer *s;
+        uint64_t now, next;
+
+        if (!hc)
+                return;
+        if (usec == 0) {
+                hc->deadline = 0;
+                return;
+        }
+        s = hc->listener->server;
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        hc->deadline = now + usec;
+        if (sd_event_source_get_enabled(s->deadline_timer, NULL) > 0 &&
+            sd_event_source_get_time(s->deadline_timer, &next) >= 0 && next <= hc->deadline)
+                return;
+        if (sd_event_source_set_time(s->deadline_timer, hc->deadline) < 0 ||
+            sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_ONESHOT) < 0)
+                log_debug("Cannot arm the HTTP deadline timer, ignoring.");
+}
+
+/* Closes the connections past their deadline; arms the timer for the next one. */
+static int on_deadline(sd_event_source *source, uint64_t usec, void *userdata) {
+        HttpServer *s = userdata;
+        uint64_t next = UINT64_MAX;
+
+        for (HttpConnection *hc = s->connections; hc; hc = hc->next) {
+                const union MHD_ConnectionInfo *info;
+
+                if (hc->deadline == 0)
+                        continue;
+                if (hc->deadline > usec) {
+                        if (hc->deadline < next)
+                                next = hc->deadline;
+                        continue;
+                }
+                hc->deadline = 0;
+                info = MHD_get_connection_info(hc->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+                log_debug("Trigger '%s': a request did not arrive within its time, connection closed.", hc->listener->name);
+                /* MHD sees the end of the stream at its next read and closes the connection. */
+                if (info)
+                        (void) shutdown(info->connect_fd, SHUT_RDWR);
+                listener_kick(hc->listener);
+        }
+        if (next != UINT64_MAX && sd_event_source_set_time(source, next) >= 0)
+                (void) sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+        return 0;
+}
+
 /* The first call of a request: its headers are in, none of its body. */
 static enum MHD_Result request_begin(HttpListener *l, struct MHD_Connection *c, const char *method, void **req_cls) {
         HttpServer *s = l->server;
         const char *cl;
         uint64_t length = 0;
         HttpRequest *req;
+
+        /* From now on the body has its time, by max_body (an answer from the headers
+         * is sent within it too). */
+        connection_set_deadline(connection_get(c), ((uint64_t) s->limits.connection_timeout_sec +
+                                                     l->max_body / HTTP_BODY_MIN_RATE) * 1000000ULL);
 
         if (!streq(method, MHD_HTTP_METHOD_POST))
                 return respond_fixed(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, FIXED_METHOD);
@@ -272,6 +365,9 @@ static enum MHD_Result request_complete(HttpRequest *req) {
                 }
         }
 
+        /* The request is in: an answer may take long (wait: true), the time is the callee's. */
+        connection_set_deadline(connection_get(c), 0);
+
         r = trigger_request_parse(req->body ?: "", req->size, &param, &text);
         /* The body is not needed any more; a request waiting for its answer keeps only this. */
         free(req->body);
@@ -326,8 +422,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe) {
+        HttpListener *l = cls;
         HttpRequest *req = *req_cls;
 
+        /* Kept alive: the next request's headers have the connection timeout. */
+        connection_set_deadline(connection_get(c), (uint64_t) l->server->limits.connection_timeout_sec * 1000000ULL);
         if (!req)
                 return;
         *req_cls = NULL;
@@ -342,15 +441,57 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe) {
         HttpListener *l = cls;
         HttpServer *s = l->server;
+        HttpConnection *hc = *socket_context;
 
-        if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
                 s->n_connections++;
-        else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                hc = calloc(1, sizeof *hc);
+                if (!hc) {
+                        /* No deadline could be kept: refuse the connection. */
+                        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+                        if (info)
+                                (void) shutdown(info->connect_fd, SHUT_RDWR);
+                        return;
+                }
+                hc->listener = l;
+                hc->connection = c;
+                hc->next = s->connections;
+                if (s->connections)
+                        s->connections->prev = hc;
+                s->connections = hc;
+                *socket_context = hc;
+                connection_set_deadline(hc, (uint64_t) s->limits.connection_timeout_sec * 1000000ULL);
+        } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                if (hc) {
+                        if (hc->prev)
+                                hc->prev->next = hc->next;
+                        else
+                                s->connections = hc->next;
+                        if (hc->next)
+                                hc->next->prev = hc->prev;
+                        free(hc);
+                        *socket_context = NULL;
+                }
                 if (s->n_connections > 0)
                         s->n_connections--;
                 /* a slot is free: let MHD put the listening socket back */
                 l->kick = true;
         }
+}
+
+/* Each listener has its connection limit, beyond which connections wait in the kernel's
+ * backlog; all listeners together must stay within the fds heraldd may open, or a flood
+ * on a few triggers would leave it no fd for anything else (the other triggers, the
+ * request files, the journal). Beyond that a connection is closed at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+        HttpListener *l = cls;
+        HttpServer *s = l->server;
+
+        if (s->n_connections < s->max_connections)
+                return MHD_YES;
+        log_debug("Trigger '%s': %u connections open on all triggers (the limit), connection refused.", l->name,
+                  s->n_connections);
+        return MHD_NO;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -458,10 +599,22 @@ static int listener_configure(HttpListener *l, const HttpTriggerConfig *cfg) {
         return 0;
 }
 
+/* How many connections the fd limit leaves room for, the reserve kept aside. */
+static unsigned http_connection_budget(void) {
+        struct rlimit rl;
+        rlim_t n;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return UINT_MAX;
+        n = rl.rlim_cur > HTTP_FD_RESERVE + HTTP_FD_BUDGET_MIN ? rl.rlim_cur - HTTP_FD_RESERVE : HTTP_FD_BUDGET_MIN;
+        return n > UINT_MAX ? UINT_MAX : (unsigned) n;
+}
+
 /**
  * http_server_new() - an HTTP server on an event loop, with no listener yet
  * @e: the event loop (referenced)
- * @limits: connection limits, or NULL for the defaults (a 0 field: its default)
+ * @limits: connection limits, or NULL for the defaults (a 0 field: its default); the
+ *          connections of all listeners together stay within RLIMIT_NOFILE less a reserve
  * @cb: called with every accepted trigger request
  * @userdata: passed to @cb
  * @ret: the server
@@ -488,6 +641,12 @@ int http_server_new(sd_event *e, const HttpServerLimits *limits, HttpTriggerFunc
                 s->limits.connection_memory = HTTP_CONNECTION_MEMORY_DEFAULT;
         if (s->limits.connection_timeout_sec == 0)
                 s->limits.connection_timeout_sec = HTTP_CONNECTION_TIMEOUT_SEC_DEFAULT;
+        s->max_connections = http_connection_budget();
+        if (s->limits.connection_limit > s->max_connections)
+                s->limits.connection_limit = s->max_connections;
+        if (sd_event_add_time(e, &s->deadline_timer, CLOCK_MONOTONIC, UINT64_MAX, 250 * 1000, on_deadline, s) < 0 ||
+            sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_OFF) < 0)
+                return -ENOMEM;
 
         s->fixed[FIXED_METHOD] = response_new(CONTENT_TYPE_TEXT, TEXT_METHOD, 0);
         s->fixed[FIXED_TOO_LARGE] = response_new(CONTENT_TYPE_TEXT, TEXT_TOO_LARGE, 0);
@@ -528,6 +687,7 @@ HttpServer *http_server_free(HttpServer *s) {
         for (size_t i = 0; i < ELEMENTSOF(s->fixed); i++)
                 if (s->fixed[i])
                         MHD_destroy_response(s->fixed[i]);
+        sd_event_source_disable_unref(s->deadline_timer);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -574,7 +734,7 @@ int http_server_add_listener(HttpServer *s, int listen_fd, const HttpTriggerConf
                 goto fail;
         }
         l->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                                     0, NULL, NULL, on_access, l,
+                                     0, on_accept, l, on_access, l,
                                      MHD_OPTION_LISTEN_SOCKET, fd,
                                      MHD_OPTION_CONNECTION_LIMIT, s->limits.connection_limit,
                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->limits.connection_memory,

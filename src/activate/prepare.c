@@ -27,6 +27,8 @@
 #include "job-request.h"
 #include "json-util.h"
 #include "log.h"
+#include "herald-ids.h"
+#include "notify.h"
 #include "prepare.h"
 #include "result-entry.h"
 #include "unit-name.h"
@@ -168,11 +170,23 @@ static int prepare_job(const char *workflow, const char *job_id, const char *rou
         return 0;
 }
 
+#define PREPARE_NOTIFY_TIMEOUT_USEC (2 * 1000000ULL)
+
+/* The set-aside request, read as untrusted data once more (not through a symlink). */
+static int request_read_for_failure(const char *path, JobRequest *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r = read_file_at(AT_FDCWD, path, JOB_REQUEST_SIZE_MAX, &text, &size);
+
+        return r < 0 ? r : job_request_parse(text, size, ret);
+}
+
 /* The request could not become a job: it must not stay to be started again at every
  * heraldd start, and whoever waits for the job (an exe_done chain, an HTTP 'wait') must
  * learn that it failed. So the request is kept aside as <id>.json.refused for a look,
  * the job id is marked as started, and its result entry says why. */
 static void prepare_failed(const char *job_id, const char *router, const char *task, int error) {
+        _cleanup_(job_request_done) JobRequest req = {};
         _cleanup_json_ cJSON *param = cJSON_CreateObject(), *result = cJSON_CreateObject();
         _cleanup_free_ char *from = NULL, *to = NULL, *text = NULL, *tomb = NULL,
                             *unit = unit_name_job_instance(router, task, job_id);
@@ -193,8 +207,21 @@ static void prepare_failed(const char *job_id, const char *router, const char *t
             json_object_add(param, "router", cJSON_CreateString(router)) < 0 ||
             json_object_add(param, "task", cJSON_CreateString(task)) < 0)
                 return (void) log_oom();
+        /* What the request asked for, when it can be read: the entry says which request
+         * failed (the ids above are the unit's own, whatever the request says). */
+        if (request_read_for_failure(to, &req) >= 0 &&
+            (json_object_add(param, "trigger_id", cJSON_CreateString(req.trigger_id)) < 0 ||
+             json_object_add(param, "trigger", cJSON_CreateString(req.trigger)) < 0 ||
+             json_object_add(param, "trigger_param", cJSON_Duplicate(req.trigger_param, true)) < 0))
+                return (void) log_oom();
         if (result_entry_send(param, unit, getenv("INVOCATION_ID"), false, text, result, "exit-code", -1) < 0)
                 log_error("Failed to write the result entry of job %s either.", job_id);
+        /* heraldd counts the job as running until it learns of its end: tell it now, as
+         * herald-done does (it reads the entry from the journal otherwise). */
+        _cleanup_free_ char *msg = NULL;
+        size_t size;
+        if (notify_format(param, false, text, result, &msg, &size) >= 0)
+                (void) notify_send(HERALD_NOTIFY_SOCKET, msg, size, PREPARE_NOTIFY_TIMEOUT_USEC);
 }
 
 /**

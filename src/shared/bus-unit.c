@@ -111,44 +111,105 @@ int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, 
         return 0;
 }
 
-int bus_wait_unit_gone(sd_bus *bus, const char *name, uint64_t timeout_usec) {
-        for (uint64_t waited = 0;; waited += 20000) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
-                sd_bus_message *reply = NULL;
-                const char *state = NULL;
-                int r;
+/* Waiting for a unit or a job to go: systemd's UnitRemoved and JobRemoved signals, not
+ * a poll. The match is in place before the one check of whether it is gone already, so
+ * its removal cannot fall between the two. */
+typedef struct RemovedWait {
+        const char *what;               /* the unit's name or the job's object path */
+        bool gone;
+} RemovedWait;
 
-                r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &error, &reply, "s", name);
-                bool gone = r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit");
-                sd_bus_error_free(&error);
-                sd_bus_message_unref(reply);
-                if (gone)
-                        return 0;
-                (void) state;
-                if (waited >= timeout_usec)
+static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        RemovedWait *w = userdata;
+        const char *name = NULL, *path = NULL;
+        uint32_t id;
+
+        /* UnitRemoved(s name, o path); JobRemoved(u id, o job, s unit, s result) */
+        if (sd_bus_message_is_signal(m, SD_MANAGER, "UnitRemoved")) {
+                if (sd_bus_message_read(m, "so", &name, &path) >= 0 && streq(name, w->what))
+                        w->gone = true;
+        } else if (sd_bus_message_read(m, "uo", &id, &path) >= 0 && streq(path, w->what))
+                w->gone = true;
+        return 0;
+}
+
+/* Waits until w->gone (set by on_removed()), for at most timeout_usec. */
+static int wait_removed(sd_bus *bus, RemovedWait *w, uint64_t timeout_usec) {
+        struct timespec ts;
+        uint64_t now, deadline;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        deadline = now + timeout_usec;
+        while (!w->gone) {
+                int r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+                if (now >= deadline)
                         return -ETIMEDOUT;
-                struct timespec d = { 0, 20 * 1000 * 1000 };
-                nanosleep(&d, NULL);
+                r = sd_bus_wait(bus, deadline - now);
+                if (r < 0 && r != -EINTR)
+                        return r;
         }
+        return 0;
+}
+
+static int match_removed(sd_bus *bus, const char *member, RemovedWait *w, sd_bus_slot **ret) {
+        int r = sd_bus_match_signal(bus, ret, SD_DEST, SD_PATH, SD_MANAGER, member, on_removed, w);
+        if (r < 0)
+                return r;
+        /* systemd sends its signals only while some client has subscribed; a second
+         * wait on the same connection finds it subscribed already. */
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &error, NULL, NULL);
+        if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
+                r = 0;
+        sd_bus_error_free(&error);
+        return r;
+}
+
+int bus_wait_unit_gone(sd_bus *bus, const char *name, uint64_t timeout_usec) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        sd_bus_slot *slot = NULL;
+        RemovedWait w = { .what = name };
+        int r;
+
+        r = match_removed(bus, "UnitRemoved", &w, &slot);
+        if (r >= 0) {
+                r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &error, &reply, "s", name);
+                if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit"))
+                        w.gone = true;
+                r = wait_removed(bus, &w, timeout_usec);
+        }
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        sd_bus_slot_unref(slot);
+        return r;
 }
 
 int bus_wait_job_gone(sd_bus *bus, const char *job_path, uint64_t timeout_usec) {
-        for (uint64_t waited = 0;; waited += 20000) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
-                char *state = NULL;
-                int r;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_slot *slot = NULL;
+        RemovedWait w = { .what = job_path };
+        char *state = NULL;
+        int r;
 
+        r = match_removed(bus, "JobRemoved", &w, &slot);
+        if (r >= 0) {
                 r = sd_bus_get_property_string(bus, SD_DEST, job_path, "org.freedesktop.systemd1.Job", "State", &error,
                                                &state);
-                bool gone = r < 0 && (sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownObject") ||
-                                      sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchJob"));
-                sd_bus_error_free(&error);
-                free(state);
-                if (gone)
-                        return 0;
-                if (waited >= timeout_usec)
-                        return -ETIMEDOUT;
-                struct timespec d = { 0, 20 * 1000 * 1000 };
-                nanosleep(&d, NULL);
+                if (r < 0 && (sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownObject") ||
+                              sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchJob")))
+                        w.gone = true;
+                r = wait_removed(bus, &w, timeout_usec);
         }
+        sd_bus_error_free(&error);
+        free(state);
+        sd_bus_slot_unref(slot);
+        return r;
 }

@@ -220,9 +220,9 @@ static void help(void) {
                "       herald-generator --save-last-good SNAPSHOT\n\n"
                "systemd generator: writes the units of the herald workflow (%s, or\n"
                "$HERALD_WORKFLOW) into NORMAL-DIR: timers and activation services, with\n"
-               "timers.target.wants/ links; for heraldd the http triggers' sockets, the job templates,\n"
-               "heraldd-notify.socket (sockets.target.wants/) and LoadCredential= lines for\n"
-               "secret_file in heraldd.service.d/.\n"
+               "timers.target.wants/ links; for heraldd the http triggers' sockets,\n"
+               "heraldd-notify.socket and herald-activate.socket (sockets.target.wants/) and\n"
+               "LoadCredential= lines for secret_file in heraldd.service.d/.\n"
                "A broken router or task is left out with an error and the rest runs; an unloadable\n"
                "workflow leaves the last good one (%s) in force.\n", HERALD_WORKFLOW_DEFAULT, LAST_GOOD);
 }

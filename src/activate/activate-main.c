@@ -9,25 +9,28 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "activate-protocol.h"
 #include "activate.h"
 #include "config.h"
 #include "herald-ids.h"
 #include "job-request.h"
 #include "log.h"
 #include "macro.h"
-#include "prepare.h"
+#include "serve.h"
 
 static const char *arg_workflow = NULL;
 static const char *arg_trigger = NULL;
-static const char *arg_prepare = NULL;
-static const char *arg_router = NULL;
-static const char *arg_task = NULL;
+static bool arg_serve = false;
+static const char *arg_listen = NULL;
+static uint64_t arg_idle_timeout_usec = SERVE_IDLE_TIMEOUT_USEC;
 
 static int help(void) {
         printf("%s [OPTIONS...] --workflow FILE --trigger NAME\n"
-               "%s [OPTIONS...] --prepare JOB_ID --workflow FILE --router NAME --task NAME\n\n"
+               "%s [OPTIONS...] --serve --workflow FILE\n\n"
                "One firing of a trigger: gives the firing its trigger_id (and, for a tick\n"
                "trigger, its counter), evaluates the selector of every router on the trigger,\n"
                "and starts one job unit in herald.slice per selected task. Tasks whose executor\n"
@@ -35,22 +38,27 @@ static int help(void) {
                "with one journal entry that counts what was selected, started and skipped.\n\n"
                "Run by herald-trigger-NAME.service, which the trigger's timer starts; not meant\n"
                "to be run by hand (use 'taskctl' to see what ran).\n\n"
-               "With --prepare: the ExecStartPre=+ of a job unit heraldd starts\n"
-               "(herald-ROUTER-TASK@JOB_ID.service). Reads heraldd's request\n"
-               "" JOB_REQUEST_DIR "/JOB_ID.json as untrusted data (ids and trigger param\n"
-               "only), makes the job's directory in " HERALD_JOBS_DIR "/ from the workflow and\n"
-               "marks the job id as started in " JOB_STARTED_DIR "/. Without a request (the\n"
-               "job was started before) it does nothing and exits 0.\n\n"
+               "With --serve: herald-activate.service, the root end of heraldd's job starts.\n"
+               "heraldd (user herald) writes a request file " JOB_REQUEST_DIR "/JOB_ID.json\n"
+               "and asks over herald-activate.socket (" ACTIVATE_SOCKET ") to start it.\n"
+               "The request is untrusted data (ids and trigger param only); what runs comes\n"
+               "from the workflow snapshot. The job's directory is made in " HERALD_JOBS_DIR "/,\n"
+               "the job id marked as started in " JOB_STARTED_DIR "/, and the job started as\n"
+               "the same transient unit a timer's firing starts. A request that cannot\n"
+               "become a job is kept aside as JOB_ID.json.refused and gets a failed result\n"
+               "entry. Exits when idle; the socket stays.\n\n"
                "Options:\n"
                "  -w --workflow FILE   The workflow snapshot the units were made from\n"
                "  -t --trigger NAME    The trigger that fired\n"
-               "     --prepare JOB_ID  Prepare the job JOB_ID of heraldd's request\n"
-               "     --router NAME     With --prepare: the unit's router\n"
-               "     --task NAME       With --prepare: the unit's task\n"
+               "     --serve           Start heraldd's jobs (herald-activate.service)\n"
+               "     --listen PATH     With --serve: bind this socket instead of taking\n"
+               "                       the one systemd passes (development, tests)\n"
+               "     --idle-timeout SEC  With --serve: exit after SEC seconds with no\n"
+               "                       connection and nothing in flight (default 30; 0: never)\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n\n"
-               "Exit status: 0 when every selected job was started (--prepare: the job is\n"
-               "ready, or was started before), 1 otherwise, 2 on a usage error.\n",
+               "Exit status: 0 when every selected job was started (--serve: at an idle\n"
+               "exit or SIGTERM), 1 otherwise, 2 on a usage error.\n",
                program_invocation_short_name, program_invocation_short_name);
         return 0;
 }
@@ -58,18 +66,18 @@ static int help(void) {
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
-                ARG_PREPARE,
-                ARG_ROUTER,
-                ARG_TASK,
+                ARG_SERVE,
+                ARG_LISTEN,
+                ARG_IDLE_TIMEOUT,
         };
         static const struct option options[] = {
                 { "help",     no_argument,       NULL, 'h'         },
                 { "version",  no_argument,       NULL, ARG_VERSION },
                 { "workflow", required_argument, NULL, 'w'         },
                 { "trigger",  required_argument, NULL, 't'         },
-                { "prepare",  required_argument, NULL, ARG_PREPARE },
-                { "router",   required_argument, NULL, ARG_ROUTER  },
-                { "task",     required_argument, NULL, ARG_TASK    },
+                { "serve",        no_argument,       NULL, ARG_SERVE        },
+                { "listen",       required_argument, NULL, ARG_LISTEN       },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 {}
         };
         int c;
@@ -87,15 +95,22 @@ static int parse_argv(int argc, char *argv[]) {
                 case 't':
                         arg_trigger = optarg;
                         break;
-                case ARG_PREPARE:
-                        arg_prepare = optarg;
+                case ARG_SERVE:
+                        arg_serve = true;
                         break;
-                case ARG_ROUTER:
-                        arg_router = optarg;
+                case ARG_LISTEN:
+                        arg_listen = optarg;
                         break;
-                case ARG_TASK:
-                        arg_task = optarg;
+                case ARG_IDLE_TIMEOUT: {
+                        char *end;
+                        unsigned long long v;
+                        errno = 0;
+                        v = strtoull(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v > 24ULL * 3600)
+                                return log_error_errno(EINVAL, "--idle-timeout takes whole seconds (0-86400), not '%s'.", optarg);
+                        arg_idle_timeout_usec = v * 1000000ULL;
                         break;
+                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -104,15 +119,15 @@ static int parse_argv(int argc, char *argv[]) {
 
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument '%s'; see --help.", argv[optind]);
-        if (arg_prepare) {
+        if (arg_serve) {
                 if (arg_trigger)
-                        return log_error_errno(EINVAL, "--prepare and --trigger exclude each other; see --help.");
-                if (!arg_workflow || !arg_router || !arg_task)
-                        return log_error_errno(EINVAL, "--prepare needs --workflow, --router and --task; see --help.");
+                        return log_error_errno(EINVAL, "--serve and --trigger exclude each other; see --help.");
+                if (!arg_workflow)
+                        return log_error_errno(EINVAL, "--serve needs --workflow; see --help.");
                 return 1;
         }
-        if (arg_router || arg_task)
-                return log_error_errno(EINVAL, "--router and --task go with --prepare only; see --help.");
+        if (arg_listen)
+                return log_error_errno(EINVAL, "--listen goes with --serve only; see --help.");
         if (!arg_workflow || !arg_trigger)
                 return log_error_errno(EINVAL, "Both --workflow and --trigger are required; see --help.");
         return 1;
@@ -127,8 +142,8 @@ int main(int argc, char *argv[]) {
                 return 2;       /* usage */
         if (r == 0)
                 return EXIT_SUCCESS;
-        if (arg_prepare)
-                r = prepare_run(arg_workflow, arg_prepare, arg_router, arg_task);
+        if (arg_serve)
+                r = serve_run(arg_workflow, arg_listen, arg_idle_timeout_usec);
         else
                 r = activate_run(arg_workflow, arg_trigger);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

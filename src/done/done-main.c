@@ -18,7 +18,6 @@
 #include "macro.h"
 
 static const char *arg_dir = NULL;
-static bool arg_if_prepared = false;
 
 static int help(void) {
         printf("%s [OPTIONS...] DIR\n\n"
@@ -33,9 +32,6 @@ static int help(void) {
                "journal and, if journald dropped it, sent again at PRIORITY=3 with\n"
                "HERALD_RESENT=true.\n\n"
                "Options:\n"
-               "     --if-prepared  When DIR does not exist, exit 0 and write nothing: the\n"
-               "                    unit was a second start of a job heraldd started before\n"
-               "                    (herald-activate --prepare found no request)\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n\n"
                "Exit status: 0 when the entry was written (whether the job succeeded or not);\n"
@@ -47,12 +43,10 @@ static int help(void) {
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
-                ARG_IF_PREPARED,
         };
         static const struct option options[] = {
                 { "help",    no_argument, NULL, 'h'         },
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "if-prepared", no_argument, NULL, ARG_IF_PREPARED },
                 {}
         };
         int c;
@@ -64,9 +58,6 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("herald-done (herald) %s\n", HERALD_VERSION);
                         return 0;
-                case ARG_IF_PREPARED:
-                        arg_if_prepared = true;
-                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -89,10 +80,6 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 2;       /* usage */
         if (r == 0)
-                return EXIT_SUCCESS;
-        /* A duplicate start of a heraldd job: its one run, and its one entry, were the
-         * first start's. */
-        if (arg_if_prepared && lstat(arg_dir, &(struct stat) {}) < 0 && errno == ENOENT)
                 return EXIT_SUCCESS;
         r = done_main(arg_dir);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

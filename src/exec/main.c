@@ -13,7 +13,6 @@
 
 static const char *arg_verb = NULL;
 static const char *arg_dir = NULL;
-static bool arg_if_prepared = false;
 
 static int help(void) {
         printf("%s [OPTIONS...] VERB ...\n\n"
@@ -24,9 +23,6 @@ static int help(void) {
                "                 DIR/out/result.json; exit 0 when the job succeeded,\n"
                "                 1 when it failed, 2 on a usage error\n\n"
                "Options:\n"
-               "     --if-prepared  When the job directory does not exist, exit 0 and run\n"
-               "                    nothing: a second start of a job heraldd started before\n"
-               "                    (herald-activate --prepare found no request)\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n",
                program_invocation_short_name);
@@ -36,12 +32,10 @@ static int help(void) {
 static int parse_argv(int argc, char *argv[]) {
         enum {
                 ARG_VERSION = 0x100,
-                ARG_IF_PREPARED,
         };
         static const struct option options[] = {
                 { "help",    no_argument, NULL, 'h'         },
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "if-prepared", no_argument, NULL, ARG_IF_PREPARED },
                 {}
         };
         int c;
@@ -54,9 +48,6 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("herald-exec (herald) %s\n", HERALD_VERSION);
                         return 0;
-                case ARG_IF_PREPARED:
-                        arg_if_prepared = true;
-                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -87,8 +78,6 @@ int main(int argc, char *argv[]) {
                 return 2;       /* usage */
         if (r == 0)
                 return EXIT_SUCCESS;
-        if (arg_if_prepared && lstat(arg_dir, &(struct stat) {}) < 0 && errno == ENOENT)
-                return EXIT_SUCCESS;    /* a duplicate start of a heraldd job: it ran once */
         r = job_main(arg_dir);
         /* 1 when the job failed, so the unit's result tells the same */
         return r < 0 ? EXIT_FAILURE : r;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* jobs.c: accepted jobs, from their request file to their result
  *
- * An accepted job has a request file (the durable queue) and waits here until the start
- * window has room and the running limits (global, per router) allow it; then heraldd asks
- * systemd to start the template instance herald-<router>-<task>@<job_id>.service. Its
- * end is learnt from the result datagram or the journal (chain.c) and counted off; the
+ * An accepted job has a request file (the durable queue) and waits here until fewer
+ * than max_starting starts are in flight and the running limits (global, per router)
+ * allow it; then heraldd asks herald-activate (root, starter.c) to start it, as the same
+ * transient unit herald-<router>-<task>-<id>.service a timer's firing starts. Its end is
+ * learnt from the result datagram or the journal (chain.c) and counted off; the
  * exe_done routes fire from there, exactly once per finished job.
  */
 #include <errno.h>
@@ -64,7 +65,7 @@ int manager_queue_job(Manager *m, const char *job_id, const char *router, const 
         snprintf(j->job_id, sizeof j->job_id, "%s", job_id);
         j->router = strdup(router);
         j->task = strdup(task);
-        j->unit = unit_name_job_instance(router, task, job_id);
+        j->unit = unit_name_job(router, task, job_id);
         j->router_max_running = router_max_running;
         j->firing = firing;
         if (!j->router || !j->task || !j->unit) {
@@ -120,23 +121,62 @@ static void job_failed_to_start(Manager *m, Job *j, const char *why) {
         (void) manager_job_result(m, j->job_id, param, false, error, result, false);
 }
 
-static void on_start_reply(const char *unit, const sd_bus_error *error, void *userdata) {
-        Manager *m = userdata;
-        Job *j = NULL;
-        const char *at = unit ? strrchr(unit, '@') : NULL;
-        char id[HERALD_ID_LEN + 1] = {};
+/* A job handed out that goes back to the queue's head, as it was before. */
+static void job_requeue_front(Manager *m, Job *j) {
+        if (j->starting && m->n_starting > 0)
+                m->n_starting--;
+        j->starting = false;
+        if (m->n_running > 0)
+                m->n_running--;
+        router_running_add(m, j->router, -1);
+        /* Chain steps stay together at the head: a request's job goes after them. */
+        Job **at = j->chain_step || !m->queue_chain_tail ? &m->queue_head : &m->queue_chain_tail->queue_next;
+        j->queue_next = *at;
+        *at = j;
+        if (!j->queue_next)
+                m->queue_tail = j;
+        if (j->chain_step && !m->queue_chain_tail)
+                m->queue_chain_tail = j;
+        j->in_queue = true;
+        m->n_queued++;
+}
 
-        /* The instance name is the job id. */
-        if (at && strlen(at + 1) >= HERALD_ID_LEN) {
-                memcpy(id, at + 1, HERALD_ID_LEN);
-                j = strmap_get(&m->jobs, id);
+/**
+ * manager_job_start_answered: herald-activate's answer to a START.
+ * @verb: STARTED (its start job ran), ALREADY (started before), or FAILED (not
+ *        started; herald-activate wrote its failed result and sent it as a datagram)
+ *
+ * The job stays counted as running until its result comes (chain.c).
+ */
+void manager_job_start_answered(Manager *m, ActivateVerb verb, const char *job_id, const char *text) {
+        Job *j = strmap_get(&m->jobs, job_id);
+
+        if (!j || !j->starting)
+                return;         /* its result came first (manager_job_result() counted it off) */
+        j->starting = false;
+        m->n_starting--;
+        j->started = true;
+        if (verb == ACTIVATE_FAILED)
+                log_warning("herald-activate did not start job %s of %s/%s: %s", j->job_id, j->router, j->task,
+                            strna(text));
+        manager_pump(m);
+}
+
+/**
+ * manager_starter_lost: the connection to herald-activate went before it answered.
+ *
+ * The jobs it had not answered for are asked for again on a new connection: each was
+ * started once (herald-activate answers ALREADY) or not at all.
+ */
+void manager_starter_lost(Manager *m) {
+        const char *key;
+        void *v;
+
+        for (size_t i = 0; strmap_next(&m->jobs, &i, &key, &v);) {
+                Job *j = v;
+                if (j->starting && !j->in_queue)
+                        job_requeue_front(m, j);
         }
-        if (j && error)
-                job_failed_to_start(m, j, error->message ?: error->name);
-        else if (j)
-                j->started = true;
-        else if (error)
-                log_error("Could not start %s: %s", strna(unit), error->message ?: error->name);
         manager_pump(m);
 }
 
@@ -178,7 +218,7 @@ again:
         m->pump_again = false;
         prev = NULL;
         j = m->queue_head;
-        while (j && !start_window_full(m->window) && (m->max_running == 0 || m->n_running < m->max_running)) {
+        while (j && m->n_starting < m->max_starting && (m->max_running == 0 || m->n_running < m->max_running)) {
                 Job *next = j->queue_next;
                 int r;
 
@@ -194,7 +234,16 @@ again:
                 m->n_running++;
                 router_running_add(m, j->router, +1);
 
-                r = start_window_start_unit(m->window, j->unit, on_start_reply, m);
+                r = manager_starter_send(m, ACTIVATE_START, j->job_id, j->router, j->task);
+                if (r == -EAGAIN) {
+                        /* No room on the connection: back to the head, on when there is. */
+                        job_requeue_front(m, j);
+                        break;
+                }
+                if (r >= 0) {
+                        j->starting = true;
+                        m->n_starting++;
+                }
                 if (r < 0) {
                         errno = -r;
                         job_failed_to_start(m, j, strerror(-r));
@@ -252,6 +301,8 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
                 } else {
                         if (m->n_running > 0)
                                 m->n_running--;
+                        if (j->starting && m->n_starting > 0)
+                                m->n_starting--;
                         router_running_add(m, j->router, -1);
                 }
                 if (j->firing)
@@ -265,8 +316,8 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
 /**
  * manager_chain_step_started: has this job id ever been started?
  *
- * Yes when its request file is there (queued, or about to be prepared), its tombstone is
- * (herald-activate --prepare renamed the request there), or, for a 'none' task that runs
+ * Yes when its request file is there (queued, or about to be started), its tombstone is
+ * (herald-activate --serve took the request), or, for a 'none' task that runs
  * no unit, its result entry is in the journal.
  */
 bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
@@ -290,8 +341,8 @@ bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
 
 /**
  * manager_load_pending_requests: queue the request files an earlier heraldd accepted
- * but may not have started (it was stopped or killed). Starting a unit that already
- * runs or ran is harmless: systemd merges the start, and --prepare consumes a request once.
+ * but may not have started (it was stopped or killed). Asking again for a job that was
+ * started is harmless: herald-activate takes a request once and answers ALREADY.
  */
 int manager_load_pending_requests(Manager *m) {
         _cleanup_close_ int fd = openat(m->requests_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -361,9 +412,7 @@ void manager_stop_jobs(Manager *m, const char *router, const char *task) {
                 const Job *j = v;
                 if (!j->started || !streq(j->router, router) || !streq(j->task, task))
                         continue;
-                int r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                                 "org.freedesktop.systemd1.Manager", "StopUnit", NULL, NULL, "ss", j->unit,
-                                                 "replace");
+                int r = manager_starter_send(m, ACTIVATE_STOP, j->job_id, j->router, j->task);
                 if (r < 0)
                         log_warning_errno(r, "Could not stop %s (concurrency: replace), ignoring: %m", j->unit);
                 else

@@ -8,7 +8,7 @@
  *   herald-http-<T>.socket      http-server   HTTP requests for trigger T (libmicrohttpd)
  *   heraldd-notify.socket       chain.c       one datagram per finished job, from herald-done
  *   the journal                 chain.c       result entries (the durable record)
- *   the system bus              jobs.c        answers to StartUnit
+ *   herald-activate.socket      starter.c     answers to the starts asked of herald-activate
  *   external selectors          firing.c      child exits (selector.c)
  *   SIGHUP                      main.c        reload the workflow
  *   SIGTERM, SIGINT             main.c        exit (accepted jobs are on disk)
@@ -46,6 +46,8 @@ static uint64_t arg_idle_timeout_usec = MANAGER_IDLE_TIMEOUT_USEC;
 static unsigned arg_max_queued = MANAGER_MAX_QUEUED;
 static unsigned arg_max_running = MANAGER_MAX_RUNNING;
 static unsigned arg_chain_depth_max = MANAGER_CHAIN_DEPTH_MAX;
+static unsigned arg_max_starting = MANAGER_MAX_STARTING;
+static const char *arg_activate_socket = ACTIVATE_SOCKET;
 static bool arg_verify = false;
 
 WorkflowRef *workflow_ref(WorkflowRef *r) {
@@ -288,13 +290,13 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 bool manager_is_idle(const Manager *m) {
         return http_server_busy(m->http) == 0 && m->n_firings == 0 && m->n_queued == 0 && m->n_running == 0 &&
-               start_window_in_flight(m->window) == 0 && !m->catching_up;
+               m->n_starting == 0 && !m->catching_up;
 }
 
 static void manager_done(Manager *m) {
         manager_journal_done(m);
         m->http = http_server_free(m->http);
-        m->window = start_window_free(m->window);
+        manager_starter_done(m);
         strmap_done(&m->jobs, free);
         strmap_done(&m->router_running, NULL);
         strmap_done(&m->chained, NULL);
@@ -336,7 +338,7 @@ static int run_loop(Manager *m) {
 }
 
 static int run(void) {
-        _cleanup_(manager_done) Manager m = { .requests_fd = -1, .notify_fd = -1 };
+        _cleanup_(manager_done) Manager m = { .requests_fd = -1, .notify_fd = -1, .starter_fd = -1 };
         _cleanup_free_ char *requests = NULL;
         sigset_t ss;
         int r;
@@ -346,6 +348,8 @@ static int run(void) {
         m.idle_timeout_usec = arg_idle_timeout_usec;
         m.max_queued = arg_max_queued;
         m.max_running = arg_max_running;
+        m.max_starting = arg_max_starting;
+        m.starter_path = arg_activate_socket;
         m.chain_depth_max = arg_chain_depth_max;
         m.own_uid = geteuid();
 
@@ -389,9 +393,6 @@ static int run(void) {
         r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Could not attach the bus: %m");
-        r = start_window_new(m.bus, MANAGER_START_WINDOW, &m.window);
-        if (r < 0)
-                return log_oom();
 
         r = http_server_new(m.event, NULL, manager_on_http_trigger, &m, &m.http);
         if (r < 0)
@@ -415,8 +416,9 @@ static int help(void) {
                "The herald daemon: serves the workflow's http triggers and fires its exe_done\n"
                "chains. Started by systemd through its sockets (herald-http-*.socket,\n"
                "heraldd-notify.socket) as the unprivileged user 'herald'; it exits when idle and\n"
-               "the sockets start it again. Jobs run as instances of the template units the\n"
-               "generator writes (herald-ROUTER-TASK@JOB_ID.service). See docs/HERALDD.md.\n\n"
+               "the sockets start it again. It starts no unit itself: herald-activate.service\n"
+               "(root, through " ACTIVATE_SOCKET ") starts each job as the transient unit\n"
+               "herald-ROUTER-TASK-ID.service, as a timer's firing does. See docs/HERALDD.md.\n\n"
                "Options:\n"
                "  -w --workflow FILE        The workflow (default: the generator's snapshot,\n"
                "                            " SNAPSHOT_PATH_DEFAULT ")\n"
@@ -428,13 +430,17 @@ static int help(void) {
                "     --idle-timeout SEC     Exit after SEC idle seconds (default 30; 0: never)\n"
                "     --max-queued N         Accepted jobs waiting to start before 503 (default %u)\n"
                "     --max-running N        Jobs running at once (default %u; 0: no limit)\n"
+               "     --max-starting N       Starts in flight at once (default %u): fewer keep a\n"
+               "                            chain's next step from waiting behind a burst\n"
                "     --max-chain-depth N    exe_done steps in one chain (default %u)\n"
+               "     --activate-socket PATH herald-activate's socket (default " ACTIVATE_SOCKET ")\n"
                "     --verify               Load the workflow, report, exit\n"
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n\n"
                "Signals: SIGHUP loads the workflow again (the loaded one stays when the new one\n"
                "cannot load); SIGTERM exits (accepted jobs are on disk and start next time).\n",
-               program_invocation_short_name, MANAGER_MAX_QUEUED, MANAGER_MAX_RUNNING, MANAGER_CHAIN_DEPTH_MAX);
+               program_invocation_short_name, MANAGER_MAX_QUEUED, MANAGER_MAX_RUNNING, MANAGER_MAX_STARTING,
+               MANAGER_CHAIN_DEPTH_MAX);
         return 0;
 }
 
@@ -459,6 +465,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_QUEUED,
                 ARG_MAX_RUNNING,
                 ARG_MAX_CHAIN_DEPTH,
+                ARG_MAX_STARTING,
+                ARG_ACTIVATE_SOCKET,
                 ARG_VERIFY,
         };
         static const struct option options[] = {
@@ -471,6 +479,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-queued",      required_argument, NULL, ARG_MAX_QUEUED      },
                 { "max-running",     required_argument, NULL, ARG_MAX_RUNNING     },
                 { "max-chain-depth", required_argument, NULL, ARG_MAX_CHAIN_DEPTH },
+                { "max-starting",    required_argument, NULL, ARG_MAX_STARTING    },
+                { "activate-socket", required_argument, NULL, ARG_ACTIVATE_SOCKET },
                 { "verify",          no_argument,       NULL, ARG_VERIFY          },
                 {}
         };
@@ -513,6 +523,16 @@ static int parse_argv(int argc, char *argv[]) {
                         r = parse_unsigned(optarg, "--max-chain-depth", &arg_chain_depth_max);
                         if (r < 0)
                                 return r;
+                        break;
+                case ARG_MAX_STARTING:
+                        r = parse_unsigned(optarg, "--max-starting", &arg_max_starting);
+                        if (r < 0)
+                                return r;
+                        if (arg_max_starting == 0 || arg_max_starting > 64)
+                                return log_error_errno(EINVAL, "--max-starting must be 1-64, not %u.", arg_max_starting);
+                        break;
+                case ARG_ACTIVATE_SOCKET:
+                        arg_activate_socket = optarg;
                         break;
                 case ARG_VERIFY:
                         arg_verify = true;

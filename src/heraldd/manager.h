@@ -13,7 +13,7 @@
 #include "herald-id.h"
 #include "http-server.h"
 #include "selector.h"
-#include "start-window.h"
+#include "activate-protocol.h"
 #include "strmap.h"
 #include "workflow.h"
 
@@ -27,7 +27,9 @@ static inline unsigned router_max_running(uint64_t v) {
 #define MANAGER_MAX_QUEUED 4096         /* accepted jobs not yet started, beyond: 503 */
 #define MANAGER_MAX_RUNNING 256         /* jobs heraldd started that have not ended */
 #define MANAGER_CHAIN_DEPTH_MAX 16
-#define MANAGER_START_WINDOW 64         /* bus calls in flight (dbus-daemon refuses > 128) */
+/* Starts asked of herald-activate and not yet run by PID 1: a few keep PID 1 busy, and a
+ * chain's next step never waits behind more than these (docs/HERALDD.md). */
+#define MANAGER_MAX_STARTING 4
 #define MANAGER_SELECTOR_TIMEOUT_USEC (30ULL * 1000000ULL)
 #define MANAGER_CHAINED_REMEMBERED 65536 /* finished job ids kept to skip their second sighting */
 #define MANAGER_RETRY_AFTER_SEC 1
@@ -51,7 +53,8 @@ struct Job {
         char *router, *task, *unit;
         unsigned router_max_running;    /* 0: no limit */
         Firing *firing;                 /* an HTTP request waiting for the result (wait: true) */
-        bool started;                   /* systemd took the start job */
+        bool started;                   /* its start job ran */
+        bool starting;                  /* asked of herald-activate, not answered yet */
         bool in_queue;
         bool chain_step;                /* an exe_done step: queued before new requests' jobs */
         Job *queue_next;
@@ -59,8 +62,10 @@ struct Job {
 
 typedef struct Manager {
         sd_event *event;
-        sd_bus *bus;
-        StartWindow *window;
+        sd_bus *bus;                    /* listing units (concurrency) */
+        const char *starter_path;       /* herald-activate's socket */
+        int starter_fd;
+        sd_event_source *starter_source;
         WorkflowRef *workflow;
         char *workflow_path;
         char *state_dir;
@@ -85,7 +90,7 @@ typedef struct Manager {
         StrMap jobs;                    /* job_id -> Job, from request to result */
         Job *queue_head, *queue_tail;   /* accepted, not yet handed to systemd */
         Job *queue_chain_tail;          /* the last chain step in the queue (they come first) */
-        unsigned n_queued, n_running;
+        unsigned n_queued, n_running, n_starting;
         bool pumping, pump_again;
         StrMap router_running;          /* router -> (uintptr_t) running count */
 
@@ -98,7 +103,7 @@ typedef struct Manager {
 
         /* limits */
         uint64_t idle_timeout_usec;
-        unsigned max_queued, max_running, chain_depth_max;
+        unsigned max_queued, max_running, max_starting, chain_depth_max;
         bool exit_when_idle_soon;       /* a reload found triggers we hold no socket for */
 } Manager;
 
@@ -118,6 +123,12 @@ int manager_load_pending_requests(Manager *m);
 const Job *manager_find_job(Manager *m, const char *router, const char *task);
 void manager_stop_jobs(Manager *m, const char *router, const char *task);
 bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none);
+void manager_job_start_answered(Manager *m, ActivateVerb verb, const char *job_id, const char *text);
+void manager_starter_lost(Manager *m);
+
+/* starter.c: the connection to herald-activate --serve */
+int manager_starter_send(Manager *m, ActivateVerb verb, const char *job_id, const char *router, const char *task);
+void manager_starter_done(Manager *m);
 
 /* chain.c: the result datagrams and the journal */
 int manager_notify_setup(Manager *m, int fd);

@@ -26,5 +26,7 @@
 #define HERALD_NOTIFY_SOCKET HERALD_RUN_DIR "/notify"
 #define HERALDD_NOTIFY_SOCKET_UNIT "heraldd-notify.socket"
 #define HERALDD_NOTIFY_FD_NAME "notify"
+/* Where heraldd asks root to start its jobs (herald-activate --serve). */
+#define HERALD_ACTIVATE_SOCKET_UNIT "herald-activate.socket"
 /* Where the generator puts heraldd.service's LoadCredential= lines for 'secret_file's. */
 #define HERALDD_CREDENTIALS_DROPIN HERALDD_SERVICE ".d/50-herald-credentials.conf"

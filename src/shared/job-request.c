@@ -31,7 +31,7 @@ void job_request_done(JobRequest *r) {
         *r = (JobRequest) {};
 }
 
-static bool name_valid(const char *s) {
+bool job_request_name_valid(const char *s) {
         size_t n = s ? strlen(s) : 0;
 
         if (n == 0 || n > JOB_REQUEST_NAME_MAX)
@@ -65,8 +65,8 @@ int job_request_format(const char *job_id, const char *trigger_id, const char *r
         _cleanup_free_ char *text = NULL;
         int r;
 
-        if (!herald_id_valid(job_id) || !herald_id_valid(trigger_id) || !name_valid(router) || !name_valid(task) ||
-            !name_valid(trigger) || !cJSON_IsObject(trigger_param) || chain_depth > JOB_REQUEST_CHAIN_DEPTH_MAX)
+        if (!herald_id_valid(job_id) || !herald_id_valid(trigger_id) || !job_request_name_valid(router) || !job_request_name_valid(task) ||
+            !job_request_name_valid(trigger) || !cJSON_IsObject(trigger_param) || chain_depth > JOB_REQUEST_CHAIN_DEPTH_MAX)
                 return -EINVAL;
 
         o = cJSON_CreateObject();
@@ -158,8 +158,8 @@ int job_request_parse(const char *text, size_t size, JobRequest *ret) {
                 if (!cJSON_IsString(v[k]))
                         return -EBADMSG;
         if (!herald_id_valid(v[KEY_JOB_ID]->valuestring) || !herald_id_valid(v[KEY_TRIGGER_ID]->valuestring) ||
-            !name_valid(v[KEY_ROUTER]->valuestring) || !name_valid(v[KEY_TASK]->valuestring) ||
-            !name_valid(v[KEY_TRIGGER]->valuestring))
+            !job_request_name_valid(v[KEY_ROUTER]->valuestring) || !job_request_name_valid(v[KEY_TASK]->valuestring) ||
+            !job_request_name_valid(v[KEY_TRIGGER]->valuestring))
                 return -EBADMSG;
         if (!cJSON_IsObject(v[KEY_TRIGGER_PARAM]))
                 return -EBADMSG;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* job-request.h: the request file heraldd writes and `herald-activate --prepare` reads */
+/* job-request.h: the request file heraldd writes and `herald-activate --serve` reads */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -30,4 +31,6 @@ int job_request_format(const char *job_id, const char *trigger_id, const char *r
                        const char *trigger, const cJSON *trigger_param, unsigned chain_depth, char **ret);
 int job_request_parse(const char *text, size_t size, JobRequest *ret);
 void job_request_done(JobRequest *r);
+/* A router, task or trigger name a request may carry: 1..JOB_REQUEST_NAME_MAX bytes, no control characters. */
+bool job_request_name_valid(const char *s);
 int job_request_write(int dir_fd, const char *job_id, const char *text);

@@ -53,6 +53,12 @@ static inline void closep(int *fd) {
         if (*fd >= 0)
                 close(*fd);
 }
+/* Closes fd if open; returns -1 for "fd = safe_close(fd)". */
+static inline int safe_close(int fd) {
+        if (fd >= 0)
+                close(fd);
+        return -1;
+}
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 #define _cleanup_close_ _cleanup_(closep)

@@ -27,13 +27,15 @@ struct StartCall {
         char *unit;
         StartReplyFunc cb;
         void *userdata;
+        char *job;                      /* waiting for this start job to finish */
 };
 
 struct StartWindow {
         sd_bus *bus;
         unsigned max_in_flight;
         unsigned in_flight;
-        StartCall *calls;               /* awaiting their reply */
+        StartCall *calls;               /* awaiting their reply (or their job's end) */
+        sd_bus_slot *job_removed;       /* set by start_window_wait_jobs() */
 };
 
 /**
@@ -70,6 +72,7 @@ static void call_free(StartCall *c) {
         w->in_flight--;
         sd_bus_slot_unref(c->slot);
         free(c->unit);
+        free(c->job);
         free(c);
 }
 
@@ -87,6 +90,7 @@ StartWindow *start_window_free(StartWindow *w) {
                 return NULL;
         while (w->calls)
                 call_free(w->calls);
+        sd_bus_slot_unref(w->job_removed);
         sd_bus_unref(w->bus);
         free(w);
         return NULL;
@@ -112,8 +116,7 @@ unsigned start_window_in_flight(const StartWindow *w) {
         return w->in_flight;
 }
 
-static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        StartCall *c = userdata;
+static void call_done(StartCall *c, const sd_bus_error *error) {
         StartReplyFunc cb = c->cb;
         void *data = c->userdata;
         _cleanup_free_ char *unit = TAKE_PTR(c->unit);
@@ -121,8 +124,76 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
         /* Freed first, so the callback sees the window with room, and may send again. */
         call_free(c);
         if (cb)
-                cb(unit, sd_bus_message_get_error(reply), data);
+                cb(unit, error, data);
+}
+
+static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        StartCall *c = userdata;
+        const char *job = NULL;
+
+        if (c->window->job_removed && !sd_bus_message_is_method_error(reply, NULL) &&
+            sd_bus_message_read(reply, "o", &job) >= 0) {
+                /* Queued: the call stays in the window until its job has run. PID 1 sends
+                 * the reply before it runs the job, and the signal after, in that order. */
+                c->job = strdup(job);
+                if (c->job) {
+                        c->slot = sd_bus_slot_unref(c->slot);
+                        return 0;
+                }
+        }
+        call_done(c, sd_bus_message_get_error(reply));
         return 0;
+}
+
+/* JobRemoved(u id, o job, s unit, s result) */
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        StartWindow *w = userdata;
+        const char *job, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &job, &unit, &result) < 0)
+                return 0;
+        for (StartCall *c = w->calls; c; c = c->next)
+                if (c->job && streq(c->job, job)) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                        if (!streq(result, "done"))
+                                sd_bus_error_setf(&e, "org.herald.StartJobResult", "%s", result);
+                        call_done(c, streq(result, "done") ? NULL : &e);
+                        break;
+                }
+        return 0;
+}
+
+/**
+ * start_window_wait_jobs: from now on a call stays in the window until its start job ran.
+ * @w: the window
+ *
+ * StartUnit's reply comes as soon as PID 1 queued the job, so a window of replies does
+ * not bound PID 1's own queue: a burst would sit there, and a later start (a chain's
+ * next step) behind all of it. With this, a call's callback runs on the job's
+ * JobRemoved signal (error NULL for "done", else org.herald.StartJobResult with the
+ * result), and max_in_flight bounds the start jobs PID 1 holds. Subscribes to
+ * systemd's signals (once per connection).
+ *
+ * Return: 0, or a negative errno from the bus.
+ */
+int start_window_wait_jobs(StartWindow *w) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (w->job_removed)
+                return 0;
+        r = sd_bus_match_signal(w->bus, &w->job_removed, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, w);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(w->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "Subscribe", &error, NULL, NULL);
+        if (r < 0 && sd_bus_error_has_name(&error, "org.freedesktop.systemd1.AlreadySubscribed"))
+                r = 0;
+        if (r < 0)
+                w->job_removed = sd_bus_slot_unref(w->job_removed);
+        return r;
 }
 
 static int send_call(StartWindow *w, sd_bus_message *m, const char *unit, StartReplyFunc cb, void *userdata) {

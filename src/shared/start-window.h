@@ -20,6 +20,7 @@ int start_window_new(sd_bus *bus, unsigned max_in_flight, StartWindow **ret);
 StartWindow *start_window_free(StartWindow *w);
 bool start_window_full(const StartWindow *w);
 unsigned start_window_in_flight(const StartWindow *w);
+int start_window_wait_jobs(StartWindow *w);
 int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFunc cb, void *userdata);
 int start_window_start_transient(StartWindow *w, const PlanUnit *unit, StartReplyFunc cb, void *userdata);
 int start_window_drain(StartWindow *w, unsigned max_in_flight);

@@ -1,25 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* prepare.c: herald-activate --prepare, the ExecStartPre=+ of heraldd's template job units
+/* request.c: heraldd's request file, taken by root and made into a job ready to start
  *
- * heraldd (unprivileged) starts herald-<router>-<task>@<job_id>.service, a template the
- * generator wrote from the root-owned workflow, after writing the job's request file
- * (job-request.c). This step runs as root before the job: it reads the request as
- * untrusted data, takes from it only the trigger id and the trigger param, builds the
- * execution param from the workflow snapshot, and makes the job directory exactly as
- * the timer path does (job-dir.c). What the job runs is never the request's to say.
+ * heraldd (unprivileged) writes a job's request file (job-request.c) and asks
+ * herald-activate --serve (root) to start it. The request is untrusted data: only the
+ * trigger id and the trigger param are taken from it; the execution param comes from the
+ * workflow snapshot, the job directory and the transient unit are made exactly as the
+ * timer path makes them (job-dir.c, plan.c). What the job runs is never the request's
+ * to say.
  *
- * Then it marks the job id as started: an empty tombstone JOB_STARTED_DIR/<job_id>
+ * Then the job id is marked as started: an empty tombstone JOB_STARTED_DIR/<job_id>
  * first, the request removed after, so at every moment one of the two says the job is
  * on its way (heraldd's replay relies on that; docs/HERALDD.md). The request lives on
  * /var and the tombstone on /run, so this cannot be one rename(). A second start of
- * the same id finds no request, or a tombstone, and does nothing: the unit's
- * `herald-exec job --if-prepared` and `herald-done --if-prepared` then find no job
- * directory and exit quietly, so the id runs once and has one result entry.
+ * the same id finds no request, or a tombstone, and starts nothing: the id runs once
+ * and has one result entry.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dispatch.h"
 #include "fs-util.h"
 #include "herald-id.h"
@@ -29,7 +29,8 @@
 #include "log.h"
 #include "herald-ids.h"
 #include "notify.h"
-#include "prepare.h"
+#include "plan.h"
+#include "request.h"
 #include "result-entry.h"
 #include "unit-name.h"
 #include "workflow.h"
@@ -80,14 +81,33 @@ static bool is_started(const char *job_id) {
         return lstat(path, &st) >= 0;
 }
 
-/* The work of prepare_run(); a negative errno is logged here. */
-static int prepare_job(const char *workflow, const char *job_id, const char *router, const char *task) {
-        _cleanup_(workflow_freep) Workflow *w = NULL;
+void prepared_job_done(PreparedJob *p) {
+        cJSON_Delete(p->param);
+        plan_unit_done(&p->unit);
+        free(p->dir);
+        *p = (PreparedJob) {};
+}
+
+/**
+ * request_take: turn heraldd's request for @job_id into a job ready to start.
+ * @w: the workflow snapshot, loaded
+ * @workflow_path: its path (for messages)
+ * @job_id: the job heraldd asks for
+ * @router: the router heraldd says it is of (must be the request's)
+ * @task: its task (likewise)
+ * @ret: the prepared job (job directory made, id marked as started); release with
+ *       prepared_job_done()
+ *
+ * Return: 1 when prepared; 0 when there is nothing to do (no request: the job was
+ * started before); a negative errno (logged) when the request is refused.
+ */
+int request_take(const Workflow *w, const char *workflow_path, const char *job_id, const char *router,
+                 const char *task, PreparedJob *ret) {
         _cleanup_(job_request_done) JobRequest req = {};
-        _cleanup_free_ char *text = NULL, *unit = NULL, *dir = NULL;
-        _cleanup_json_ cJSON *param = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_close_ int dfd = -1;
         char name[HERALD_ID_LEN + sizeof ".json"];
+        PreparedJob p = {};
         const Router *r = NULL;
         const Task *t = NULL;
         size_t size;
@@ -118,7 +138,7 @@ static int prepare_job(const char *workflow, const char *job_id, const char *rou
         if (q < 0)
                 return log_error_errno(q, "Failed to read the request " JOB_REQUEST_DIR "/%s: %m", name);
 
-        /* A tombstone beside a request: a run before us stopped between the two steps
+        /* A tombstone beside a request: an earlier start stopped between the two steps
          * of mark_started(). The job has been started once; finish what it began. */
         if (is_started(job_id)) {
                 (void) unlinkat(dfd, name, 0);
@@ -132,45 +152,67 @@ static int prepare_job(const char *workflow, const char *job_id, const char *rou
         if (q < 0)
                 return log_error_errno(q, "Refusing the request " JOB_REQUEST_DIR "/%s: not a well-formed request (%m).", name);
         if (!streq(req.job_id, job_id) || !streq(req.router, router) || !streq(req.task, task))
-                return log_error_errno(EPERM, "Refusing the request " JOB_REQUEST_DIR "/%s: it is for job %s of %s/%s, this unit runs job %s of %s/%s.",
+                return log_error_errno(EPERM, "Refusing the request " JOB_REQUEST_DIR "/%s: it is for job %s of %s/%s, heraldd asked for job %s of %s/%s.",
                                        name, req.job_id, req.router, req.task, job_id, router, task);
 
-        q = workflow_load(workflow, NULL, &w);
-        if (q < 0)
-                return log_error_errno(q, "Failed to load %s: %m", workflow);
-        if (w->unloadable) {
-                diag_list_print(&w->diag, stderr, false);
-                return log_error_errno(EINVAL, "Workflow %s cannot be loaded.", workflow);
-        }
-        q = find_task(w, workflow, router, task, &r, &t);
+        q = find_task(w, workflow_path, router, task, &r, &t);
         if (q < 0)
                 return q;
+        if (t->executor->type == EXECUTOR_NONE)
+                return log_error_errno(EINVAL, "Refusing the request for job %s: task '%s' of router '%s' runs no unit (executor none).",
+                                       job_id, task, router);
 
-        unit = unit_name_job_instance(r->name, t->name, job_id);
-        param = dispatch_exec_param_new(job_id, req.trigger_id, r, t, req.trigger_param);
-        if (!unit || !param)
+        snprintf(p.job_id, sizeof p.job_id, "%s", job_id);
+        p.param = dispatch_exec_param_new(job_id, req.trigger_id, r, t, req.trigger_param);
+        if (!p.param || asprintf(&p.dir, HERALD_JOBS_DIR "/%s", job_id) < 0) {
+                prepared_job_done(&p);
                 return log_oom();
-
+        }
+        q = plan_job_unit(r, t, job_id, p.dir,
+                          &(PlanOptions) { .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH }, &p.unit);
+        if (q < 0) {
+                prepared_job_done(&p);
+                return q == -ENOMEM ? log_oom() : log_error_errno(q, "Failed to plan the unit of job %s of %s/%s: %m", job_id, router, task);
+        }
         /* heraldd never fires tick triggers: no counter */
-        q = job_dir_create(job_id, param, t, unit, -1, &dir);
-        if (q == -ENOMEM)
-                return log_oom();
-        if (q == -ESRCH)
-                return log_error_errno(q, "Failed to prepare job %s of %s/%s: its User= or Group= does not exist.", job_id,
-                                       router, task);
-        if (q < 0)
+        q = job_dir_create(job_id, p.param, t, p.unit.name, -1, NULL);
+        if (q < 0) {
+                prepared_job_done(&p);
+                if (q == -ENOMEM)
+                        return log_oom();
+                if (q == -ESRCH)
+                        return log_error_errno(q, "Failed to prepare job %s of %s/%s: its User= or Group= does not exist.",
+                                               job_id, router, task);
                 return log_error_errno(q, "Failed to prepare job %s of %s/%s in " HERALD_JOBS_DIR ": %m", job_id, router, task);
+        }
 
         q = mark_started(dfd, name, job_id);
         if (q < 0) {
-                (void) job_dir_remove(dir);
+                (void) job_dir_remove(p.dir);
+                prepared_job_done(&p);
                 return q;
         }
-        log_debug("Prepared job %s of %s/%s in %s.", job_id, router, task, dir);
-        return 0;
+        log_debug("Prepared job %s of %s/%s in %s.", job_id, router, task, p.dir);
+        *ret = p;
+        return 1;
 }
 
-#define PREPARE_NOTIFY_TIMEOUT_USEC (2 * 1000000ULL)
+#define FAILED_NOTIFY_TIMEOUT_USEC (2 * 1000000ULL)
+
+/* A job that will not run: its failed result entry, and the same to heraldd at once (as
+ * herald-done tells it of the jobs that ran; it reads the entry from the journal too). */
+static void failed_entry_send(const cJSON *param, const char *unit, const char *text) {
+        _cleanup_json_ cJSON *result = cJSON_CreateObject();
+        _cleanup_free_ char *msg = NULL;
+        size_t size;
+
+        if (!result)
+                return (void) log_oom();
+        if (result_entry_send(param, unit, NULL, false, text, result, "resources", -1) < 0)
+                log_error("Failed to write the result entry of job %s either.", strna(json_object_get_string(param, "job_id")));
+        if (notify_format(param, false, text, result, &msg, &size) >= 0)
+                (void) notify_send(HERALD_NOTIFY_SOCKET, msg, size, FAILED_NOTIFY_TIMEOUT_USEC);
+}
 
 /* The set-aside request, read as untrusted data once more (not through a symlink). */
 static int request_read_for_failure(const char *path, JobRequest *ret) {
@@ -181,15 +223,22 @@ static int request_read_for_failure(const char *path, JobRequest *ret) {
         return r < 0 ? r : job_request_parse(text, size, ret);
 }
 
-/* The request could not become a job: it must not stay to be started again at every
- * heraldd start, and whoever waits for the job (an exe_done chain, an HTTP 'wait') must
- * learn that it failed. So the request is kept aside as <id>.json.refused for a look,
- * the job id is marked as started, and its result entry says why. */
-static void prepare_failed(const char *job_id, const char *router, const char *task, int error) {
+/**
+ * request_refuse: a request that cannot become a job.
+ * @job_id: the job heraldd asked for (a valid id)
+ * @router: its router, as heraldd said
+ * @task: its task, as heraldd said
+ * @error: why (a negative errno)
+ *
+ * It must not stay to be started again at every heraldd start, and whoever waits for the
+ * job (an exe_done chain, an HTTP 'wait') must learn that it failed. So the request is
+ * kept aside as <id>.json.refused for a look, the job id is marked as started, and its
+ * failed result entry says why.
+ */
+void request_refuse(const char *job_id, const char *router, const char *task, int error) {
         _cleanup_(job_request_done) JobRequest req = {};
-        _cleanup_json_ cJSON *param = cJSON_CreateObject(), *result = cJSON_CreateObject();
-        _cleanup_free_ char *from = NULL, *to = NULL, *text = NULL, *tomb = NULL,
-                            *unit = unit_name_job_instance(router, task, job_id);
+        _cleanup_json_ cJSON *param = cJSON_CreateObject();
+        _cleanup_free_ char *from = NULL, *to = NULL, *text = NULL, *tomb = NULL;
         _cleanup_close_ int fd = -1;
 
         if (asprintf(&from, JOB_REQUEST_DIR "/%s.json", job_id) < 0 || asprintf(&to, "%s.refused", from) < 0 ||
@@ -202,44 +251,32 @@ static void prepare_failed(const char *job_id, const char *router, const char *t
         }
         (void) mkdir_p(JOB_STARTED_DIR, 0755);
         fd = open(tomb, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (!param || !result || asprintf(&text, "Could not prepare the job: %s (see the journal of its unit)", strerror(-error)) < 0 ||
+        if (!param || asprintf(&text, "Could not prepare the job: %s (see the journal of herald-activate.service)", strerror(-error)) < 0 ||
             json_object_add(param, "job_id", cJSON_CreateString(job_id)) < 0 ||
             json_object_add(param, "router", cJSON_CreateString(router)) < 0 ||
             json_object_add(param, "task", cJSON_CreateString(task)) < 0)
                 return (void) log_oom();
         /* What the request asked for, when it can be read: the entry says which request
-         * failed (the ids above are the unit's own, whatever the request says). */
+         * failed (the ids above are heraldd's, whatever the request says). */
         if (request_read_for_failure(to, &req) >= 0 &&
             (json_object_add(param, "trigger_id", cJSON_CreateString(req.trigger_id)) < 0 ||
              json_object_add(param, "trigger", cJSON_CreateString(req.trigger)) < 0 ||
              json_object_add(param, "trigger_param", cJSON_Duplicate(req.trigger_param, true)) < 0))
                 return (void) log_oom();
-        if (result_entry_send(param, unit, getenv("INVOCATION_ID"), false, text, result, "exit-code", -1) < 0)
-                log_error("Failed to write the result entry of job %s either.", job_id);
-        /* heraldd counts the job as running until it learns of its end: tell it now, as
-         * herald-done does (it reads the entry from the journal otherwise). */
-        _cleanup_free_ char *msg = NULL;
-        size_t size;
-        if (notify_format(param, false, text, result, &msg, &size) >= 0)
-                (void) notify_send(HERALD_NOTIFY_SOCKET, msg, size, PREPARE_NOTIFY_TIMEOUT_USEC);
+        failed_entry_send(param, NULL, text);
 }
 
 /**
- * prepare_run: herald-activate --prepare JOB_ID --workflow FILE --router NAME --task NAME.
- * @workflow: the workflow snapshot the template unit was made from
- * @job_id: the unit's instance name
- * @router: the router the template belongs to
- * @task: its task
- *
- * Return: 0 when the job directory is ready, and also when the request is gone (a
- * duplicate start: nothing done); a negative errno (logged) when the request is refused
- * or the job cannot be prepared: the unit then fails, nothing runs, and the job's result
- * entry says so.
+ * job_start_failed: a prepared job whose unit systemd did not take.
+ * @p: the job (its directory is removed)
+ * @why: systemd's error text
  */
-int prepare_run(const char *workflow, const char *job_id, const char *router, const char *task) {
-        int r = prepare_job(workflow, job_id, router, task);
+void job_start_failed(PreparedJob *p, const char *why) {
+        _cleanup_free_ char *text = NULL;
 
-        if (r < 0 && herald_id_valid(job_id))
-                prepare_failed(job_id, router, task, r);
-        return r;
+        log_error("Failed to start %s (job %s): %s", p->unit.name, p->job_id, why);
+        if (asprintf(&text, "Could not start the job unit %s: %s", p->unit.name, why) < 0)
+                return (void) log_oom();
+        failed_entry_send(p->param, p->unit.name, text);
+        (void) job_dir_remove(p->dir);
 }

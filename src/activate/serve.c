@@ -402,7 +402,7 @@ int serve_run(const char *workflow, const char *listen_path, uint64_t idle_usec)
         }
         r = sd_event_add_io(s.event, &listen_source, fd, EPOLLIN, on_accept, &s);
         if (r >= 0)
-                r = sd_event_add_time_relative(s.event, &s.idle_timer, CLOCK_MONOTONIC, idle_usec ?: UINT64_MAX, 0,
+                r = sd_event_add_time_relative(s.event, &s.idle_timer, CLOCK_MONOTONIC, idle_usec ?: 3600ULL * 1000000ULL, 0,
                                                on_idle, &s);
         if (r >= 0 && idle_usec == 0)
                 r = sd_event_source_set_enabled(s.idle_timer, SD_EVENT_OFF);

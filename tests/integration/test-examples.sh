@@ -34,10 +34,10 @@ assert s["installed"] and s["kind"] == "socket" and s["wanted_by"] == "sockets.t
 props = {(x["key"], x.get("value")) for x in s["properties"]}
 assert ("ListenStream", "127.0.0.1:8123") in props and ("FileDescriptorName", "manual") in props, props
 assert ("Service", "heraldd.service") in props, props
-t = units["herald-clean_on_request-clean@.service"]
-assert t["installed"] and t["kind"] == "job-template", t
-pre = [x for x in t["properties"] if x["key"] == "ExecStartPre"][0]
-assert pre["privileged"] and pre["argv"][1:3] == ["--prepare", "%i"], pre
-assert not any(u["kind"] == "job" for u in p["units"]), "http routes have templates, not transient jobs"' \
+a = units["herald-activate.socket"]
+assert a["installed"] and a["kind"] == "activate-socket" and a["wanted_by"] == "sockets.target", a
+jobs = [u for u in p["units"] if u["kind"] == "job" and u["router"] == "clean_on_request"]
+assert jobs and not any(u["installed"] for u in jobs), "http routes start transient jobs, as timers do"
+assert not any(x["key"] == "ExecStartPre" for x in jobs[0]["properties"]), jobs[0]' \
         || fail "plan --json of an http workflow"
 step "ok"

@@ -62,7 +62,7 @@ echo
 echo "== the result entries in the journal (journalctl MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7)"
 inside journalctl --no-pager -o cat MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 | tail -n 5
 
-# HTTP triggers and exe_done chains need heraldd and the generator's template units, so
+# HTTP triggers and exe_done chains need heraldd and the generator's sockets, so
 # this part installs examples/http-chain.yml as the permanent workflow: only inside the
 # private systemd, or on a host that has no /etc/herald/workflow.yml of its own.
 if [[ -n ${P:-} ]] || [[ ! -e /etc/herald/workflow.yml ]]; then

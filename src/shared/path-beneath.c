@@ -142,14 +142,14 @@ static int walk_beneath(int root_fd, const char *path, int *ret_fd) {
                         if (target[0] == '/')
                                 return -EXDEV;
 
-                        /* target + "/" + the rest replaces what is left. */
+                        /* target + the rest (which starts with its '/', or is empty:
+                         * no '/' may be added then, it would ask for a directory). */
                         size_t rest = strlen(todo + pos);
-                        char *next = malloc((size_t) n + 1 + rest + 1);
+                        char *next = malloc((size_t) n + rest + 1);
                         if (!next)
                                 return -ENOMEM;
                         memcpy(next, target, (size_t) n);
-                        next[n] = '/';
-                        memcpy(next + n + 1, todo + pos, rest + 1);
+                        memcpy(next + n, todo + pos, rest + 1);
                         free(todo);
                         todo = next;
                         pos = 0;

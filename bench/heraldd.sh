@@ -18,21 +18,26 @@
 #    heraldd run produced (every entry journald received during it; a 'none' task
 #    writes one per request) and the result entries counted against wrk's requests.
 # 2. HTTP -> local 'true' jobs. JOBS POSTs (curl --parallel, CONNS connections) to
-#    trigger hl, whose router rl has one local task 'cmd: true': one template job unit
-#    herald-rl-t@<job_id>.service per request, started by heraldd (user herald) with
-#    StartUnit through polkit. Rate: JOBS over the time from curl's start to PID 1's
-#    last "Started herald-rl-t@..." message (as job-throughput.sh counts). FLOORS:
-#    raw-start-transient of the job-throughput.sh ceiling shape (StartTransientUnit,
-#    root), StartUnit of a template of that shape (root, job-throughput.sh's rt), and
-#    the same template StartUnit as the user herald, so through polkit (the cost
-#    heraldd's design pays). Goal: >= 90 % of the ceiling.
+#    trigger hl, whose router rl has one local task 'cmd: true'. The path of each:
+#    http -> heraldd (user herald: request file, then START over /run/herald/activate)
+#    -> herald-activate --serve (root, herald-activate.service, socket-activated) ->
+#    StartTransientUnit of herald-rl-t-<first 8 hex digits of the job id>.service, the
+#    timer path's unit shape (ExecStart=herald-exec, ExecStopPost=+herald-done, no
+#    ExecStartPre). herald-activate answers a START once its start job has run
+#    (JobRemoved); heraldd keeps at most --max-starting (MAX_STARTING) unanswered. Rate:
+#    JOBS over the time from curl's start to PID 1's last "Started herald-rl-t-..."
+#    message (as job-throughput.sh counts). FLOORS: raw-start-transient of the
+#    job-throughput.sh ceiling shape (StartTransientUnit, root) and StartUnit of a
+#    template of that shape (root, job-throughput.sh's rt). Goal: >= 90 % of the ceiling.
 # 3. CHAINS triggers in a burst -> local 'true' -> exe_done -> print. CHAINS POSTs to
 #    trigger hc (router rc, one local 'true' task); router rp (exe_done, match_map
 #    router=rc) prints. Counted: chained result entries (HERALD_TRIGGER=exe_done,
 #    router rp) whose trigger_param.job_id is one of this round's rc jobs. Latency per
 #    chain: the rc job's result entry (herald-done's send time, after the job's main
 #    process exited) -> the rp unit's "Started" message (its main() exec'd), and the rc
-#    unit's "Started" -> the rp unit's "Started". Goal: p50 <= 10 ms (result -> main).
+#    unit's "Started" -> the rp unit's "Started". Each result entry names its unit
+#    (HERALD_UNIT, herald-rc-t-<id8>.service / herald-rp-p-<id8>.service), which joins it
+#    to PID 1's "Started" message (UNIT=). Goal: p50 <= 10 ms (result -> main).
 #    FLOOR: systemd chaining by itself: template floora@ with OnSuccess=floorb@%i, CHAINS
 #    instances started with StartUnit (raw-start-transient --template), floora@X
 #    "Started" -> floorb@X "Started".
@@ -44,13 +49,21 @@
 # PID 1's "Started" message (its _SOURCE_REALTIME_TIMESTAMP: for a Type=exec service,
 # sent once the main process was exec'd) and the result entry's _SOURCE_REALTIME_TIMESTAMP.
 #
+# herald-activate subscribes to PID 1's signals (it waits for each start job's
+# JobRemoved), and while any client is subscribed PID 1 sends every unit's signals
+# through dbus-daemon. So it is started before each heraldd job row (its start-up and
+# CPU counters outside the round) and stopped before each floor row, which then run as
+# before: with no subscriber. heraldd reconnects (socket activation) at its next job.
+#
 # Until heraldd is built (BUILD_DIR/src/heraldd/heraldd), only the floors are measured,
 # and the output says so.
 #
 # Environment: BUILD_DIR (default SRC/build, must be built), RUNS (3), DURATION (10, wrk
 # seconds), CONNS (16), JOBS (300), CHAINS (500), NGINX_WORKERS (1), IDLE_WAIT (60:
-# seconds to wait for heraldd's idle exit). Needs wrk and nginx-light ('tools/deps.sh
-# bench'). Needs root: 'sudo bench/heraldd.sh'. Exits 77 when no instance can boot here.
+# seconds to wait for heraldd's idle exit), MAX_STARTING (unset: heraldd's default,
+# MANAGER_MAX_STARTING; set: 'heraldd --max-starting N' by a drop-in, to compare 2/4/8).
+# Needs wrk and nginx-light ('tools/deps.sh bench'). Needs root: 'sudo bench/heraldd.sh'.
+# Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
 export BUILD_DIR
@@ -66,17 +79,21 @@ JOBS=${JOBS:-300}
 CHAINS=${CHAINS:-500}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 IDLE_WAIT=${IDLE_WAIT:-60}
+MAX_STARTING=${MAX_STARTING:-}
 BODY='{"bench":"heraldd","n":1}'
 RAW=$BUILD_DIR/bench/raw-start-transient
 WINDOW=$(start_window)
 WORK=/run/bench                 # the instance's private /run
-# CPU columns: PID 1, dbus-daemon, journald, polkitd, heraldd, nginx, the job units
-CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice/polkit.service
+# CPU columns: PID 1, dbus-daemon, journald, herald-activate, heraldd, nginx, the job units
+CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice/herald-activate.service
          system.slice/heraldd.service system.slice/bench-nginx.service herald.slice)
+# heraldd's default starts in flight (shown when MAX_STARTING is not set)
+DEFAULT_STARTING=$(sed -n 's/^#define MANAGER_MAX_STARTING \([0-9]\+\).*/\1/p' "$SRC_DIR/src/heraldd/manager.h")
 
 [[ -x $RAW ]] || fail "$RAW is missing: run 'ninja -C $BUILD_DIR' first"
 [[ -n $WINDOW ]] || fail "cannot read START_WINDOW_DEFAULT from src/shared/start-window.h"
-for t in wrk nginx curl jq setpriv; do
+[[ -z $MAX_STARTING || $MAX_STARTING =~ ^[1-9][0-9]*$ ]] || fail "MAX_STARTING must be a number (1-64), not '$MAX_STARTING'"
+for t in wrk nginx curl jq; do
   command -v "$t" >/dev/null || PATH=$PATH:/usr/sbin command -v "$t" >/dev/null || fail "$t is missing: run 'tools/deps.sh bench'"
 done
 HAVE_HERALDD=0
@@ -96,12 +113,9 @@ for p in "$P_NGINX" "$P_NONE" "$P_JOBS" "$P_CHAIN"; do
   [[ -z $(ns_run ss -Htln "sport = :$p") ]] || fail "port $p is taken in the instance"
 done
 
-step "floor units: rawt@ and herald-rawt-t@ (job-throughput.sh's shape), floora@ -> OnSuccess= floorb@"
+step "floor units: rawt@ (job-throughput.sh's shape), floora@ -> OnSuccess= floorb@"
 shape='CollectMode=inactive-or-failed\n[Service]\nType=exec\nSlice=herald.slice\nExecStart=/bin/true\nExecStopPost=/bin/true\n'
-# herald-rawt-t@ is named like a herald job template so that polkit's rule lets herald start it
-for u in rawt herald-rawt-t; do
-  ns_run sh -c "printf '[Unit]\nDescription=bench template unit\n$shape' > /etc/systemd/system/$u@.service"
-done
+ns_run sh -c "printf '[Unit]\nDescription=bench template unit\n$shape' > /etc/systemd/system/rawt@.service"
 ns_run sh -c 'cat > /etc/systemd/system/floora@.service' <<'EOF'
 [Unit]
 Description=bench chain floor, first step
@@ -144,6 +158,18 @@ router:
     task: {p: print}
 EOF
   ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the bench workflow does not validate"
+  if [[ -n $MAX_STARTING ]]; then
+    # as tests/integration do for --idle-timeout: the installed ExecStart= plus one option
+    exec_start=$(ns_run sed -n 's/^ExecStart=//p' "$(ns_run systemctl show -P FragmentPath heraldd.service)")
+    [[ -n $exec_start ]] || fail "cannot read heraldd.service's ExecStart="
+    step "heraldd --max-starting $MAX_STARTING (drop-in heraldd.service.d/bench.conf)"
+    ns_run mkdir -p /etc/systemd/system/heraldd.service.d
+    ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/bench.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=$exec_start --max-starting $MAX_STARTING
+EOF
+  fi
 fi
 ns_run systemctl daemon-reload
 if ((HAVE_HERALDD)); then
@@ -217,6 +243,7 @@ proc_kb() { ns_run awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/de
 # smaps_kb PID FIELD: a field of /proc/PID/smaps_rollup (Pss, Private_Dirty, ...): RSS
 # counts every shared library page the process touched (libc, libcrypto, gnutls pulled in
 # by libmicrohttpd), PSS shares them out, Private_* is what is the process's own
+# shellcheck disable=SC2016  # awk's own fields
 smaps_kb() { ns_run awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || true; }
 # Rounds run in subshells ($(round ...)): what they learn about heraldd goes to files.
 TMP=$(mktemp -d)
@@ -234,6 +261,23 @@ sample_hwm() {
 }
 # heraldd running before a round: its cgroup (CPU column) must outlive the round
 heraldd_up() { ns_run systemctl start heraldd.service || fail "heraldd.service does not start: $(ns_journal -q -u heraldd.service -o cat | tail -n 5)"; }
+# herald-activate before a heraldd job row: running, so that its start-up is not timed
+# and its CPU counters span the round; its invocation is checked after the round (a
+# restart in between resets them: counted in TMP/restarts). Stopped before a floor row
+# (its Subscribe would make PID 1 send the floor units' signals too; see the header).
+activate_id() { ns_run systemctl show -P InvocationID herald-activate.service; }
+activate_up() {
+  ns_run systemctl start herald-activate.service || fail "herald-activate.service does not start: $(ns_journal -q -u herald-activate.service -o cat | tail -n 5)"
+  activate_id
+}
+activate_check() { [[ $(activate_id) == "$1" ]] || echo "$2" >>"$TMP/restarts"; }
+# (systemctl warns that the socket can still start it: that is the point, so the
+# warning is shown only when the stop fails)
+activate_down() {
+  local out
+  ((HAVE_HERALDD)) || return 0
+  out=$(ns_run systemctl stop herald-activate.service 2>&1) || fail "cannot stop herald-activate.service: $out"
+}
 
 # http_round PORT WHO: prints "REQ/S P50 P99 REQUESTS ERRORS NON2XX ENTRIES/S RESULTS CPU-USEC/REQ..."
 http_round() {
@@ -269,8 +313,9 @@ results_reached() { (($(results_of "$1" "$2") >= $3)); }
 
 # jobs_round: JOBS POSTs to hl; prints "RATE MISSING CPU..."
 jobs_round() {
-  local m before out start
+  local m before out start inv
   heraldd_up
+  inv=$(activate_up)
   m=$(mark)
   before=$(cpu)
   out=$(post_burst "$P_JOBS" "$JOBS")
@@ -278,40 +323,46 @@ jobs_round() {
   codes_ok "$(tail -n +2 <<<"$out")" "$JOBS" || fail "not every POST to hl was answered 200: $(tail -n +2 <<<"$out" | paste -sd' ')"
   wait_until 300 results_reached rl "$m" "$JOBS" || fail "only $(results_of rl "$m") of $JOBS results of rl arrived"
   sample_hwm
-  finish "$m" "$start" "herald-rl-t@" "$before"
+  finish "$m" "$start" "herald-rl-t-" "$before"
+  activate_check "$inv" hl
 }
 
-# raw_round [RAW-OPTION...]: prints "RATE MISSING CPU..."; RAW_AS: run it as this user
-RAW_AS=
+# raw_round [RAW-OPTION...]: prints "RATE MISSING CPU..."
 raw_round() {
-  local m before out run=()
-  [[ -z $RAW_AS ]] || run=(setpriv --reuid="$RAW_AS" --regid="$RAW_AS" --init-groups)
+  local m before out
+  activate_down
   m=$(mark)
   before=$(cpu)
-  out=$(ns_run "${run[@]}" "$RAW" --units "$JOBS" --window "$WINDOW" "$@") || fail "raw-start-transient $* failed: $out"
+  out=$(ns_run "$RAW" --units "$JOBS" --window "$WINDOW" "$@") || fail "raw-start-transient $* failed: $out"
   finish "$m" "$(sed -n 's/.*start_realtime_usec=\([0-9]*\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*prefix=\([^ ]*\).*/\1/p' <<<"$out")" "$before"
 }
 
 # chain_times MARK FIRST-PREFIX: from the journal since MARK, one line per chained job:
 # "RESULT->MAIN-MS START->START-MS RESULT->RESULT-MS" ("-" when a message is missing), for
-# herald (FIRST-PREFIX herald-rc-t@: parents from the rp results' trigger_param) or for
-# the floor (floora@: floorb@ of the same instance)
+# herald (FIRST-PREFIX herald-rc-t-: parents from the rp results' trigger_param) or for
+# the floor (floora@: floorb@ of the same instance). A job's unit is the one its result
+# entry names (HERALD_UNIT, else the entry's _SYSTEMD_UNIT: herald-done runs in it), and
+# PID 1's "Started" message names it in UNIT=: the two are joined by that name, never
+# rebuilt from the job id.
 chain_times() {
   local m=$1
   {
     entries "$m" MESSAGE_ID=$MSG_STARTED _PID=1 |
-      jq -r 'select(.UNIT // "" | test("^(herald-rc-t|herald-rp-p|floora|floorb)@"))
+      jq -r 'select(.UNIT // "" | test("^(herald-rc-t-|herald-rp-p-|floora@|floorb@)"))
         | "S \(.UNIT | sub("\\.service$"; "")) \(._SOURCE_REALTIME_TIMESTAMP)"'
-    if [[ $2 == herald-rc-t@ ]]; then
-      entries "$m" MESSAGE_ID=$MSG_RESULT | jq -r 'select(.HERALD_ROUTER == "rc") | "P \(.HERALD_JOB_ID) \(._SOURCE_REALTIME_TIMESTAMP)"'
+    if [[ $2 == herald-rc-t- ]]; then
+      entries "$m" MESSAGE_ID=$MSG_RESULT |
+        jq -r 'select(.HERALD_ROUTER == "rc")
+          | "P \(.HERALD_JOB_ID) \((.HERALD_UNIT // ._SYSTEMD_UNIT // "-") | sub("\\.service$"; "")) \(._SOURCE_REALTIME_TIMESTAMP)"'
       entries "$m" MESSAGE_ID=$MSG_RESULT HERALD_TRIGGER=exe_done HERALD_ROUTER=rp |
-        jq -r 'select(.HERALD_SUCCESS == "true") | "C \(.HERALD_JOB_ID) \((.HERALD_PARAM | fromjson).trigger_param.job_id // "-") \(._SOURCE_REALTIME_TIMESTAMP)"'
+        jq -r 'select(.HERALD_SUCCESS == "true")
+          | "C \(.HERALD_JOB_ID) \((.HERALD_UNIT // ._SYSTEMD_UNIT // "-") | sub("\\.service$"; "")) \((.HERALD_PARAM | fromjson).trigger_param.job_id // "-") \(._SOURCE_REALTIME_TIMESTAMP)"'
     fi
   } | awk -v floor="$([[ $2 == floora@ ]] && echo 1 || echo 0)" '
     $1 == "S" { s[$2] = $3; next }
-    $1 == "P" { p[$2] = $3; next }
-    $1 == "C" { c[$2] = $3; cr[$2] = $4; next }
+    $1 == "P" { pu[$2] = $3; p[$2] = $4; next }
+    $1 == "C" { cu[$2] = $3; c[$2] = $4; cr[$2] = $5; next }
     END {
       if (floor) {
         for (u in s) if (u ~ /^floorb@/) {
@@ -323,7 +374,7 @@ chain_times() {
       for (j in c) {
         par = c[j]
         if (!(par in p)) continue          # not a chain of this round
-        cs = s["herald-rp-p@" j]; ps = s["herald-rc-t@" par]
+        cs = s[cu[j]]; ps = s[pu[par]]
         printf "%s %s %.2f\n", cs ? sprintf("%.2f", (cs - p[par]) / 1000) : "-", cs && ps ? sprintf("%.2f", (cs - ps) / 1000) : "-",
           (cr[j] - p[par]) / 1000
       }
@@ -332,24 +383,27 @@ chain_times() {
 
 # chain_round: CHAINS POSTs to hc; prints "SECONDS" and then chain_times' lines
 chain_round() {
-  local m out start
+  local m out start inv
   heraldd_up
+  inv=$(activate_up)
   m=$(mark)
   out=$(post_burst "$P_CHAIN" "$CHAINS")
   start=$(head -n 1 <<<"$out")
   codes_ok "$(tail -n +2 <<<"$out")" "$CHAINS" || fail "not every POST to hc was answered 200: $(tail -n +2 <<<"$out" | paste -sd' ')"
   wait_until 600 results_reached rp "$m" "$CHAINS" || step "only $(results_of rp "$m") of $CHAINS chained results arrived in 600 s"
   sample_hwm
-  wait_until 180 no_units_left herald-rc-t@ || fail "herald-rc-t@ units are still loaded"
-  wait_until 180 no_units_left herald-rp-p@ || fail "herald-rp-p@ units are still loaded"
+  wait_until 180 no_units_left herald-rc-t- || fail "herald-rc-t-* units are still loaded"
+  wait_until 180 no_units_left herald-rp-p- || fail "herald-rp-p-* units are still loaded"
   sleep 0.5
+  activate_check "$inv" hc
   printf '%s\n' "$(( ($(entries "$m" MESSAGE_ID=$MSG_RESULT HERALD_ROUTER=rp | jq -r ._SOURCE_REALTIME_TIMESTAMP | sort -n | tail -n 1) - start) / 1000 ))"
-  chain_times "$m" herald-rc-t@
+  chain_times "$m" herald-rc-t-
 }
 
 # chain_floor_round: CHAINS floora@ instances; prints "SECONDS" and chain_times' lines
 chain_floor_round() {
   local m out start
+  activate_down
   m=$(mark)
   out=$(ns_run "$RAW" --units "$CHAINS" --window "$WINDOW" --template floora) || fail "raw-start-transient --template floora failed: $out"
   start=$(sed -n 's/.*start_realtime_usec=\([0-9]*\).*/\1/p' <<<"$out")
@@ -381,10 +435,14 @@ if ((HAVE_HERALDD)); then
   IDLE_RSS=$(proc_kb "$pid" VmRSS) IDLE_HWM=$(proc_kb "$pid" VmHWM)
   IDLE_PSS=$(smaps_kb "$pid" Pss)
   IDLE_PRIV=$(($(smaps_kb "$pid" Private_Clean) + $(smaps_kb "$pid" Private_Dirty)))
-  VARIANTS=(hn ng hl rs rt rp hc cf)
+  if [[ -n $MAX_STARTING ]]; then
+    [[ $(ns_run cat "/proc/$pid/cmdline" | tr '\0' ' ') == *"--max-starting $MAX_STARTING "* ]] ||
+      fail "heraldd does not run with --max-starting $MAX_STARTING (the drop-in did not apply)"
+  fi
+  VARIANTS=(hn ng hl rs rt hc cf)
 else
   step "heraldd is not built ($BUILD_DIR/src/heraldd/heraldd missing): measuring the floors only"
-  VARIANTS=(ng rs rt rp cf)
+  VARIANTS=(ng rs rt cf)
 fi
 
 round() {
@@ -394,7 +452,6 @@ round() {
   hl) jobs_round ;;
   rs) raw_round --slice herald.slice --stop-post ;;
   rt) raw_round --template rawt ;;
-  rp) RAW_AS=herald raw_round --template herald-rawt-t ;;
   hc) chain_round ;;
   cf) chain_floor_round ;;
   esac
@@ -402,7 +459,7 @@ round() {
 
 step "warm-up (not counted)"
 for v in "${VARIANTS[@]}"; do
-  case $v in ng | hn) DURATION=2 round "$v" >/dev/null ;; rs | rp) round "$v" >/dev/null ;; esac
+  case $v in ng | hn) DURATION=2 round "$v" >/dev/null ;; rs) round "$v" >/dev/null ;; esac
 done
 for ((run = 1; run <= RUNS; run++)); do
   summary=
@@ -419,14 +476,13 @@ done
 
 col() { printf '%s' "${OUT[$1]:-}" | awk -v c="$2" 'NF { print $c }'; }
 ran() { [[ " ${VARIANTS[*]} " == *" $1 "* ]]; }
-declare -A SHORT=([hn]=heraldd [ng]=nginx [hl]=heraldd [rs]="raw transient" [rt]="raw template" [rp]="raw template, polkit")
+declare -A SHORT=([hn]=heraldd [ng]=nginx [hl]=heraldd [rs]="raw transient" [rt]="raw template")
 declare -A LABEL=(
   [ng]="floor: nginx-light return 200 ($NGINX_WORKERS worker)"
   [hn]="heraldd: http -> all -> none"
-  [hl]="heraldd: http -> local true, template units"
+  [hl]="heraldd: http -> herald-activate -> transient"
   [rs]="floor: raw StartTransientUnit [ceiling]"
   [rt]="floor: raw StartUnit of a template, root"
-  [rp]="floor: the same as user herald (polkit)"
 )
 
 echo
@@ -460,25 +516,30 @@ if ran hn; then
 fi
 
 echo
-printf '2. Job units started: %d per round (heraldd: %d POSTs by curl, %d connections), window %d\n' "$JOBS" "$JOBS" "$CONNS" "$WINDOW"
+printf '2. Job units started: %d per round (heraldd: %d POSTs by curl, %d connections, --max-starting %s; floors: window %d)\n' \
+  "$JOBS" "$JOBS" "$CONNS" "${MAX_STARTING:-${DEFAULT_STARTING:-?} (default)}" "$WINDOW"
 printf '  %-44s %s\n' "" "units/s"
-for v in hl rs rt rp; do
+for v in hl rs rt; do
   ran "$v" && printf '  %-44s %s\n' "${LABEL[$v]}" "$(col "$v" 1 | stats)"
 done
 ceiling=$(col rs 1 | median)
-for v in hl rt rp; do
+for v in hl rt; do
   ran "$v" && printf '  %s: %s %% of the ceiling\n' "${LABEL[$v]}" "$(pct "$(col "$v" 1 | median)" "$ceiling")"
 done
 ran hl && printf '  (goal: heraldd >= 90 %% of the ceiling)\n'
-printf '  CPU ms per unit, median:          %8s %8s %8s %8s %8s %8s\n' "PID 1" dbus journald polkitd heraldd units
-for v in hl rs rt rp; do
+printf '  CPU ms per unit, median:          %8s %8s %8s %8s %8s %8s\n' "PID 1" dbus journald activate heraldd units
+for v in hl rs rt; do
   ran "$v" || continue
   printf '    %-32s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n' "${SHORT[$v]}" "$(col "$v" 3 | median)" "$(col "$v" 4 | median)" \
     "$(col "$v" 5 | median)" "$(col "$v" 6 | median)" "$(col "$v" 7 | median)" "$(col "$v" 9 | median)"
 done
 missing=0
-for v in hl rs rt rp; do missing=$((missing + $(col "$v" 2 | awk '{ s += $1 } END { print s + 0 }'))); done
+for v in hl rs rt; do missing=$((missing + $(col "$v" 2 | awk '{ s += $1 } END { print s + 0 }'))); done
 printf '  %d units had no "Started" message (ended before PID 1 handled their start; see finish())\n' "$missing"
+if ((HAVE_HERALDD)); then
+  printf '  herald-activate restarted during a heraldd row: %s\n' \
+    "$([[ -s $TMP/restarts ]] && sort "$TMP/restarts" | uniq -c | awk '{ printf "%s%s x%d", NR > 1 ? ", " : "", $2, $1 }' || echo never)"
+fi
 
 echo
 printf '3. Chains: %d firings in a burst -> local true -> exe_done -> print (all rounds pooled)\n' "$CHAINS"
@@ -511,7 +572,9 @@ if ((HAVE_HERALDD)); then
     "$IDLE_RSS" "$IDLE_HWM" "$IDLE_PSS" "$IDLE_PRIV"
   printf '  peak under load: VmHWM %d kB over %d heraldd process(es); goal <= 8192 kB\n' "$peak" "$procs"
   pid=$(heraldd_pid)
-  ((pid > 0)) && printf '  after the load: VmRSS %s kB\n' "$(proc_kb "$pid" VmRSS)"
+  # RssFile: mapped files, the journal files heraldd follows among them; RssAnon: its heap
+  ((pid > 0)) && printf '  after the load: VmRSS %s kB (RssAnon %s kB, RssFile %s kB)\n' \
+    "$(proc_kb "$pid" VmRSS)" "$(proc_kb "$pid" RssAnon)" "$(proc_kb "$pid" RssFile)"
   # the idle timeout counts from heraldd's last work; rounds may have ended with floors
   heraldd_gone() { [[ $(heraldd_pid) == 0 ]] && ! ns_run pgrep -x heraldd >/dev/null; }
   if wait_until "$IDLE_WAIT" heraldd_gone; then

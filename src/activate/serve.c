@@ -123,8 +123,14 @@ static int server_workflow(Server *s, const Workflow **ret) {
         struct stat st;
         int r;
 
-        if (stat(s->workflow_path, &st) < 0)
-                return log_error_errno(errno, "Could not read %s: %m", s->workflow_path);
+        if (stat(s->workflow_path, &st) < 0) {
+                if (!s->workflow)
+                        return log_error_errno(errno, "Could not read %s: %m", s->workflow_path);
+                /* The generator writes its output directory anew at each daemon-reload:
+                 * for a moment there is no snapshot. The one loaded before stands. */
+                *ret = s->workflow;
+                return 0;
+        }
         if (s->workflow && st.st_ino == s->workflow_stat.st_ino && st.st_dev == s->workflow_stat.st_dev &&
             st.st_size == s->workflow_stat.st_size && st.st_mtim.tv_sec == s->workflow_stat.st_mtim.tv_sec &&
             st.st_mtim.tv_nsec == s->workflow_stat.st_mtim.tv_nsec) {
@@ -132,12 +138,21 @@ static int server_workflow(Server *s, const Workflow **ret) {
                 return 0;
         }
         r = workflow_load(s->workflow_path, NULL, &w);
-        if (r < 0)
-                return log_error_errno(r, "Could not load %s: %m", s->workflow_path);
-        if (w->unloadable) {
+        if (r >= 0 && w->unloadable) {
                 diag_list_print(&w->diag, stderr, false);
                 workflow_free(w);
-                return log_error_errno(EINVAL, "Workflow %s cannot be loaded.", s->workflow_path);
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                if (!s->workflow)
+                        return log_error_errno(r, "Could not load %s: %m", s->workflow_path);
+                /* Only root writes the snapshot, and the generator keeps the last good
+                 * one; a broken one is a mistake caught here, as heraldd does: the
+                 * snapshot loaded before stays in force (looked at again next time). */
+                log_warning_errno(r, "Could not load the new %s (%m); the workflow loaded before stays in force.",
+                                  s->workflow_path);
+                *ret = s->workflow;
+                return 0;
         }
         if (s->workflow)
                 log_info("Loaded the new workflow snapshot %s.", s->workflow_path);

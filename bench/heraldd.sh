@@ -21,11 +21,11 @@
 #    trigger hl, whose router rl has one local task 'cmd: true'. The path of each:
 #    http -> heraldd (user herald: request file, then START over /run/herald/activate)
 #    -> herald-activate --serve (root, herald-activate.service, socket-activated) ->
-#    StartTransientUnit of herald-rl-t-<first 8 hex digits of the job id>.service, the
-#    timer path's unit shape (ExecStart=herald-exec, ExecStopPost=+herald-done, no
-#    ExecStartPre). herald-activate answers a START once its start job has run
+#    StartUnit of herald-rl-t@<job id>.service, an instance of the generator's
+#    template for the task (ExecStart=herald-exec, ExecStopPost=+herald-done, no
+#    ExecStartPre: the timer path's shape, as a unit file). herald-activate answers a START once its start job has run
 #    (JobRemoved); heraldd keeps at most --max-starting (MAX_STARTING) unanswered. Rate:
-#    JOBS over the time from curl's start to PID 1's last "Started herald-rl-t-..."
+#    JOBS over the time from curl's start to PID 1's last "Started herald-rl-t@..."
 #    message (as job-throughput.sh counts). FLOORS: raw-start-transient of the
 #    job-throughput.sh ceiling shape (StartTransientUnit, root) and StartUnit of a
 #    template of that shape (root, job-throughput.sh's rt). Goal: >= 90 % of the ceiling.
@@ -36,7 +36,7 @@
 #    chain: the rc job's result entry (herald-done's send time, after the job's main
 #    process exited) -> the rp unit's "Started" message (its main() exec'd), and the rc
 #    unit's "Started" -> the rp unit's "Started". Each result entry names its unit
-#    (HERALD_UNIT, herald-rc-t-<id8>.service / herald-rp-p-<id8>.service), which joins it
+#    (HERALD_UNIT, herald-rc-t@<job id>.service / herald-rp-p@<job id>.service), which joins it
 #    to PID 1's "Started" message (UNIT=). Goal: p50 <= 10 ms (result -> main).
 #    FLOOR: systemd chaining by itself: template floora@ with OnSuccess=floorb@%i, CHAINS
 #    instances started with StartUnit (raw-start-transient --template), floora@X
@@ -323,7 +323,7 @@ jobs_round() {
   codes_ok "$(tail -n +2 <<<"$out")" "$JOBS" || fail "not every POST to hl was answered 200: $(tail -n +2 <<<"$out" | paste -sd' ')"
   wait_until 300 results_reached rl "$m" "$JOBS" || fail "only $(results_of rl "$m") of $JOBS results of rl arrived"
   sample_hwm
-  finish "$m" "$start" "herald-rl-t-" "$before"
+  finish "$m" "$start" "herald-rl-t@" "$before"
   activate_check "$inv" hl
 }
 
@@ -340,7 +340,7 @@ raw_round() {
 
 # chain_times MARK FIRST-PREFIX: from the journal since MARK, one line per chained job:
 # "RESULT->MAIN-MS START->START-MS RESULT->RESULT-MS" ("-" when a message is missing), for
-# herald (FIRST-PREFIX herald-rc-t-: parents from the rp results' trigger_param) or for
+# herald (FIRST-PREFIX herald-rc-t@: parents from the rp results' trigger_param) or for
 # the floor (floora@: floorb@ of the same instance). A job's unit is the one its result
 # entry names (HERALD_UNIT, else the entry's _SYSTEMD_UNIT: herald-done runs in it), and
 # PID 1's "Started" message names it in UNIT=: the two are joined by that name, never
@@ -349,9 +349,9 @@ chain_times() {
   local m=$1
   {
     entries "$m" MESSAGE_ID=$MSG_STARTED _PID=1 |
-      jq -r 'select(.UNIT // "" | test("^(herald-rc-t-|herald-rp-p-|floora@|floorb@)"))
+      jq -r 'select(.UNIT // "" | test("^(herald-rc-t@|herald-rp-p@|floora@|floorb@)"))
         | "S \(.UNIT | sub("\\.service$"; "")) \(._SOURCE_REALTIME_TIMESTAMP)"'
-    if [[ $2 == herald-rc-t- ]]; then
+    if [[ $2 == herald-rc-t@ ]]; then
       entries "$m" MESSAGE_ID=$MSG_RESULT |
         jq -r 'select(.HERALD_ROUTER == "rc")
           | "P \(.HERALD_JOB_ID) \((.HERALD_UNIT // ._SYSTEMD_UNIT // "-") | sub("\\.service$"; "")) \(._SOURCE_REALTIME_TIMESTAMP)"'
@@ -392,12 +392,12 @@ chain_round() {
   codes_ok "$(tail -n +2 <<<"$out")" "$CHAINS" || fail "not every POST to hc was answered 200: $(tail -n +2 <<<"$out" | paste -sd' ')"
   wait_until 600 results_reached rp "$m" "$CHAINS" || step "only $(results_of rp "$m") of $CHAINS chained results arrived in 600 s"
   sample_hwm
-  wait_until 180 no_units_left herald-rc-t- || fail "herald-rc-t-* units are still loaded"
-  wait_until 180 no_units_left herald-rp-p- || fail "herald-rp-p-* units are still loaded"
+  wait_until 180 no_units_left herald-rc-t@ || fail "herald-rc-t@* units are still loaded"
+  wait_until 180 no_units_left herald-rp-p@ || fail "herald-rp-p@* units are still loaded"
   sleep 0.5
   activate_check "$inv" hc
   printf '%s\n' "$(( ($(entries "$m" MESSAGE_ID=$MSG_RESULT HERALD_ROUTER=rp | jq -r ._SOURCE_REALTIME_TIMESTAMP | sort -n | tail -n 1) - start) / 1000 ))"
-  chain_times "$m" herald-rc-t-
+  chain_times "$m" herald-rc-t@
 }
 
 # chain_floor_round: CHAINS floora@ instances; prints "SECONDS" and chain_times' lines
@@ -480,7 +480,7 @@ declare -A SHORT=([hn]=heraldd [ng]=nginx [hl]=heraldd [rs]="raw transient" [rt]
 declare -A LABEL=(
   [ng]="floor: nginx-light return 200 ($NGINX_WORKERS worker)"
   [hn]="heraldd: http -> all -> none"
-  [hl]="heraldd: http -> herald-activate -> transient"
+  [hl]="heraldd: http -> herald-activate -> template"
   [rs]="floor: raw StartTransientUnit [ceiling]"
   [rt]="floor: raw StartUnit of a template, root"
 )

@@ -44,7 +44,7 @@ static int help(void) {
                "The request is untrusted data (ids and trigger param only); what runs comes\n"
                "from the workflow snapshot. The job's directory is made in " HERALD_JOBS_DIR "/,\n"
                "the job id marked as started in " JOB_STARTED_DIR "/, and the job started as\n"
-               "the same transient unit a timer's firing starts. A request that cannot\n"
+               "an instance of the task's template unit. A request that cannot\n"
                "become a job is kept aside as JOB_ID.json.refused and gets a failed result\n"
                "entry. Exits when idle; the socket stays.\n\n"
                "Options:\n"

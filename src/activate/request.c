@@ -4,9 +4,10 @@
  * heraldd (unprivileged) writes a job's request file (job-request.c) and asks
  * herald-activate --serve (root) to start it. The request is untrusted data: only the
  * trigger id and the trigger param are taken from it; the execution param comes from the
- * workflow snapshot, the job directory and the transient unit are made exactly as the
- * timer path makes them (job-dir.c, plan.c). What the job runs is never the request's
- * to say.
+ * workflow snapshot, the job directory is made exactly as the timer path makes it
+ * (job-dir.c), and the job is an instance of the task's template unit, which the
+ * generator wrote as root from the same workflow. What the job runs is never the
+ * request's to say.
  *
  * Then the job id is marked as started: an empty tombstone JOB_STARTED_DIR/<job_id>
  * first, the request removed after, so at every moment one of the two says the job is
@@ -29,7 +30,6 @@
 #include "log.h"
 #include "herald-ids.h"
 #include "notify.h"
-#include "plan.h"
 #include "request.h"
 #include "result-entry.h"
 #include "unit-name.h"
@@ -83,7 +83,7 @@ static bool is_started(const char *job_id) {
 
 void prepared_job_done(PreparedJob *p) {
         cJSON_Delete(p->param);
-        plan_unit_done(&p->unit);
+        free(p->unit);
         free(p->dir);
         *p = (PreparedJob) {};
 }
@@ -168,14 +168,13 @@ int request_take(const Workflow *w, const char *workflow_path, const char *job_i
                 prepared_job_done(&p);
                 return log_oom();
         }
-        q = plan_job_unit(r, t, job_id, p.dir,
-                          &(PlanOptions) { .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH }, &p.unit);
-        if (q < 0) {
+        p.unit = unit_name_job_instance(r->name, t->name, job_id);
+        if (!p.unit) {
                 prepared_job_done(&p);
-                return q == -ENOMEM ? log_oom() : log_error_errno(q, "Failed to plan the unit of job %s of %s/%s: %m", job_id, router, task);
+                return log_oom();
         }
         /* heraldd never fires tick triggers: no counter */
-        q = job_dir_create(job_id, p.param, t, p.unit.name, -1, NULL);
+        q = job_dir_create(job_id, p.param, t, p.unit, -1, NULL);
         if (q < 0) {
                 prepared_job_done(&p);
                 if (q == -ENOMEM)
@@ -274,9 +273,9 @@ void request_refuse(const char *job_id, const char *router, const char *task, in
 void job_start_failed(PreparedJob *p, const char *why) {
         _cleanup_free_ char *text = NULL;
 
-        log_error("Failed to start %s (job %s): %s", p->unit.name, p->job_id, why);
-        if (asprintf(&text, "Could not start the job unit %s: %s", p->unit.name, why) < 0)
+        log_error("Failed to start %s (job %s): %s", p->unit, p->job_id, why);
+        if (asprintf(&text, "Could not start the job unit %s: %s", p->unit, why) < 0)
                 return (void) log_oom();
-        failed_entry_send(p->param, p->unit.name, text);
+        failed_entry_send(p->param, p->unit, text);
         (void) job_dir_remove(p->dir);
 }

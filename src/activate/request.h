@@ -5,13 +5,12 @@
 #include <cjson/cJSON.h>
 
 #include "herald-id.h"
-#include "plan.h"
 #include "workflow.h"
 
 typedef struct PreparedJob {
         char job_id[HERALD_ID_LEN + 1];
         cJSON *param;           /* the execution param (for a failed result entry) */
-        PlanUnit unit;          /* the transient unit to start */
+        char *unit;             /* herald-<router>-<task>@<job_id>.service, to start */
         char *dir;              /* its job directory */
 } PreparedJob;
 

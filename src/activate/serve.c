@@ -6,8 +6,8 @@
  * polkitd per start here, and a unit shape of three processes). So heraldd writes a
  * request file and asks this small root service, over herald-activate.socket (a
  * SOCK_SEQPACKET socket only root and the group herald may connect to), to start it.
- * What runs comes from the root-written workflow snapshot, never from heraldd
- * (request.c); the job is the very transient unit a timer's activation starts.
+ * What runs comes from the root-written workflow snapshot and the template units the
+ * generator wrote from it, never from heraldd (request.c).
  *
  * A START is answered once its start job has run (JobRemoved), not when PID 1 queued
  * it: heraldd holds back its next starts until then, so PID 1's queue stays short and
@@ -217,7 +217,7 @@ static void handle_start(Conn *c, const ActivateMessage *m) {
                 ctx->server = s;
                 ctx->conn = c;
                 c->n_ref++;
-                r = start_window_start_transient(s->window, &ctx->job.unit, on_started, ctx);
+                r = start_window_start_unit(s->window, ctx->job.unit, on_started, ctx);
                 if (r < 0) {
                         conn_unref(ctx->conn);
                         errno = -r;
@@ -233,7 +233,7 @@ static void handle_start(Conn *c, const ActivateMessage *m) {
 
 /* concurrency: replace. Only a herald job unit can be named from (router, task, id). */
 static void handle_stop(Conn *c, const ActivateMessage *m) {
-        _cleanup_free_ char *unit = unit_name_job(m->router, m->task, m->job_id);
+        _cleanup_free_ char *unit = unit_name_job_instance(m->router, m->task, m->job_id);
         int r;
 
         if (!unit)

@@ -3,8 +3,8 @@
  *
  * An accepted job has a request file (the durable queue) and waits here until fewer
  * than max_starting starts are in flight and the running limits (global, per router)
- * allow it; then heraldd asks herald-activate (root, starter.c) to start it, as the same
- * transient unit herald-<router>-<task>-<id>.service a timer's firing starts. Its end is
+ * allow it; then heraldd asks herald-activate (root, starter.c) to start it, as an
+ * instance herald-<router>-<task>@<job_id>.service of the task's template unit. Its end is
  * learnt from the result datagram or the journal (chain.c) and counted off; the
  * exe_done routes fire from there, exactly once per finished job.
  */
@@ -65,7 +65,7 @@ int manager_queue_job(Manager *m, const char *job_id, const char *router, const 
         snprintf(j->job_id, sizeof j->job_id, "%s", job_id);
         j->router = strdup(router);
         j->task = strdup(task);
-        j->unit = unit_name_job(router, task, job_id);
+        j->unit = unit_name_job_instance(router, task, job_id);
         j->router_max_running = router_max_running;
         j->firing = firing;
         if (!j->router || !j->task || !j->unit) {

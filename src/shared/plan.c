@@ -14,8 +14,8 @@
 #include "plan.h"
 #include "unit-name.h"
 
-static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "job", "socket", "notify-socket",
-                                                              "activate-socket", "drop-in" };
+static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "job", "socket", "job-template",
+                                                              "notify-socket", "activate-socket", "drop-in" };
 
 const char *plan_unit_kind_to_string(PlanUnitKind k) {
         return k < _PLAN_UNIT_KIND_MAX ? kind_names[k] : NULL;
@@ -27,6 +27,21 @@ bool trigger_has_timer(const Component *trigger) {
 
 bool trigger_needs_heraldd(const Component *trigger) {
         return trigger && !trigger->broken && (trigger->type == TRIGGER_HTTP || trigger->type == TRIGGER_EXE_DONE);
+}
+
+/* A literal for a unit-file value that also holds specifiers: every '%' doubled. */
+static char *percent_escape(const char *s) {
+        char *out = malloc(strlen(s) * 2 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (*s == '%')
+                        *o++ = '%';
+                *o++ = *s;
+        }
+        *o = 0;
+        return out;
 }
 
 void plan_unit_done(PlanUnit *u) {
@@ -420,19 +435,25 @@ static int plan_credentials(Plan *plan, const Workflow *w) {
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
 #define JOB_LOG_RATE_LIMIT_BURST 10000000
 
-/* What every job unit has (timer firings and heraldd's, through herald-activate). */
+/* What every job unit has, transient (a timer's firing) or template (heraldd's jobs).
+ * With @template the strings carry the specifier %i (the instance: the job id) and
+ * literal parts are %-escaped. */
 static int job_props(PlanUnit *u, const Router *router, const Task *t, const char *job_id, const char *job_dir,
-                     const PlanOptions *o) {
+                     const PlanOptions *o, bool template) {
         _cleanup_free_ char *desc = NULL, *ident = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL;
+        _cleanup_free_ char *rname = template ? percent_escape(router->name) : strdup(router->name);
+        _cleanup_free_ char *tname = template ? percent_escape(t->name) : strdup(t->name);
         UnitProp *p;
         int r;
 
-        if (asprintf(&desc, "herald job %s/%s (%s)", router->name, t->name, job_id) < 0 ||
+        if (!rname || !tname || asprintf(&desc, "herald job %s/%s (%s)", rname, tname, job_id) < 0 ||
             asprintf(&ident, "%s/%s", router->name, t->name) < 0 || asprintf(&f1, "HERALD_JOB_ID=%s", job_id) < 0 ||
-            asprintf(&f2, "HERALD_ROUTER=%s", router->name) < 0 || asprintf(&f3, "HERALD_TASK=%s", t->name) < 0)
+            asprintf(&f2, "HERALD_ROUTER=%s", rname) < 0 || asprintf(&f3, "HERALD_TASK=%s", tname) < 0)
                 return -ENOMEM;
 
         r = prop_string(u, "Unit", "Description", "Description", desc);
+        if (r >= 0)
+                u->props[u->n_props - 1].specifiers = template;
         /* The result is in the journal; the unit may go as soon as it ends. */
         if (r >= 0)
                 r = prop_string(u, "Unit", "CollectMode", "CollectMode", "inactive-or-failed");
@@ -441,14 +462,20 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
         if (r >= 0)
                 r = prop_string(u, "Service", "Slice", "Slice", HERALD_SLICE);
         if (r >= 0) {
-                char **argv = strv_new(o->exec_path, "job", job_dir, NULL);
+                _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
+                char **argv = e ? strv_new(e, "job", job_dir, NULL) : NULL;
                 r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
         }
         if (r >= 0) {
                 /* Runs as root after the job's processes are gone: the one result entry. */
-                char **argv = strv_new(o->done_path, job_dir, NULL);
+                _cleanup_free_ char *d = template ? percent_escape(o->done_path) : strdup(o->done_path);
+                char **argv = d ? strv_new(d, job_dir, NULL) : NULL;
                 r = argv ? prop_exec(u, "ExecStopPost", true, argv) : -ENOMEM;
         }
+        if (r >= 0 && template)
+                for (size_t i = 0; i < u->n_props; i++)
+                        if (u->props[i].type == UNIT_PROP_EXEC)
+                                u->props[i].specifiers = true;
         if (r >= 0)
                 r = prop_string(u, "Service", "SyslogIdentifier", "SyslogIdentifier", ident);
         /* A job printing "<5>..." must not reach the result entries' rate-limit pool. */
@@ -457,6 +484,8 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
         for (const char *f = f1; r >= 0 && f; f = f == f1 ? f2 : f == f2 ? f3 : NULL) {
                 p = prop_add(u, "Service", "LogExtraFields", "LogExtraFields", UNIT_PROP_EXTRA_FIELDS);
                 r = p && (p->string = strdup(f)) ? 0 : -ENOMEM;
+                if (r >= 0)
+                        p->specifiers = template;
         }
         /* journald's default (10,000 lines per 30 s, notice and info in one pool) drops
          * most of a chatty job's output, and with it the result entry that `done` sends
@@ -483,13 +512,50 @@ int plan_job_unit(const Router *router, const Task *t, const char *job_id, const
         u.trigger = strdup(router->trigger_name);
         u.router = strdup(router->name);
         u.task = strdup(t->name);
-        u.note = strdup(trigger_needs_heraldd(router->trigger) ? "started as a transient unit by herald-activate for each job heraldd accepts"
-                                                               : "started as a transient unit for each firing");
+        u.note = strdup("started as a transient unit for each firing");
         if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
                 r = -ENOMEM;
                 goto fail;
         }
-        r = job_props(&u, router, t, job_id, job_dir, o);
+        r = job_props(&u, router, t, job_id, job_dir, o, false);
+        if (r < 0)
+                goto fail;
+        *ret = u;
+        return 0;
+fail:
+        plan_unit_done(&u);
+        return r;
+}
+
+/**
+ * plan_job_template_unit: the template unit heraldd's jobs of one task are instances of.
+ * @router: a router whose trigger is http or exe_done
+ * @t: one of its tasks (executor other than none)
+ * @o: the paths
+ * @ret: the unit, herald-<router>-<task>@.service (emitted: the generator writes it)
+ *
+ * herald-activate --serve (root) starts herald-<router>-<task>@<job_id>.service for
+ * each job heraldd asks for, after making its job directory. A unit file, not a
+ * transient unit: systemd 252 writes a transient unit's ExecStopPost=+ back as
+ * "ExecStopPostEx=", which its own parser does not know, so a daemon-reload while a
+ * transient job runs drops the job's result step (seen in test-heraldd-limits).
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int plan_job_template_unit(const Router *router, const Task *t, const PlanOptions *o, PlanUnit *ret) {
+        PlanUnit u = { .kind = PLAN_UNIT_JOB_TEMPLATE, .emitted = true };
+        int r;
+
+        u.name = unit_name_job_template(router->name, t->name);
+        u.trigger = strdup(router->trigger_name);
+        u.router = strdup(router->name);
+        u.task = strdup(t->name);
+        u.note = strdup("herald-activate starts one instance per job heraldd accepts");
+        if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = job_props(&u, router, t, "%i", HERALD_JOBS_DIR "/%i", o, true);
         if (r < 0)
                 goto fail;
         *ret = u;
@@ -566,8 +632,11 @@ int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
 
                         if (t->broken || !t->executor || t->executor->type == EXECUTOR_NONE)
                                 continue;
-                        r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000", HERALD_JOBS_DIR "/<job_id>",
-                                          o, &u);
+                        if (trigger_needs_heraldd(router->trigger))
+                                r = plan_job_template_unit(router, t, o, &u);
+                        else
+                                r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000",
+                                                  HERALD_JOBS_DIR "/<job_id>", o, &u);
                         if (r < 0)
                                 return r;
                         PlanUnit *a = reallocarray(plan->units, plan->n_units + 1, sizeof *a);

@@ -72,6 +72,30 @@ char *unit_name_job(const char *router, const char *task, const char *job_id) {
         return s;
 }
 
+/* herald-<router>-<task>@.service: the template of a task's jobs that heraldd asks for. */
+char *unit_name_job_template(const char *router, const char *task) {
+        _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);
+        char *s;
+
+        if (!r || !t || asprintf(&s, "herald-%s-%s@.service", r, t) < 0)
+                return NULL;
+        return s;
+}
+
+/* herald-<router>-<task>@<job_id>.service: one job of that template. The job id is a
+ * UUID (herald_id_valid()), whose characters a unit name takes as they are. */
+char *unit_name_job_instance(const char *router, const char *task, const char *job_id) {
+        _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);
+        char *s;
+
+        assert(job_id);
+        for (const char *c = job_id; *c; c++)
+                assert(isxdigit((unsigned char) *c) || *c == '-');
+        if (!r || !t || asprintf(&s, "herald-%s-%s@%s.service", r, t, job_id) < 0)
+                return NULL;
+        return s;
+}
+
 /* Matches both shapes of a task's job units, herald-<r>-<t>-<id8>.service (transient,
  * timer routes) and herald-<r>-<t>@<job_id>.service (template instances, heraldd), as
  * fnmatch() and systemd's ListUnitsByPatterns read a glob. Escaping turns every '-'
@@ -83,7 +107,7 @@ char *unit_name_job_pattern(const char *router, const char *task) {
 
         if (!r || (task && !t))
                 return NULL;
-        if (asprintf(&s, "herald-%s-%s%s*.service", r, t ?: "", t ? "-" : "") < 0)
+        if (asprintf(&s, "herald-%s-%s%s*.service", r, t ?: "", t ? "[-@]" : "") < 0)
                 return NULL;
         return s;
 }

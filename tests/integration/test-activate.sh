@@ -3,9 +3,10 @@
 # herald-activate --serve, the root end of heraldd's job starts, without heraldd: a
 # request file put in place as heraldd writes it, and START over the serve socket as
 # heraldd sends it (SOCK_SEQPACKET, src/shared/activate-protocol.c):
-# - the job runs once, as the timer path's transient unit (no ExecStartPre), with the
-#   request's trigger id and trigger param, and has one result entry; STARTED comes once
-#   its start job ran; the request becomes a tombstone in /run/herald/started;
+# - the job runs once, as an instance of the generator's template for its task (no
+#   ExecStartPre), with the request's trigger id and trigger param, and has one result
+#   entry; STARTED comes once its start job ran; the request becomes a tombstone in
+#   /run/herald/started;
 # - the same START again is answered ALREADY: nothing runs, no second entry;
 # - a request that is not what heraldd names (router, task, job id), malformed, a
 #   symlink, or for a task that is not in the workflow is refused: FAILED, nothing runs,
@@ -18,7 +19,7 @@
 
 RESULT_ID=39d34c102f1d482caf41e75fca8199a7
 PY=/usr/bin/python3
-WF=/etc/herald-test/activate.yml        # /etc is private to the instance
+WF=/run/systemd/generator/herald/workflow.yml   # the generator's snapshot of /etc/herald/workflow.yml
 REQ=/var/lib/herald/requests
 SOCK=/run/herald-test/activate
 LIBEXEC=$(sed -n 's/^#define HERALD_EXEC_PATH "\(.*\)\/herald-exec"$/\1/p' "$BUILD_DIR/config.h")
@@ -31,8 +32,8 @@ ns_install
 ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
 ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
 
-ns_run mkdir -p /etc/herald-test /run/herald-test
-ns_run tee $WF >/dev/null <<'EOF'
+ns_run mkdir -p /etc/herald /etc/herald-test /run/herald-test
+ns_run tee /etc/herald/workflow.yml >/dev/null <<'EOF'
 trigger:
   web: {type: http, port: 8123}
 router:
@@ -55,12 +56,15 @@ router:
         executor: local
         job_param: {cmd: sleep, arg: '60'}
 EOF
+# the generator writes the task templates and the snapshot (/etc is private to the instance)
+ns_run systemctl daemon-reload
+ns_run test -f /run/systemd/generator/herald-r-t@.service || fail "no template herald-r-t@.service"
 ns_run systemd-run --unit=hat.service -p Type=notify "$LIBEXEC/herald-activate" --serve --workflow $WF \
         --listen $SOCK --idle-timeout 0 >/dev/null || fail "herald-activate --serve did not start"
 
 uuid() { tr '[:lower:]' '[:upper:]' </proc/sys/kernel/random/uuid; }
-# unit_of ROUTER ID: the job's transient unit
-unit_of() { local id=${2:0:8}; printf 'herald-%s-t-%s.service' "$1" "${id,,}"; }
+# unit_of ROUTER ID: the job's unit, an instance of the task's template
+unit_of() { printf 'herald-%s-t@%s.service' "$1" "$2"; }
 # ask [--as USER] VERB ID [ROUTER TASK]: one message; prints the answer's fields
 ask() {
         local as=()
@@ -115,7 +119,7 @@ assert_eq "$(field HERALD_SUCCESS <<<"$E")" true "the job succeeded"
 assert_eq "$(field HERALD_TRIGGER_ID <<<"$E")" "$TID" "trigger id from the request"
 assert_eq "$(field HERALD_ROUTER <<<"$E")/$(field HERALD_TASK <<<"$E")/$(field HERALD_TRIGGER <<<"$E")" "r/t/web" \
         "router, task and trigger from the workflow"
-assert_eq "$(field HERALD_UNIT <<<"$E")" "$UNIT" "the unit is the timer path's transient shape"
+assert_eq "$(field HERALD_UNIT <<<"$E")" "$UNIT" "the unit is an instance of the task's template"
 P=$(field HERALD_PARAM <<<"$E")
 assert_eq "$($PY -c 'import json, sys; p = json.loads(sys.argv[1]); print(json.dumps(p["trigger_param"], separators=(",", ":")), p["job_id"], p["executor"], p["selector"])' "$P")" \
         "{\"msg\":\"hello\",\"big\":12345678901234567890,\"nested\":{\"a\":[1,2]}} $ID local all" \

@@ -36,8 +36,9 @@ assert ("ListenStream", "127.0.0.1:8123") in props and ("FileDescriptorName", "m
 assert ("Service", "heraldd.service") in props, props
 a = units["herald-activate.socket"]
 assert a["installed"] and a["kind"] == "activate-socket" and a["wanted_by"] == "sockets.target", a
-jobs = [u for u in p["units"] if u["kind"] == "job" and u["router"] == "clean_on_request"]
-assert jobs and not any(u["installed"] for u in jobs), "http routes start transient jobs, as timers do"
-assert not any(x["key"] == "ExecStartPre" for x in jobs[0]["properties"]), jobs[0]' \
+t = units["herald-clean_on_request-clean@.service"]
+assert t["installed"] and t["kind"] == "job-template", t
+assert not any(x["key"] == "ExecStartPre" for x in t["properties"]), t
+assert not any(u["kind"] == "job" for u in p["units"]), "http routes have templates, not transient jobs"' \
         || fail "plan --json of an http workflow"
 step "ok"

@@ -5,7 +5,8 @@
 #  - units/herald.sysusers makes the user herald, units/herald.tmpfiles its directories;
 #  - herald-generator writes the http sockets, heraldd-notify.socket,
 #    herald-activate.socket (root:herald 0660), the snapshot (0640 root:herald) and the
-#    LoadCredential= drop-in for secret_file; no unit a job runs from (no templates);
+#    LoadCredential= drop-in for secret_file, and a template per task, without an
+#    ExecStartPre= (herald-activate prepares a job before it starts the instance);
 #  - the user herald may not manage any unit through systemd (polkit/50-herald.rules
 #    says NO): not start, stop, restart or kill, no transient unit;
 #  - heraldd.service's sandbox scores <= 2.5 in 'systemd-analyze security',
@@ -63,7 +64,12 @@ assert_contains "$(ns_run systemctl cat heraldd.service)" "LoadCredential=trigge
         "secret_file is a credential of heraldd.service"
 ns_run grep -rq s3cret $gen && fail "the secret is in a generated file"
 printf 'ok - the secret itself is in no generated file\n'
-assert_eq "$(ns_run sh -c "ls $gen | grep -c '@\\.service' || true")" 0 "no template units: a job's unit is made per job by root"
+unit=herald-deploy-run@0D3C4B5A-0000-4000-8000-000000000001.service
+assert_eq "$(ns_run systemctl show -P LoadState "$unit")" loaded "a template instance loads"
+assert_eq "$(ns_run systemctl show -P ExecStartPre "$unit")" "" "no ExecStartPre="
+assert_contains "$(ns_run systemctl show -P ExecStart "$unit")" "job /run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStart= runs the job directory"
+assert_contains "$(ns_run systemctl show -P ExecStopPost "$unit")" "/run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStopPost= writes the result"
+assert_eq "$(ns_run systemctl show -P Slice "$unit")" herald.slice "jobs run in herald.slice"
 
 step "systemd-analyze security heraldd.service"
 out=$(ns_run systemd-analyze security --no-pager heraldd.service)

@@ -81,33 +81,41 @@ static void test_exec_param(void **state) {
 }
 
 static void test_unit_names(void **state) {
-        _cleanup_free_ char *transient = unit_name_job("r-1", "t@x", JOB), *pattern = unit_name_job_pattern("r-1", "t@x"),
+        _cleanup_free_ char *tmpl = unit_name_job_template("r-1", "t@x"), *inst = unit_name_job_instance("r-1", "t@x", JOB),
+                            *transient = unit_name_job("r-1", "t@x", JOB), *pattern = unit_name_job_pattern("r-1", "t@x"),
                             *router_pattern = unit_name_job_pattern("r-1", NULL);
         _cleanup_strv_free_ char **m = NULL, **mr = NULL;
         char *units[] = {
-                transient,
-                "herald-r\\x2d1-t\\x40xy-0123abcd.service",      /* task "t@xy" */
+                inst, transient,
+                "herald-r\\x2d1-t\\x40xy@" JOB ".service",      /* task "t@xy" */
                 "herald-r\\x2d1-t\\x40x\\x2dy-0123abcd.service", /* task "t@x-y" */
-                "herald-r-t\\x40x-0123abcd.service",              /* router "r" */
+                "herald-r\\x2d1-t\\x40x@.service",               /* the template: never running, but not a job either */
+                "herald-r-t\\x40x@" JOB ".service",              /* router "r" */
                 "herald-trigger-r\\x2d1.service",
                 NULL,
         };
 
+        assert_string_equal(tmpl, "herald-r\\x2d1-t\\x40x@.service");
+        assert_string_equal(inst, "herald-r\\x2d1-t\\x40x@" JOB ".service");
         assert_string_equal(transient, "herald-r\\x2d1-t\\x40x-0123abcd.service");
-        assert_string_equal(pattern, "herald-r\\x2d1-t\\x40x-*.service");
+        assert_string_equal(pattern, "herald-r\\x2d1-t\\x40x[-@]*.service");
 
-        /* the task's pattern: its jobs, nothing of another task */
+        /* the task's pattern: both shapes of its jobs, nothing of another task */
         assert_int_equal(dispatch_units_matching(units, pattern, &m), 0);
         assert_non_null(m[0]);
-        assert_string_equal(m[0], transient);
-        assert_null(m[1]);
+        assert_string_equal(m[0], inst);
+        assert_non_null(m[1]);
+        assert_string_equal(m[1], transient);
+        assert_non_null(m[2]);
+        assert_string_equal(m[2], "herald-r\\x2d1-t\\x40x@.service");
+        assert_null(m[3]);
 
-        /* the router's: every task's jobs, no other router's, no activation service */
+        /* the router's: every task's jobs of both shapes, no other router's */
         assert_int_equal(dispatch_units_matching(units, router_pattern, &mr), 0);
         size_t n = 0;
         while (mr[n])
                 n++;
-        assert_int_equal(n, 3);
+        assert_int_equal(n, 5);
 }
 
 int main(void) {

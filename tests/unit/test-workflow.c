@@ -327,19 +327,19 @@ static void test_plan_heraldd(void **state) {
         char *text;
 
         assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/s/w%.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p), 0);
-        /* heraldd's jobs are transient units herald-activate starts, as a timer's are:
-         * listed in the plan, never written */
-        size_t n_jobs = 0;
         for (size_t i = 0; i < p->n_units; i++)
-                if (p->units[i].kind == PLAN_UNIT_JOB) {
-                        assert_false(p->units[i].emitted);
-                        n_jobs++;
-                }
-        assert_int_equal(n_jobs, 2);    /* t-1 and p; 'none' runs no unit */
-        text = unit_text(plan_unit(p, "herald-r\\x251-t\\x2d1-00000000.service"));
-        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/<job_id>\n"));
-        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done /run/herald/jobs/<job_id>\n"));
-        assert_null(strstr(text, "ExecStartPre="));
+                assert_int_not_equal(p->units[i].kind, PLAN_UNIT_JOB);    /* heraldd's jobs are templates */
+
+        const PlanUnit *t = plan_unit(p, "herald-r\\x251-t\\x2d1@.service");
+        assert_true(t->emitted);
+        text = unit_text(t);
+        /* %i is the specifier; every literal '%' is doubled. */
+        assert_non_null(strstr(text, "Description=herald job r%%1/t-1 (%i)\n"));
+        assert_null(strstr(text, "ExecStartPre="));   /* herald-activate --serve prepares the job */
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "LogExtraFields=HERALD_JOB_ID=%i\nLogExtraFields=HERALD_ROUTER=r%%1\n"));
+        assert_non_null(strstr(text, "SyslogIdentifier=r%%1/t-1\n"));
         free(text);
 
         text = unit_text(plan_unit(p, "herald-activate.socket"));
@@ -375,6 +375,9 @@ static void test_plan_heraldd(void **state) {
         free(odd2);
         id = unit_credential_name_trigger("hook");
         assert_string_equal(id, "trigger-hook");
+        free(id);
+        id = unit_name_job_template("a-b", "c/d");
+        assert_string_equal(id, "herald-a\\x2db-c-d@.service");
         free(id);
 }
 

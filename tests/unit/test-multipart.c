@@ -19,12 +19,18 @@
 /* A growing byte buffer. */
 typedef struct Buf {
         char *data;
-        size_t size;
+        size_t size, allocated;
 } Buf;
 
 static void buf_add(Buf *b, const void *data, size_t size) {
-        b->data = realloc(b->data, b->size + size + 1);
-        assert_non_null(b->data);
+        /* grown by doubling: the 10,000-part answers are built a few bytes at a time */
+        if (b->size + size + 1 > b->allocated) {
+                size_t n = b->allocated * 2 > b->size + size + 1 ? b->allocated * 2 : b->size + size + 1;
+
+                b->data = realloc(b->data, n);
+                assert_non_null(b->data);
+                b->allocated = n;
+        }
         memcpy(b->data + b->size, data, size);
         b->size += size;
         b->data[b->size] = 0;

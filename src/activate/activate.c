@@ -21,6 +21,7 @@
 #include "json-util.h"
 #include "log.h"
 #include "plan.h"
+#include "request.h"
 #include "result-entry.h"
 #include "selector.h"
 #include "start-window.h"
@@ -50,23 +51,37 @@ static int running_units(Activation *a, const char *pattern, char ***ret) {
         return dispatch_units_matching(a->running, pattern, ret);
 }
 
+typedef struct TimerJob {
+        Activation *activation;
+        PreparedJob job;
+} TimerJob;
+
+static void timer_job_freep(TimerJob **j) {
+        if (*j) {
+                prepared_job_done(&(*j)->job);
+                free(*j);
+        }
+}
+
 static void on_started(const char *unit, const sd_bus_error *error, void *userdata) {
-        Activation *a = userdata;
+        TimerJob *j = userdata;
 
         if (error) {
-                log_error("Failed to start job unit %s: %s", unit, error->message);
-                a->failed++;
+                job_start_failed(&j->job, error->message);
+                j->activation->failed++;
         } else
-                a->started++;
+                j->activation->started++;
+        prepared_job_done(&j->job);
+        free(j);
 }
 
 static int start_task(Activation *a, const Router *r, const Task *t, const char *trigger_id, const cJSON *trigger_param,
                       int64_t counter) {
-        _cleanup_free_ char *pattern = NULL, *dir = NULL;
+        _cleanup_free_ char *pattern = NULL;
+        _cleanup_(timer_job_freep) TimerJob *j = NULL;
         _cleanup_strv_free_ char **running = NULL;
         _cleanup_json_ cJSON *param = NULL;
         char job_id[HERALD_ID_LEN + 1];
-        PlanUnit unit = {};
         int s;
 
         s = selector_select(r->selector, trigger_param, t->select_param, EXTERNAL_SELECTOR_TIMEOUT_USEC);
@@ -114,25 +129,34 @@ static int start_task(Activation *a, const Router *r, const Task *t, const char 
                 return 0;
         }
 
-        if (asprintf(&dir, HERALD_JOBS_DIR "/%s", job_id) < 0)
+        /* An instance of the task's template unit, as heraldd's jobs are: a transient
+         * unit's ExecStopPost=+ is lost at the next daemon-reload on systemd 252
+         * (plan_job_template_unit()). */
+        j = calloc(1, sizeof *j);
+        if (!j)
                 return log_oom();
-        s = plan_job_unit(r, t, job_id, dir, &(PlanOptions) { .exec_path = HERALD_EXEC_PATH, .done_path = HERALD_DONE_PATH }, &unit);
-        if (s >= 0)
-                s = job_dir_create(job_id, param, t, unit.name, r->trigger->type == TRIGGER_TICK ? counter : -1, NULL);
+        j->activation = a;
+        strcpy(j->job.job_id, job_id);
+        j->job.param = TAKE_PTR(param);
+        j->job.unit = unit_name_job_instance(r->name, t->name, job_id);
+        if (!j->job.unit)
+                return log_oom();
+        s = job_dir_create(job_id, j->job.param, t, j->job.unit, r->trigger->type == TRIGGER_TICK ? counter : -1,
+                           &j->job.dir);
         if (s < 0) {
-                plan_unit_done(&unit);
                 a->failed++;
                 if (s == -ENOMEM)
                         return log_oom();
                 return log_error_errno(s, "Failed to prepare job %s of %s/%s: %m", job_id, r->name, t->name);
         }
 
-        s = start_window_start_transient(a->window, &unit, on_started, a);
-        plan_unit_done(&unit);
+        s = start_window_start_unit(a->window, j->job.unit, on_started, j);
         if (s < 0) {
                 a->failed++;
+                job_start_failed(&j->job, strerror(-s));
                 return log_error_errno(s, "Failed to start the unit of job %s: %m", job_id);
         }
+        TAKE_PTR(j);
         return start_window_drain(a->window, START_WINDOW_DEFAULT - 1);
 }
 

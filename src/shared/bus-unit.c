@@ -64,6 +64,24 @@ int bus_stop_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error) {
         return sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", ret_error, NULL, "ss", name, "replace");
 }
 
+/* daemon-reload, waited for (it may take as long as the generators do). */
+int bus_daemon_reload(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *ret_error) {
+        sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
+        if (r >= 0)
+                r = sd_bus_call(bus, m, timeout_usec, ret_error, &reply);
+        sd_bus_message_unref(m);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+/* A failed unit stays loaded (and listed) until its failure is reset. */
+int bus_reset_failed_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error) {
+        return sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", ret_error, NULL, "s", name);
+}
+
 int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret) {
         sd_bus_message *m = NULL, *reply = NULL;
         char **list = NULL;

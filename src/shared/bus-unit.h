@@ -11,6 +11,8 @@ int bus_message_new_start_transient(sd_bus *bus, const PlanUnit *main_unit, cons
 /* Starts it and waits for the reply; error text in *ret_error (may be NULL). */
 int bus_start_transient(sd_bus *bus, const PlanUnit *main_unit, const PlanUnit *aux, sd_bus_error *ret_error);
 int bus_stop_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error);
+int bus_daemon_reload(sd_bus *bus, uint64_t timeout_usec, sd_bus_error *ret_error);
+int bus_reset_failed_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error);
 /* Unit names matching the glob in one of the given states (NULL-terminated), as a strv. */
 int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret);
 /* Waits (bounded) until the unit is no longer loaded. */

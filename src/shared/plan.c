@@ -14,7 +14,7 @@
 #include "plan.h"
 #include "unit-name.h"
 
-static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "job", "socket", "job-template",
+static const char *const kind_names[_PLAN_UNIT_KIND_MAX] = { "timer", "activation", "socket", "job-template",
                                                               "notify-socket", "activate-socket", "drop-in" };
 
 const char *plan_unit_kind_to_string(PlanUnitKind k) {
@@ -435,9 +435,8 @@ static int plan_credentials(Plan *plan, const Workflow *w) {
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
 #define JOB_LOG_RATE_LIMIT_BURST 10000000
 
-/* What every job unit has, transient (a timer's firing) or template (heraldd's jobs).
- * With @template the strings carry the specifier %i (the instance: the job id) and
- * literal parts are %-escaped. */
+/* What every job unit has. With @template the strings carry the specifier %i (the
+ * instance: the job id) and literal parts are %-escaped. */
 static int job_props(PlanUnit *u, const Router *router, const Task *t, const char *job_id, const char *job_dir,
                      const PlanOptions *o, bool template) {
         _cleanup_free_ char *desc = NULL, *ident = NULL, *f1 = NULL, *f2 = NULL, *f3 = NULL;
@@ -503,42 +502,20 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
         return r;
 }
 
-int plan_job_unit(const Router *router, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
-                  PlanUnit *ret) {
-        PlanUnit u = { .kind = PLAN_UNIT_JOB, .emitted = false };
-        int r;
-
-        u.name = unit_name_job(router->name, t->name, job_id);
-        u.trigger = strdup(router->trigger_name);
-        u.router = strdup(router->name);
-        u.task = strdup(t->name);
-        u.note = strdup("started as a transient unit for each firing");
-        if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        r = job_props(&u, router, t, job_id, job_dir, o, false);
-        if (r < 0)
-                goto fail;
-        *ret = u;
-        return 0;
-fail:
-        plan_unit_done(&u);
-        return r;
-}
-
 /**
- * plan_job_template_unit: the template unit heraldd's jobs of one task are instances of.
- * @router: a router whose trigger is http or exe_done
+ * plan_job_template_unit: the template unit every job of one task is an instance of.
+ * @router: a runnable router
  * @t: one of its tasks (executor other than none)
  * @o: the paths
- * @ret: the unit, herald-<router>-<task>@.service (emitted: the generator writes it)
+ * @ret: the unit, herald-<router>-<task>@.service (emitted: the generator writes it,
+ *       taskctl apply puts it in /run/systemd/system)
  *
- * herald-activate --serve (root) starts herald-<router>-<task>@<job_id>.service for
- * each job heraldd asks for, after making its job directory. A unit file, not a
- * transient unit: systemd 252 writes a transient unit's ExecStopPost=+ back as
- * "ExecStopPostEx=", which its own parser does not know, so a daemon-reload while a
- * transient job runs drops the job's result step (seen in test-heraldd-limits).
+ * herald-activate starts herald-<router>-<task>@<job_id>.service for each job, after
+ * making its job directory: for a timer's firing itself, for heraldd's jobs through
+ * --serve. A unit file, not a transient unit: systemd 252 writes a transient unit's
+ * ExecStopPost=+ back as "ExecStopPostEx=", which its own parser does not know, so a
+ * daemon-reload while a transient job runs dropped the job's result step (seen in
+ * test-heraldd-limits; test-jobs reloads during a timer job).
  *
  * Return: 0, or -ENOMEM.
  */
@@ -550,7 +527,7 @@ int plan_job_template_unit(const Router *router, const Task *t, const PlanOption
         u.trigger = strdup(router->trigger_name);
         u.router = strdup(router->name);
         u.task = strdup(t->name);
-        u.note = strdup("herald-activate starts one instance per job heraldd accepts");
+        u.note = strdup("herald-activate starts one instance per job");
         if (!u.name || !u.trigger || !u.router || !u.task || !u.note) {
                 r = -ENOMEM;
                 goto fail;
@@ -632,11 +609,7 @@ int plan_build(const Workflow *w, const PlanOptions *o, Plan **ret) {
 
                         if (t->broken || !t->executor || t->executor->type == EXECUTOR_NONE)
                                 continue;
-                        if (trigger_needs_heraldd(router->trigger))
-                                r = plan_job_template_unit(router, t, o, &u);
-                        else
-                                r = plan_job_unit(router, t, "XXXXXXXX-0000-0000-0000-000000000000",
-                                                  HERALD_JOBS_DIR "/<job_id>", o, &u);
+                        r = plan_job_template_unit(router, t, o, &u);
                         if (r < 0)
                                 return r;
                         PlanUnit *a = reallocarray(plan->units, plan->n_units + 1, sizeof *a);

@@ -42,9 +42,8 @@ typedef struct UnitProp {
 typedef enum PlanUnitKind {
         PLAN_UNIT_TIMER,
         PLAN_UNIT_ACTIVATION,
-        PLAN_UNIT_JOB,
         PLAN_UNIT_SOCKET,               /* an http trigger's listening socket, for heraldd */
-        PLAN_UNIT_JOB_TEMPLATE,         /* herald-<router>-<task>@.service: heraldd's jobs (http, exe_done) */
+        PLAN_UNIT_JOB_TEMPLATE,         /* herald-<router>-<task>@.service: every job is an instance */
         PLAN_UNIT_NOTIFY_SOCKET,        /* heraldd-notify.socket: results from herald-done */
         PLAN_UNIT_ACTIVATE_SOCKET,      /* herald-activate.socket: heraldd's job starts */
         PLAN_UNIT_DROPIN,               /* heraldd.service.d/...: LoadCredential= for secret_file */
@@ -90,12 +89,9 @@ static inline void plan_freep(Plan **p) {
                 plan_free(*p);
 }
 
-/* The transient unit for one job of a task (the activation starts it). */
-int plan_job_unit(const Router *r, const Task *t, const char *job_id, const char *job_dir, const PlanOptions *o,
-                  PlanUnit *ret);
 void plan_unit_done(PlanUnit *u);
 
-/* The template unit of a task whose jobs heraldd asks for (http, exe_done). */
+/* The template unit every job of a task is an instance of. */
 int plan_job_template_unit(const Router *r, const Task *t, const PlanOptions *o, PlanUnit *ret);
 
 /* Is this router's trigger one that herald drives with a timer? */

@@ -256,28 +256,6 @@ int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFun
 }
 
 /**
- * start_window_start_transient: StartTransientUnit of a planned unit, its reply to @cb.
- * @w: the window
- * @unit: the unit and its properties (plan_job_unit())
- * @cb: called with the unit's name and NULL (started) or the error; may be NULL
- * @userdata: for @cb
- *
- * Return: 0 once sent; -EBUSY when the window is full; a negative errno.
- */
-int start_window_start_transient(StartWindow *w, const PlanUnit *unit, StartReplyFunc cb, void *userdata) {
-        sd_bus_message *m = NULL;
-        int r;
-
-        if (start_window_full(w))
-                return -EBUSY;
-        r = bus_message_new_start_transient(w->bus, unit, NULL, &m);
-        if (r >= 0)
-                r = send_call(w, m, unit->name, cb, userdata);
-        sd_bus_message_unref(m);
-        return r;
-}
-
-/**
  * start_window_drain: process the bus until few enough calls await their reply.
  * @w: the window
  * @max_in_flight: how many may still await one (0: all answered)

@@ -6,7 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "plan.h"
+#include <stddef.h>
 
 /* dbus-daemon refuses more than 128 pending replies per connection; 64 reaches PID 1's
  * own ceiling (DESIGN.md, The bus). */
@@ -22,7 +22,6 @@ bool start_window_full(const StartWindow *w);
 unsigned start_window_in_flight(const StartWindow *w);
 int start_window_wait_jobs(StartWindow *w);
 int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFunc cb, void *userdata);
-int start_window_start_transient(StartWindow *w, const PlanUnit *unit, StartReplyFunc cb, void *userdata);
 int start_window_drain(StartWindow *w, unsigned max_in_flight);
 
 static inline void start_window_freep(StartWindow **w) {

@@ -59,19 +59,6 @@ char *unit_name_trigger(const char *trigger, const char *suffix) {
         return s;
 }
 
-char *unit_name_job(const char *router, const char *task, const char *job_id) {
-        _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);
-        char id[9] = {}, *s;
-        size_t n = 0;
-
-        for (const char *c = job_id; *c && n < 8; c++)
-                if (isxdigit((unsigned char) *c))
-                        id[n++] = (char) tolower((unsigned char) *c);
-        if (!r || !t || asprintf(&s, "herald-%s-%s-%s.service", r, t, id) < 0)
-                return NULL;
-        return s;
-}
-
 /* herald-<router>-<task>@.service: the template of a task's jobs that heraldd asks for. */
 char *unit_name_job_template(const char *router, const char *task) {
         _cleanup_free_ char *r = unit_name_escape_part(router), *t = unit_name_escape_part(task);

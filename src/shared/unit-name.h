@@ -9,14 +9,13 @@ char *unit_name_escape_part(const char *s);
 
 /* herald-trigger-<trigger>.<suffix> ("timer", "service", "socket") */
 char *unit_name_trigger(const char *trigger, const char *suffix);
-/* herald-<router>-<task>-<first 8 hex of the job id>.service */
-char *unit_name_job(const char *router, const char *task, const char *job_id);
-/* herald-<router>-<task>@.service: the template of a task's jobs heraldd asks for */
+/* herald-<router>-<task>@.service: the template every job of a task is an instance of */
 char *unit_name_job_template(const char *router, const char *task);
 /* herald-<router>-<task>@<job_id>.service: one of them */
 char *unit_name_job_instance(const char *router, const char *task, const char *job_id);
-/* the glob matching every job unit of a router (or of one task when task != NULL), both
- * the transient ones (timer firings) and template instances (heraldd's) */
+/* the glob matching every job unit of a router (or of one task when task != NULL):
+ * template instances, and the transient herald-<r>-<t>-<id8>.service that herald
+ * started for timer jobs before (still running across an upgrade) */
 char *unit_name_job_pattern(const char *router, const char *task);
 /* the trigger's name as a FileDescriptorName= and credential token (see unit-name.c) */
 char *unit_name_trigger_id(const char *trigger);

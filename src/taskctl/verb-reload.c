@@ -113,7 +113,6 @@ int verb_reload(int argc, char **argv) {
         static const char *const active[] = { "active", NULL };
         _cleanup_strv_free_ char **timers = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *m = NULL, *reply = NULL;
         sd_bus *bus = NULL;
         size_t n_timers = 0;
         int r, stopped;
@@ -134,12 +133,7 @@ int verb_reload(int argc, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
 
-        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "Reload");
-        if (r >= 0)
-                r = sd_bus_call(bus, m, RELOAD_TIMEOUT_USEC, &error, &reply);
-        sd_bus_message_unref(m);
-        sd_bus_message_unref(reply);
-        reply = NULL;
+        r = bus_daemon_reload(bus, RELOAD_TIMEOUT_USEC, &error);
         if (r < 0) {
                 log_error("Failed to reload systemd: %s", error.message ?: strerror(-r));
                 goto finish;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "json-util.h"
+#include "herald-id.h"
 #include "log.h"
 #include "read-args.h"
 #include "table.h"
@@ -564,8 +565,8 @@ static int status_job(const char *job_id, sd_journal *j, sd_bus *bus) {
                         }
                 }
         }
-        if (!unit && router && task)
-                unit = unit_name_job(router, task, job_id);
+        if (!unit && router && task && herald_id_valid(job_id))
+                unit = unit_name_job_instance(router, task, job_id);
         if (unit) {
                 r = unit_state_get(bus, unit, &us);
                 if (r < 0)

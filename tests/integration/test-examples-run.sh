@@ -141,7 +141,7 @@ router:
 EOF
 apply /run/herald-test/overlap.yml
 running() {
-        ns_run systemctl list-units --plain --no-legend --state=active "herald-$1-long-*.service" | wc -l
+        ns_run systemctl list-units --plain --no-legend --state=active "herald-$1-long@*.service" | wc -l
 }
 ns_run systemctl start herald-trigger-manual_cron.service
 wait_until 10 eval '(($(running f) == 1 && $(running r) == 1 && $(running a) == 1))' || fail "first firing: not one job per router"
@@ -153,7 +153,7 @@ wait_until 10 at_least r 1 || fail "replace: the first job has no result"
 check r 'e["HERALD_SUCCESS"] == "false" and "stopped" in e["HERALD_ERROR"]' "replace: the first job was stopped, its result says so"
 assert_eq "$(running r)" 1 "replace: the new job runs"
 ns_run taskctl apply --remove >/dev/null
-ns_run systemctl stop 'herald-f-long-*.service' 'herald-r-long-*.service' 'herald-a-long-*.service'
+ns_run systemctl stop 'herald-f-long@*.service' 'herald-r-long@*.service' 'herald-a-long@*.service'
 
 # ---------------------------------------------------------------------------
 step "a job running as another user cannot forge its result's ids"

@@ -39,6 +39,6 @@ assert a["installed"] and a["kind"] == "activate-socket" and a["wanted_by"] == "
 t = units["herald-clean_on_request-clean@.service"]
 assert t["installed"] and t["kind"] == "job-template", t
 assert not any(x["key"] == "ExecStartPre" for x in t["properties"]), t
-assert not any(u["kind"] == "job" for u in p["units"]), "http routes have templates, not transient jobs"' \
+assert not any(u["kind"] == "job" for u in p["units"]), "every job is a template instance"' \
         || fail "plan --json of an http workflow"
 step "ok"

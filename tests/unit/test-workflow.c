@@ -286,7 +286,7 @@ static void test_plan(void **state) {
         for (size_t i = 0; i < p->n_units; i++) {
                 if (p->units[i].kind == PLAN_UNIT_TIMER)
                         timers++;
-                if (p->units[i].kind == PLAN_UNIT_JOB)
+                if (p->units[i].kind == PLAN_UNIT_JOB_TEMPLATE)
                         jobs++;
                 for (size_t k = 0; k < p->units[i].n_props; k++)
                         if (streq(p->units[i].props[k].key, "OnCalendar"))
@@ -294,7 +294,7 @@ static void test_plan(void **state) {
         }
         assert_int_equal(timers, 2);
         assert_int_equal(calendars, 2);        /* day-of-month OR day-of-week */
-        assert_int_equal(jobs, 2);             /* none starts no unit */
+        assert_int_equal(jobs, 2);             /* one template per task; none starts no unit */
         assert_string_equal(p->units[0].name, "herald-trigger-t.timer");
         plan_free(p);
         workflow_free(w);
@@ -327,9 +327,6 @@ static void test_plan_heraldd(void **state) {
         char *text;
 
         assert_int_equal(plan_build(w, &(PlanOptions) { .workflow_path = "/s/w%.yml", .activate_path = "/x/herald-activate", .exec_path = "/x/herald-exec", .done_path = "/x/herald-done" }, &p), 0);
-        for (size_t i = 0; i < p->n_units; i++)
-                assert_int_not_equal(p->units[i].kind, PLAN_UNIT_JOB);    /* heraldd's jobs are templates */
-
         const PlanUnit *t = plan_unit(p, "herald-r\\x251-t\\x2d1@.service");
         assert_true(t->emitted);
         text = unit_text(t);

@@ -29,7 +29,8 @@ echo "== the units of $workflow"
 
 inside() { "$@"; }
 if [[ ! -d /run/systemd/system ]]; then
-        P=$(HERALD_NS_QUIET=1 tests/lib/herald-ns boot)
+        # --share: a checkout under /tmp (or /var/tmp, /run) stays visible inside
+        P=$(HERALD_NS_QUIET=1 tests/lib/herald-ns boot --share "$top")
         $keep || trap 'tests/lib/herald-ns stop "$P" >/dev/null' EXIT
         inside() { tests/lib/herald-ns run "$P" "$@"; }
         echo "== booted a private systemd (host PID $P)"

@@ -12,7 +12,7 @@
 # ns_boot_many are always stopped when the test exits (pass, fail, error,
 # SIGINT/SIGTERM from meson's timeout); a failed stop fails the test.
 #
-# Environment: BUILD_DIR (default /work/main/build), SRC_DIR (default: the
+# Environment: BUILD_DIR (default SRC_DIR/build), SRC_DIR (default: the
 # source tree this file is in), HERALD_NS (default SRC_DIR/tests/lib/herald-ns).
 #
 # Functions:
@@ -42,7 +42,7 @@
 set -euo pipefail
 
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BUILD_DIR=${BUILD_DIR:-/work/main/build}
+BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 HERALD_NS=${HERALD_NS:-$SRC_DIR/tests/lib/herald-ns}
 NS_PID=
 NS_PIDS=()
@@ -75,6 +75,15 @@ assert_contains() {
     fail "${msg:-not found}: '$needle' is not in:"$'\n'"$haystack"
   fi
   [[ -n $msg ]] || msg="contains \"$needle\""
+  printf 'ok - %s\n' "$msg"
+}
+
+assert_not_contains() {
+  local haystack=$1 needle=$2 msg=${3:-}
+  if [[ $haystack == *"$needle"* ]]; then
+    fail "${msg:-found}: '$needle' is in:"$'\n'"$haystack"
+  fi
+  [[ -n $msg ]] || msg="does not contain \"$needle\""
   printf 'ok - %s\n' "$msg"
 }
 
@@ -156,7 +165,8 @@ ns_boot() {
   # set-up trace stops mid-way, no error; cause not found yet), before herald is in
   # the instance at all. The failed boot's trace stays on stderr.
   for try in 1 2; do
-    pid=$(HERALD_NS_QUIET=1 "$HERALD_NS" boot "$@") && break
+    # the checkout and build may be anywhere, /tmp included (meson install reads them)
+    pid=$(HERALD_NS_QUIET=1 "$HERALD_NS" boot --share "$SRC_DIR" --share "$BUILD_DIR" "$@") && break
     ((try < 2)) || fail "herald-ns boot $* failed"
     printf 'herald-ns boot failed (try %d); booting again\n' "$try" >&2
   done
@@ -171,7 +181,7 @@ ns_boot_many() {
   _ns_require
   # each boot runs in a process substitution; all of them run at once
   for ((i = 0; i < n; i++)); do
-    exec {fd}< <(HERALD_NS_QUIET=1 "$HERALD_NS" boot "$@" || echo failed)
+    exec {fd}< <(HERALD_NS_QUIET=1 "$HERALD_NS" boot --share "$SRC_DIR" --share "$BUILD_DIR" "$@" || echo failed)
     fds+=("$fd")
   done
   for fd in "${fds[@]}"; do

@@ -30,6 +30,7 @@
 #define RELOAD_TIMEOUT_USEC (90 * 1000000ULL)
 /* Starting timers is quick; a hung start job is reported, not waited for forever. */
 #define START_TIMEOUT_USEC (30 * 1000000ULL)
+#define LAST_GOOD_WORKFLOW HERALD_SYSCONFDIR "/last-good.yml"
 
 static void reload_help(void) {
         printf("Usage: taskctl reload [OPTIONS...]\n\n"
@@ -40,27 +41,46 @@ static void reload_help(void) {
                "(" HERALD_SYSCONFDIR "/last-good.yml); its problems are printed first.\n\n"
                "Options:\n"
                "  -h --help     Show this help\n\n"
-               "Exit status: 0 on success (also when the last good workflow stays in force, which is\n"
-               "reported), 1 on failure, 2 on wrong usage.\n");
+               "Exit status: 0 when the workflow is in force as written; 1 when it is not (it cannot\n"
+               "be loaded, so the last good one, if any, stays in force; or broken routers or tasks\n"
+               "were left out; or systemd failed), and the last line says what is in force; 2 on\n"
+               "wrong usage.\n");
 }
 
-static int check_workflow(void) {
+typedef enum WorkflowCheck {
+        WORKFLOW_OK,
+        WORKFLOW_NONE,          /* no workflow file: herald's units go */
+        WORKFLOW_PARTIAL,       /* loaded, broken routers or tasks left out */
+        WORKFLOW_UNLOADABLE,    /* the last good one (if any) stays in force */
+} WorkflowCheck;
+
+static int check_workflow(WorkflowCheck *ret) {
         _cleanup_(workflow_freep) Workflow *w = NULL;
         int r;
 
         r = workflow_load(HERALD_WORKFLOW_DEFAULT, NULL, &w);
         if (r == -ENOENT) {
                 log_warning("There is no %s: herald's units go away.", HERALD_WORKFLOW_DEFAULT);
+                *ret = WORKFLOW_NONE;
                 return 0;
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", HERALD_WORKFLOW_DEFAULT);
         diag_list_print(&w->diag, stderr, isatty(STDERR_FILENO));
-        if (w->unloadable)
-                log_error("%s cannot be loaded: the last good workflow stays in force.", HERALD_WORKFLOW_DEFAULT);
-        else if (w->diag.n_errors > 0)
+        if (w->unloadable) {
+                if (access(LAST_GOOD_WORKFLOW, F_OK) >= 0)
+                        log_error("%s cannot be loaded: the last good workflow (%s) stays in force.",
+                                  HERALD_WORKFLOW_DEFAULT, LAST_GOOD_WORKFLOW);
+                else
+                        log_error("%s cannot be loaded, and there is no last good workflow (%s): herald runs "
+                                  "no workflow.", HERALD_WORKFLOW_DEFAULT, LAST_GOOD_WORKFLOW);
+                *ret = WORKFLOW_UNLOADABLE;
+        } else if (w->diag.n_errors > 0) {
                 log_warning("%s has errors: the broken routers and tasks are left out, the rest runs.",
                             HERALD_WORKFLOW_DEFAULT);
+                *ret = WORKFLOW_PARTIAL;
+        } else
+                *ret = WORKFLOW_OK;
         return 0;
 }
 
@@ -115,6 +135,7 @@ int verb_reload(int argc, char **argv) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus *bus = NULL;
         size_t n_timers = 0;
+        WorkflowCheck check = WORKFLOW_OK;
         int r, stopped;
 
         r = verb_parse_options(argc, argv, "h", options, reload_help, NULL, NULL);
@@ -125,7 +146,7 @@ int verb_reload(int argc, char **argv) {
                 return 2;
         }
 
-        r = check_workflow();
+        r = check_workflow(&check);
         if (r < 0)
                 return 1;
 
@@ -162,7 +183,27 @@ int verb_reload(int argc, char **argv) {
         }
         while (timers[n_timers])
                 n_timers++;
-        printf("Reloaded: %zu herald timer%s active.\n", n_timers, n_timers == 1 ? "" : "s");
+        switch (check) {
+        case WORKFLOW_OK:
+        case WORKFLOW_NONE:
+                printf("Reloaded: %zu herald timer%s active.\n", n_timers, n_timers == 1 ? "" : "s");
+                break;
+        case WORKFLOW_PARTIAL:
+                printf("Reloaded with errors: %s runs without the routers and tasks listed above; %zu herald "
+                       "timer%s active.\n", HERALD_WORKFLOW_DEFAULT, n_timers, n_timers == 1 ? "" : "s");
+                r = -EINVAL;
+                break;
+        case WORKFLOW_UNLOADABLE:
+                if (access(LAST_GOOD_WORKFLOW, F_OK) >= 0)
+                        printf("Not applied: %s cannot be loaded; in force: the last good workflow %s, %zu "
+                               "herald timer%s active.\n", HERALD_WORKFLOW_DEFAULT, LAST_GOOD_WORKFLOW, n_timers,
+                               n_timers == 1 ? "" : "s");
+                else
+                        printf("Not applied: %s cannot be loaded and there is no last good workflow; %zu herald "
+                               "timer%s active.\n", HERALD_WORKFLOW_DEFAULT, n_timers, n_timers == 1 ? "" : "s");
+                r = -EINVAL;
+                break;
+        }
 
 finish:
         sd_bus_error_free(&error);

@@ -139,7 +139,7 @@ for ex in "$SRC_DIR"/examples/*.yml; do
 done
 
 # ---------------------------------------------------------------------------
-step "taskctl reload: new triggers start, removed ones stop, a broken file changes nothing"
+step "taskctl reload: new triggers start, removed ones stop, a broken file changes nothing and exits 1"
 two_triggers='trigger:
   hourly: {type: tick, interval: 3600}
   nightly: {type: cron, cron: "0 3 * * *"}
@@ -161,9 +161,25 @@ assert_contains "$out" "Reloaded: 1 herald timer active." "one timer left"
 assert_eq "$(ns_run systemctl show -P LoadState herald-trigger-nightly.timer)" not-found "and unloaded"
 echo 'trigger: [' | ns_run bash -c 'cat >/etc/herald/workflow.yml'
 rc=0; out=$(ns_run taskctl reload 2>&1) || rc=$?
-assert_eq "$rc" 0 "a broken file: reload still succeeds"
-assert_contains "$out" "cannot be loaded: the last good workflow stays in force" "and says the last good one stays"
+assert_eq "$rc" 1 "a broken file: reload exits 1 (what was asked is not in force)"
+assert_contains "$out" "cannot be loaded: the last good workflow (/etc/herald/last-good.yml) stays in force" \
+        "and says the last good one stays"
+assert_contains "$out" "Not applied: /etc/herald/workflow.yml cannot be loaded; in force: the last good workflow /etc/herald/last-good.yml, 1 herald timer active." \
+        "its last line says what is in force"
 assert_eq "$(ns_run systemctl show -P ActiveState herald-trigger-hourly.timer)" active "the last good workflow's timer runs on"
+ns_run bash -c 'cat >/etc/herald/workflow.yml' <<<"${two_triggers%%  nightly:*}router:
+  a: {trigger: hourly, selector: all, task: {p: print}}
+  c: {trigger: nosuch, selector: all, task: {p: print}}"
+rc=0; out=$(ns_run taskctl reload 2>&1) || rc=$?
+assert_eq "$rc" 1 "a router left out: reload exits 1"
+assert_contains "$out" "Reloaded with errors: /etc/herald/workflow.yml runs without the routers and tasks listed above; 1 herald timer active." \
+        "and says what runs"
+echo 'trigger: [' | ns_run bash -c 'cat >/etc/herald/workflow.yml'
+ns_run rm /etc/herald/last-good.yml
+rc=0; out=$(ns_run taskctl reload 2>&1) || rc=$?
+assert_eq "$rc" 1 "broken, no last good workflow: exit 1"
+assert_contains "$out" "Not applied: /etc/herald/workflow.yml cannot be loaded and there is no last good workflow; 0 herald timers active." \
+        "no last good workflow is claimed"
 rc=0; ns_run taskctl reload extra 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "reload takes no arguments"
 

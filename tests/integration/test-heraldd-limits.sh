@@ -467,8 +467,9 @@ wait_until 10 reloaded 'Reloaded ' 4 || { ns_journal _PID="$pid" -o cat | tail -
 printf 'ok - heraldd reloaded 4 times (taskctl reload, systemctl reload)\n'
 # A workflow that is not YAML: the generator keeps the last good one.
 ns_run sh -c 'printf "router: [\n" > /etc/herald/workflow.yml'
-out=$(ns_run taskctl reload 2>&1) || fail "taskctl reload failed on a broken workflow: $out"
-assert_contains "$out" "the last good workflow stays in force" "taskctl reload: a broken workflow keeps the last good one"
+rc=0; out=$(ns_run taskctl reload 2>&1) || rc=$?
+assert_eq "$rc" 1 "taskctl reload of a broken workflow exits 1"
+assert_contains "$out" "the last good workflow (/etc/herald/last-good.yml) stays in force" "taskctl reload: a broken workflow keeps the last good one"
 ns_run systemctl reload heraldd.service
 # A snapshot heraldd cannot load (only root can write one): heraldd keeps its own.
 ns_run cp "$SNAP" /run/herald-test/snapshot

@@ -368,6 +368,45 @@ char *timestamp_format_iso(usec_t t, char buf[static TIMESTAMP_MAX]) {
  * timespan_format: a duration for humans, at most two units: "850ms", "12.3s",
  * "4min 5s", "2h 10min", "3d 4h". Return: buf.
  */
+/**
+ * timespan_format_exact: a span as systemd's own tools write one in a unit file.
+ * @d: the span (USEC_INFINITY: "infinity")
+ * @buf: where
+ *
+ * The biggest units first, each only when not zero, nothing rounded: systemd parses it
+ * back to the same microsecond. 0 is "0".
+ */
+char *timespan_format_exact(usec_t d, char buf[static TIMESTAMP_MAX]) {
+        static const struct {
+                const char *name;
+                usec_t usec;
+        } units[] = {
+                { "d", USEC_PER_DAY }, { "h", USEC_PER_HOUR }, { "min", USEC_PER_MINUTE },
+                { "s", USEC_PER_SEC }, { "ms", USEC_PER_MSEC }, { "us", 1 },
+        };
+        size_t n = 0;
+
+        if (d == USEC_INFINITY) {
+                strcpy(buf, "infinity");
+                return buf;
+        }
+        if (d == 0) {
+                strcpy(buf, "0");
+                return buf;
+        }
+        /* at most "213503982d 20h 59min 59s 999ms 999us": 37 characters */
+        for (size_t i = 0; i < ELEMENTSOF(units) && d > 0; i++) {
+                usec_t k = d / units[i].usec;
+
+                if (k == 0)
+                        continue;
+                n += (size_t) snprintf(buf + n, TIMESTAMP_MAX - n, "%s%llu%s", n ? " " : "", (unsigned long long) k,
+                                       units[i].name);
+                d %= units[i].usec;
+        }
+        return buf;
+}
+
 char *timespan_format(usec_t d, char buf[static TIMESTAMP_MAX]) {
         static const struct {
                 const char *name;

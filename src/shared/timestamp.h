@@ -29,6 +29,8 @@ char *timestamp_format(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_iso(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_relative(usec_t t, usec_t now, char buf[static TIMESTAMP_MAX]);
 char *timespan_format(usec_t d, char buf[static TIMESTAMP_MAX]);
+/* Every unit down to the microsecond, as a unit file takes it: "5s", "1h 30min", "1s 500ms". */
+char *timespan_format_exact(usec_t d, char buf[static TIMESTAMP_MAX]);
 
 /* 0 and USEC_INFINITY become null. */
 cJSON *timestamp_to_json(usec_t t);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "timestamp.h"
 #include "unit-emit.h"
 
 static const char *const sections[] = { "Unit", "Service", "Timer", "Socket" };
@@ -92,10 +93,11 @@ static int write_prop(FILE *f, const UnitProp *p) {
         case UNIT_PROP_MONOTONIC:
                 if (p->type == UNIT_PROP_USEC && p->string)
                         fputs(p->string, f);
-                else if (p->u == UINT64_MAX)
-                        fputs("infinity", f);
-                else
-                        fprintf(f, "%" PRIu64 "us", p->u);
+                else {
+                        char span[TIMESTAMP_MAX];
+
+                        fputs(timespan_format_exact(p->u, span), f);
+                }
                 break;
         case UNIT_PROP_U64:
         case UNIT_PROP_U32:

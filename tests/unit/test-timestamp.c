@@ -197,6 +197,19 @@ static void test_timespan(void **state) {
         assert_string_equal(timespan_format(USEC_INFINITY, buf), "-");
 }
 
+static void test_timespan_exact(void **state) {
+        char buf[TIMESTAMP_MAX];
+
+        assert_string_equal(timespan_format_exact(0, buf), "0");
+        assert_string_equal(timespan_format_exact(1, buf), "1us");
+        assert_string_equal(timespan_format_exact(5 * USEC_PER_SEC, buf), "5s");
+        assert_string_equal(timespan_format_exact(1500 * USEC_PER_MSEC, buf), "1s 500ms");
+        assert_string_equal(timespan_format_exact(USEC_PER_HOUR + 30 * USEC_PER_MINUTE, buf), "1h 30min");
+        assert_string_equal(timespan_format_exact(USEC_PER_DAY + 1, buf), "1d 1us");
+        assert_string_equal(timespan_format_exact(USEC_INFINITY - 1, buf), "213503982d 8h 1min 49s 551ms 614us");
+        assert_string_equal(timespan_format_exact(USEC_INFINITY, buf), "infinity");
+}
+
 static void test_relative_format(void **state) {
         char buf[TIMESTAMP_MAX];
 
@@ -219,6 +232,7 @@ int main(void) {
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_format),
                 cmocka_unit_test(test_timespan),
+                cmocka_unit_test(test_timespan_exact),
                 cmocka_unit_test(test_relative_format),
         };
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* workflow-path.c: the workflow the read verbs take routers and tasks from */
+#include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "herald-ids.h"
@@ -14,7 +16,9 @@
  * `taskctl apply` leaves the workflow it applied in /run/herald/applied, the
  * generator a copy of the one it compiled next to its units; either is what
  * systemd actually runs, so both beat the file in /etc, which may have been edited
- * since.
+ * since. A candidate that this user may not look at (EACCES: /run/herald/applied is
+ * root's) is still the one in force: it is returned, so the error names the real
+ * cause instead of a missing /etc file.
  * Return: a static string.
  */
 const char *taskctl_workflow_path(void) {
@@ -24,7 +28,7 @@ const char *taskctl_workflow_path(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
-                if (access(candidates[i], F_OK) == 0)
+                if (access(candidates[i], F_OK) == 0 || errno != ENOENT)
                         return candidates[i];
         return HERALD_WORKFLOW_DEFAULT;
 }
@@ -47,7 +51,13 @@ int taskctl_workflow_load(const char *path, Workflow **ret) {
                 return log_error_errno(r, "Failed to load workflow '%s': %m", path);
         if (w->unloadable) {
                 diag_list_print(&w->diag, stderr, false);
-                log_error("Cannot load workflow '%s'; use --workflow FILE to name another.", path);
+                if (access(path, R_OK) < 0 && (errno == EACCES || errno == EPERM))
+                        log_error("Cannot read workflow '%s': permission denied. The workflow in force is "
+                                  "readable by root (and the group herald) only, as it may hold secrets: run as "
+                                  "root, or pass --workflow FILE. 'taskctl history' and 'taskctl logs' need no "
+                                  "workflow.", path);
+                else
+                        log_error("Cannot load workflow '%s'; use --workflow FILE to name another.", path);
                 return -EINVAL;
         }
         *ret = TAKE_PTR(w);

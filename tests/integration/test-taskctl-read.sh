@@ -237,6 +237,19 @@ if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$TASKCT
         err=$(ns_run "${nobody[@]}" logs aaaa1111 2>&1) || r=$?
         assert_eq "$r" 4 "logs exits 4"
         assert_contains "$err" "you cannot read the system journal" "logs says why"
+        # A journal reader (group systemd-journal) reads results; the workflow in force is
+        # root's (/run/herald/applied is 0700, as taskctl apply makes it): the error must
+        # name that file and the permission, not a missing /etc/herald/workflow.yml.
+        ns_run chmod 0700 /run/herald/applied
+        ns_run systemd-tmpfiles --create --prefix /run/log/journal    # the journal's ACLs, as at boot
+        reader=(setpriv --reuid=nobody --regid=nogroup --groups=systemd-journal "$TASKCTL")
+        assert_contains "$(ns_run "${reader[@]}" history --no-pager 2>&1)" "$J6" "a systemd-journal member reads history"
+        r=0
+        err=$(ns_run "${reader[@]}" list --no-pager 2>&1) || r=$?
+        assert_eq "$r" 1 "list without the workflow exits 1"
+        assert_contains "$err" "Cannot read workflow '/run/herald/applied/workflow.yml': permission denied" \
+                "list names the workflow in force and the real cause"
+        [[ $err != *"/etc/herald/workflow.yml"* ]] || fail "list blames /etc/herald/workflow.yml: $err"
 else
         step "skipped: nobody cannot execute $TASKCTL"
 fi

@@ -217,7 +217,8 @@ static int save_last_good(const char *snapshot) {
 
 static void help(void) {
         printf("Usage: herald-generator NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
-               "       herald-generator --save-last-good SNAPSHOT\n\n"
+               "       herald-generator --save-last-good SNAPSHOT\n"
+               "       herald-generator --version\n\n"
                "systemd generator: writes the units of the herald workflow (%s, or\n"
                "$HERALD_WORKFLOW) into NORMAL-DIR: timers and activation services, with\n"
                "timers.target.wants/ links; for heraldd the http triggers' sockets,\n"
@@ -230,6 +231,10 @@ static void help(void) {
 static int run(int argc, char **argv) {
         if (argc == 2 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
                 help();
+                return 0;
+        }
+        if (argc == 2 && streq(argv[1], "--version")) {
+                printf("herald-generator (herald) %s\n", HERALD_VERSION);
                 return 0;
         }
         if (argc == 3 && streq(argv[1], "--save-last-good")) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fs-util.h"
 #include "git-fetch.h"
 #include "json-util.h"
@@ -33,6 +34,10 @@ int main(int argc, char **argv) {
         int r;
 
         log_setup("herald-git", LOG_TARGET_STDERR);
+        if (argc == 2 && streq(argv[1], "--version")) {
+                printf("herald-git (herald) %s\n", HERALD_VERSION);
+                return 0;
+        }
         if (argc != 1 || isatty(STDIN_FILENO)) {
                 fprintf(stderr, "herald-git is started by herald-exec, with its options on stdin.\n");
                 return 2;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* taskctl: the operator's tool for herald workflows */
 #include <getopt.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
 #include "taskctl-write.h"
 #if HAVE_READ_VERBS
+#include "diag.h"
 #include "taskctl-verbs.h"
 #endif
 
@@ -39,7 +41,18 @@ static void help(void) {
                "See also: journalctl(1), systemctl(1), systemd.timer(5).\n");
 }
 
+static const Verb *verb_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(name, verbs[i].name))
+                        return &verbs[i];
+        return NULL;
+}
+
 static int run(int argc, char **argv) {
+        const char *known[ELEMENTSOF(verbs) + 1] = {};
+        const Verb *v = NULL;
+        int at = 1;
+
         if (argc < 2) {
                 help();
                 return 2;
@@ -52,10 +65,28 @@ static int run(int argc, char **argv) {
                 printf("taskctl (herald) %s\n", HERALD_VERSION);
                 return 0;
         }
+        /* As systemctl: options may come before the verb ("taskctl --no-pager history");
+         * the verb is the first argument that names one, and moves to the front so its
+         * parser sees every option. */
+        for (at = 1; at < argc && !v; at++)
+                v = verb_find(argv[at]);
+        if (v) {
+                char *verb = argv[--at];
+
+                memmove(argv + 2, argv + 1, (size_t) (at - 1) * sizeof *argv);
+                argv[1] = verb;
+                return v->run(argc - 1, argv + 1);
+        }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(argv[1], verbs[i].name))
-                        return verbs[i].run(argc - 1, argv + 1);
-        log_error("Unknown command '%s'. See 'taskctl --help'.", argv[1]);
+                known[i] = verbs[i].name;
+        at = 1;
+        while (at < argc - 1 && argv[at][0] == '-')
+                at++;
+        const char *hint = diag_closest(argv[at], known);
+        if (hint)
+                log_error("Unknown command '%s'; did you mean '%s'? See 'taskctl --help'.", argv[at], hint);
+        else
+                log_error("Unknown command '%s'. See 'taskctl --help'.", argv[at]);
         return 2;
 }
 

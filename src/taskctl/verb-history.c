@@ -7,6 +7,7 @@
 #include "table.h"
 #include "taskctl-verbs.h"
 #include "timestamp.h"
+#include "workflow-path.h"
 
 static ReadArgs arg_read;
 static const char *arg_router;
@@ -166,6 +167,17 @@ int verb_history(int argc, char **argv) {
                 return r < 0 ? log_oom() : 0;
         }
 
+        if (l.n == 0 && arg_router) {
+                _cleanup_(workflow_freep) Workflow *w = NULL;
+
+                /* No result and no such router: a typo, said so (a router that is gone
+                 * from the workflow still has its results). */
+                if (workflow_load(arg_read.workflow ?: taskctl_workflow_path(), NULL, &w) >= 0 &&
+                    taskctl_router_unknown(w, arg_router)) {
+                        result_list_done(&l);
+                        return TASKCTL_EXIT_NOT_FOUND;
+                }
+        }
         if (l.n == 0) {
                 if (output_is_tty())
                         fprintf(stderr, "No results%s%s%s.\n", arg_router ? " for router '" : "", strempty(arg_router),

@@ -722,8 +722,8 @@ int verb_status(int argc, char **argv) {
         if (target && !router) {
                 router = workflow_find_router(w, target);
                 if (!router) {
-                        log_error("No router '%s' in '%s' (and it is no job id: those have 8 or more hex digits).",
-                                  target, w->path);
+                        (void) taskctl_router_unknown(w, target);
+                        log_error("('%s' is no job id either: those have 8 or more hex digits.)", target);
                         return TASKCTL_EXIT_NOT_FOUND;
                 }
         }

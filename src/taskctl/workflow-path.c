@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diag.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "unit-name.h"
@@ -62,6 +63,23 @@ int taskctl_workflow_load(const char *path, Workflow **ret) {
         }
         *ret = TAKE_PTR(w);
         return 0;
+}
+
+bool taskctl_router_unknown(const Workflow *w, const char *name) {
+        _cleanup_free_ const char **known = NULL;
+        const char *hint;
+
+        if (!w || w->unloadable || workflow_find_router(w, name))
+                return false;
+        known = calloc(w->n_routers + 1, sizeof *known);
+        for (size_t i = 0; known && i < w->n_routers; i++)
+                known[i] = w->routers[i].name;
+        hint = known ? diag_closest(name, known) : NULL;
+        if (hint)
+                log_error("No router '%s' in '%s'; did you mean '%s'?", name, w->path, hint);
+        else
+                log_error("No router '%s' in '%s'.", name, w->path);
+        return true;
 }
 
 char *taskctl_trigger_schedule(const Component *trigger) {

@@ -2,12 +2,18 @@
 /* workflow-path.h: which workflow file taskctl reads, loading it, and describing its triggers */
 #pragma once
 
+#include <stdbool.h>
+
 #include "workflow.h"
 
 /* The applied workflow, else the generator's copy, else the configured default. */
 const char *taskctl_workflow_path(void);
 /* Loads path (NULL: taskctl_workflow_path()); reports a file that cannot be loaded. */
 int taskctl_workflow_load(const char *path, Workflow **ret);
+
+/* Logs "No router 'X' in 'W'; did you mean 'Y'?" when the workflow loads and has no
+ * router @name: returns true then. A workflow that cannot be read says nothing. */
+bool taskctl_router_unknown(const Workflow *w, const char *name);
 
 /* "every 5s", "cron 0 3 * * *", "http 127.0.0.1:8123", "http unix:/run/x.sock",
  * "exe_done"; "-" for NULL. */

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# What every program says about itself, and taskctl's command line as a systemctl user
+# types it: --version everywhere, options before the verb, "did you mean" for a verb
+# or router, exit 4 for an unknown router. Needs no systemd (an empty journal directory).
+set -euo pipefail
+B=${BUILD_DIR:?}
+S=${SRC_DIR:?}
+n=0
+ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
+fail() { printf 'not ok - %s\n' "$1" >&2; exit 1; }
+# expect WANT-RC WANT-TEXT DESCRIPTION COMMAND...: the exit status and a part of the output
+expect() {
+        local want_rc=$1 want=$2 what=$3 rc=0 out
+        shift 3
+        out=$("$@" 2>&1) || rc=$?
+        [[ $rc == "$want_rc" ]] || fail "$what: exit $rc, expected $want_rc: $out"
+        [[ $out == *"$want"* ]] || fail "$what: '$want' is not in: $out"
+        ok "$what"
+}
+
+for p in taskctl generator/herald-generator src/activate/herald-activate src/exec/herald-exec \
+         src/done/herald-done src/git/herald-git src/heraldd/heraldd; do
+        expect 0 "$(basename "$p") (herald) " "$(basename "$p") --version" "$B/$p" --version
+done
+
+# a journal with one entry that is no result (history reads it and finds nothing)
+empty=$(mktemp -d)
+trap 'rm -rf "$empty"' EXIT
+remote=/lib/systemd/systemd-journal-remote
+[[ -x $remote ]] || fail "$remote is missing (tools/deps.sh installs systemd-journal-remote)"
+printf '__REALTIME_TIMESTAMP=1700000000000000\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\nMESSAGE=hello\n\n' |
+        "$remote" -o "$empty/x.journal" - 2>/dev/null
+wf=$S/examples/demo.yml
+expect 2 "Unknown command 'histroy'; did you mean 'history'?" "a misspelt verb gets a hint" "$B/taskctl" histroy
+expect 2 "Unknown command 'frobnicate'. See 'taskctl --help'." "an unknown verb" "$B/taskctl" frobnicate
+expect 0 "" "options before the verb (taskctl --no-pager history)" \
+        "$B/taskctl" --no-pager -D "$empty" history --workflow "$wf"
+expect 4 "No router 'uptime_evry5s' in '$wf'; did you mean 'uptime_every5s'?" "history of an unknown router: exit 4, a hint" \
+        "$B/taskctl" history -D "$empty" --workflow "$wf" uptime_evry5s
+expect 0 "" "history of a known router without results: exit 0" \
+        "$B/taskctl" history -D "$empty" --workflow "$wf" uptime_every5s
+echo "1..$n"

@@ -94,6 +94,7 @@ HeraldResult *herald_result_free(HeraldResult *r) {
         free(r->invocation_id);
         free(r->service_result);
         free(r->message);
+        free(r->hostname);
         free(r);
         return NULL;
 }
@@ -169,6 +170,7 @@ int herald_result_add_field(HeraldResult *r, const void *data, size_t size) {
                 { "HERALD_INVOCATION_ID", offsetof(HeraldResult, invocation_id) },
                 { "HERALD_SERVICE_RESULT", offsetof(HeraldResult, service_result) },
                 { "MESSAGE", offsetof(HeraldResult, message) },
+                { "_HOSTNAME", offsetof(HeraldResult, hostname) },
         };
         const char *name, *value;
         size_t nl, vl;
@@ -338,6 +340,8 @@ cJSON *herald_result_to_json(const HeraldResult *res) {
                 r = json_object_add(o, "timestamp_usec", timestamp_usec_to_json(res->realtime));
         if (r >= 0)
                 r = json_object_add(o, "job_id", json_string_or_null(res->job_id));
+        if (r >= 0)
+                r = json_object_add(o, "hostname", json_string_or_null(res->hostname));
         if (r >= 0)
                 r = json_object_add(o, "trigger_id", json_string_or_null(res->trigger_id));
         if (r >= 0)

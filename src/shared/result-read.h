@@ -45,6 +45,8 @@ typedef struct HeraldResult {
         bool has_counter;
         uint64_t counter;
         char *message;
+        char *hostname;                 /* _HOSTNAME: which machine ran it (journals merged
+                                         * from several hosts, systemd-journal-remote) */
         int priority;                   /* -1: missing */
         usec_t duration;                /* USEC_INFINITY: unknown; see result_list_fill_durations() */
 } HeraldResult;

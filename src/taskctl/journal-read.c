@@ -30,22 +30,44 @@
  */
 int result_list_print_table(const ResultList *l, bool show_router) {
         _cleanup_table_free_ Table *t = NULL;
+        bool show_host = false;
+        size_t col;
         int r = 0;
 
-        if (show_router)
-                t = table_new("TIME", "ROUTER", "TASK", "RESULT", "EXIT", "DURATION", "ERROR", "JOB", NULL);
-        else
-                t = table_new("TIME", "TASK", "RESULT", "EXIT", "DURATION", "ERROR", "JOB", NULL);
+        /* results merged from several machines (taskctl history --directory of a
+         * systemd-journal-remote output) say which machine ran each job, as journalctl
+         * does */
+        for (size_t i = 1; i < l->n && !show_host; i++)
+                show_host = !streq_ptr(l->items[i]->hostname, l->items[0]->hostname);
+
+        {
+                const char *h[10] = { "TIME" };
+                size_t n = 1;
+
+                if (show_host)
+                        h[n++] = "HOST";
+                if (show_router)
+                        h[n++] = "ROUTER";
+                static const char *const rest[] = { "TASK", "RESULT", "EXIT", "DURATION", "ERROR", "JOB" };
+
+                for (size_t i = 0; i < ELEMENTSOF(rest); i++)
+                        h[n++] = rest[i];
+                /* the slots not used stay NULL and end the list early */
+                t = table_new(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], NULL);
+        }
         if (!t)
                 return -ENOMEM;
-        table_set_align_right(t, show_router ? 4 : 3, true);
-        table_set_max_width(t, show_router ? 6 : 5, 60);
+        col = 1 + show_host + show_router;      /* TASK */
+        table_set_align_right(t, col + 2, true);
+        table_set_max_width(t, col + 4, 60);
 
         for (size_t i = 0; i < l->n && r >= 0; i++) {
                 const HeraldResult *res = l->items[i];
                 char ts[TIMESTAMP_MAX], span[TIMESTAMP_MAX];
 
                 r = table_add_cell(t, timestamp_format(res->realtime, ts));
+                if (r >= 0 && show_host)
+                        r = table_add_cell(t, res->hostname);
                 if (r >= 0 && show_router)
                         r = table_add_cell(t, res->router);
                 if (r >= 0)

@@ -250,9 +250,24 @@ bool output_is_tty(void) {
         return stdout_tty > 0;
 }
 
-bool output_use_color(void) {
-        const char *term = getenv("TERM");
+static bool word_in(const char *s, const char *const *set) {
+        for (; *set; set++)
+                if (streq(s, *set))
+                        return true;
+        return false;
+}
 
+/* As systemd's tools: SYSTEMD_COLORS (a boolean, or 16/256/true) first, then NO_COLOR,
+ * then a terminal that is no "dumb" one. */
+bool output_use_color(void) {
+        const char *term = getenv("TERM"), *colors = getenv("SYSTEMD_COLORS");
+
+        if (colors && *colors) {
+                if (word_in(colors, (const char *const[]) { "0", "no", "false", "off", "n", "f", NULL }))
+                        return false;
+                if (word_in(colors, (const char *const[]) { "1", "yes", "true", "on", "y", "t", "16", "256", "24bit", NULL }))
+                        return true;
+        }
         return output_is_tty() && !getenv("NO_COLOR") && term && !streq(term, "dumb");
 }
 
@@ -292,14 +307,17 @@ void pager_open(bool disabled) {
 
         if (disabled || pager || !output_is_tty())
                 return;
-        cmd = getenv("TASKCTL_PAGER") ?: getenv("PAGER");
+        /* systemd's tools read SYSTEMD_PAGER, then PAGER; ours first */
+        cmd = getenv("TASKCTL_PAGER") ?: getenv("SYSTEMD_PAGER") ?: getenv("PAGER");
         if (cmd && (isempty(cmd) || streq(cmd, "cat")))
                 return;
         if (!cmd)
-                cmd = "less -FRSXMK";
+                cmd = "less";
         if (!pager_command_exists(cmd))
                 return;
 
+        /* less's options as systemd's pager sets them: SYSTEMD_LESS, else FRSXMK */
+        (void) setenv("LESS", getenv("SYSTEMD_LESS") ?: "FRSXMK", 1);
         fflush(stdout);
         pager = popen(cmd, "we");
         if (!pager)

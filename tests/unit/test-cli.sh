@@ -40,4 +40,18 @@ expect 4 "No router 'uptime_evry5s' in '$wf'; did you mean 'uptime_every5s'?" "h
         "$B/taskctl" history -D "$empty" --workflow "$wf" uptime_evry5s
 expect 0 "" "history of a known router without results: exit 0" \
         "$B/taskctl" history -D "$empty" --workflow "$wf" uptime_every5s
+# on a terminal (script(1) makes one): systemd's pager and colour variables
+if command -v script >/dev/null; then
+        tty() { TERM=xterm script -qc "$*" /dev/null; }
+        out=$(tty SYSTEMD_PAGER="'sed s/^/PAGED:/'" "$B/taskctl" list -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out == *"PAGED:"*"uptime_every5s"* ]] || fail "SYSTEMD_PAGER is not used: $out"
+        ok "SYSTEMD_PAGER pages the output"
+        out=$(tty "$B/taskctl" list --no-pager -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out == *$'\e['* ]] || fail "no colours on a terminal: $out"
+        out=$(tty SYSTEMD_COLORS=0 "$B/taskctl" list --no-pager -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out != *$'\e['* ]] || fail "SYSTEMD_COLORS=0 still colours: $out"
+        out=$(tty NO_COLOR=1 "$B/taskctl" list --no-pager -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out != *$'\e['* ]] || fail "NO_COLOR still colours: $out"
+        ok "colours on a terminal, none with SYSTEMD_COLORS=0 or NO_COLOR"
+fi
 echo "1..$n"

@@ -169,16 +169,18 @@ static int unit_settings_to_props(PlanUnit *u, const char *section, const UnitSe
                 UnitProp *p;
                 UnitPropType t = v->spec->bus_type == 's' ? UNIT_PROP_STRING : v->spec->bus_type == 'b' ? UNIT_PROP_BOOL
                                : v->spec->bus_type == 'i' ? UNIT_PROP_I32 : v->spec->bus_type == 'u' ? UNIT_PROP_U32
-                                                                                                     : UNIT_PROP_U64;
+                               : v->spec->bus_type == 'a' ? UNIT_PROP_UNIT_NAMES : UNIT_PROP_U64;
                 /* Replace a default the planner set (e.g. AccuracySec) rather than adding a second one. */
                 p = NULL;
                 for (size_t k = 0; k < u->n_props; k++)
                         if (streq(u->props[k].key, v->spec->name))
                                 p = &u->props[k];
-                if (!p && !(p = prop_add(u, section, v->spec->name, v->spec->bus_name, t)))
+                if (!p && !(p = prop_add(u, v->spec->section ?: section, v->spec->name, v->spec->bus_name, t)))
                         return -ENOMEM;
                 free(p->string);
                 p->type = t;
+                /* unit names may carry specifiers on purpose (alert@%n.service) */
+                p->specifiers = t == UNIT_PROP_UNIT_NAMES;
                 /* The unit file gets the text as the user wrote it, normalized. */
                 p->string = strdup(t == UNIT_PROP_STRING ? v->string : v->text);
                 if (!p->string)

@@ -21,6 +21,7 @@ typedef enum UnitPropType {
         UNIT_PROP_MONOTONIC,            /* OnActiveSec= ... / TimersMonotonic a(st) */
         UNIT_PROP_EXTRA_FIELDS,         /* LogExtraFields= / aay */
         UNIT_PROP_LISTEN,               /* ListenStream= / Listen a(ss) */
+        UNIT_PROP_UNIT_NAMES,           /* OnFailure= / as: names separated by spaces in string */
         _UNIT_PROP_TYPE_MAX,
 } UnitPropType;
 

@@ -84,6 +84,7 @@ static int write_prop(FILE *f, const UnitProp *p) {
         case UNIT_PROP_STRING:
         case UNIT_PROP_CALENDAR:
         case UNIT_PROP_LISTEN:
+        case UNIT_PROP_UNIT_NAMES:
                 write_plain(f, p->string, p->specifiers);
                 break;
         case UNIT_PROP_BOOL:
@@ -203,6 +204,27 @@ static int append_prop(sd_bus_message *m, const UnitProp *p) {
                 /* ListenStream= → ("Stream", address), ListenDatagram= → ("Datagram", ...) */
                 return sd_bus_message_append(m, "(sv)", p->bus_name, "a(ss)", 1,
                                              startswith(p->key, "Listen") ? p->key + strlen("Listen") : p->key, p->string);
+        case UNIT_PROP_UNIT_NAMES: {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", p->bus_name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                for (const char *w = p->string; r >= 0 && *w;) {
+                        _cleanup_free_ char *name = strndup(w, strcspn(w, " "));
+
+                        r = name ? sd_bus_message_append(m, "s", name) : -ENOMEM;
+                        w += strcspn(w, " ");
+                        w += strspn(w, " ");
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                return r < 0 ? r : sd_bus_message_close_container(m);
+        }
         case UNIT_PROP_EXTRA_FIELDS:
                 r = sd_bus_message_open_container(m, 'r', "sv");
                 if (r >= 0)

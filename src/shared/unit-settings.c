@@ -37,6 +37,9 @@ static const UnitSettingSpec specs[] = {
         { "NoNewPrivileges", "NoNewPrivileges", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
         { "ProtectKernelTunables", "ProtectKernelTunables", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
         { "ProtectControlGroups", "ProtectControlGroups", 'b', UNIT_SETTING_SERVICE, UNIT_SETTING_BOOL },
+        /* how an admin gets told of a failed job: systemd starts these units (an alert
+         * service, e.g. alert@%n.service) when the job unit fails */
+        { "OnFailure", "OnFailure", 'a', UNIT_SETTING_SERVICE, UNIT_SETTING_UNIT_NAMES, NULL, 0, 0, "Unit" },
         { "AccuracySec", "AccuracyUSec", 't', UNIT_SETTING_TIMER, UNIT_SETTING_USEC },
         { "RandomizedDelaySec", "RandomizedDelayUSec", 't', UNIT_SETTING_TIMER, UNIT_SETTING_USEC },
         { "Persistent", "Persistent", 'b', UNIT_SETTING_TIMER, UNIT_SETTING_BOOL },
@@ -232,6 +235,57 @@ static bool valid_user_name(const char *s) {
         return s[0] != '-';
 }
 
+/* One or more unit names with a type suffix, as systemd takes them in OnFailure=:
+ * [A-Za-z0-9:_.\\@-] and specifiers (%n, %i, ...), a known suffix, at most 255 each. */
+static bool valid_unit_names(const char *s) {
+        static const char *const suffixes[] = { ".service", ".target", ".socket", ".timer", ".path", NULL };
+        size_t n = 0;
+
+        for (;;) {
+                size_t l;
+                bool suffix = false;
+
+                s += strspn(s, " ");
+                if (!*s)
+                        return n > 0;
+                l = strcspn(s, " ");
+                if (l > 255 || s[0] == '.' || s[0] == '@')
+                        return false;
+                for (size_t i = 0; i < l; i++)
+                        if (!isalnum((unsigned char) s[i]) && !strchr(":_.\\@-%", s[i]))
+                                return false;
+                for (const char *const *x = suffixes; *x && !suffix; x++)
+                        suffix = l > strlen(*x) && strncmp(s + l - strlen(*x), *x, strlen(*x)) == 0;
+                if (!suffix)
+                        return false;
+                s += l;
+                n++;
+        }
+}
+
+/* The words of @s joined by single spaces. */
+static char *normalize_words(const char *s) {
+        char *out = malloc(strlen(s) + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (;;) {
+                size_t l;
+
+                s += strspn(s, " ");
+                if (!*s)
+                        break;
+                l = strcspn(s, " ");
+                if (o != out)
+                        *o++ = ' ';
+                memcpy(o, s, l);
+                o += l;
+                s += l;
+        }
+        *o = 0;
+        return out;
+}
+
 static const char *type_expectation(const UnitSettingSpec *spec) {
         switch (spec->type) {
         case UNIT_SETTING_NAME:
@@ -250,6 +304,8 @@ static const char *type_expectation(const UnitSettingSpec *spec) {
                 return "an integer";
         case UNIT_SETTING_COUNT:
                 return "a number or infinity";
+        case UNIT_SETTING_UNIT_NAMES:
+                return "unit names such as alert@%n.service, separated by spaces";
         default:
                 return "a value";
         }
@@ -370,6 +426,15 @@ static int setting_convert(const UnitSettingSpec *spec, const YamlNode *v, UnitS
                 if (out->u == UINT64_MAX)
                         out->text = strdup("infinity");
                 else if (asprintf(&out->text, "%" PRIu64, out->u) < 0)
+                        return -ENOMEM;
+                break;
+
+        case UNIT_SETTING_UNIT_NAMES:
+                if (t != YAML_SCALAR_STRING || !valid_unit_names(s))
+                        return -EINVAL;
+                out->text = normalize_words(s);
+                out->string = out->text ? strdup(out->text) : NULL;
+                if (out->text && !out->string)
                         return -ENOMEM;
                 break;
 

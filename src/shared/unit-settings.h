@@ -17,6 +17,7 @@ typedef enum UnitSettingType {
         UNIT_SETTING_ENUM,
         UNIT_SETTING_INT,
         UNIT_SETTING_COUNT,             /* unsigned count or infinity */
+        UNIT_SETTING_UNIT_NAMES,        /* unit names, space-separated; specifiers (%n, %i) allowed */
         _UNIT_SETTING_TYPE_MAX,
 } UnitSettingType;
 
@@ -28,11 +29,12 @@ typedef enum UnitSettingScope {
 typedef struct UnitSettingSpec {
         const char *name;               /* unit file name, e.g. RuntimeMaxSec */
         const char *bus_name;           /* D-Bus property, e.g. RuntimeMaxUSec */
-        char bus_type;                  /* 's', 't', 'b', 'i', 'u' */
+        char bus_type;                  /* 's', 't', 'b', 'i', 'u'; 'a': as */
         UnitSettingScope scope;
         UnitSettingType type;
         const char *const *values;      /* ENUM */
         int64_t min, max;               /* INT */
+        const char *section;            /* NULL: the scope's own ([Service], [Timer]) */
 } UnitSettingSpec;
 
 typedef struct UnitSetting {

@@ -480,6 +480,41 @@ assert_contains "$(tc apply --remove)" "Removed 2 applied timers, their activati
 assert_eq "$(ns_run systemctl list-units --plain --no-legend --all 'herald-trigger-batch*' 'herald-trigger-quick*' | wc -l)" 0 \
         "the timers and activation services are gone"
 
+step "a failed job starts its OnFailure= units (unit: OnFailure), how an admin gets told"
+ns_run sh -c 'cat > /etc/systemd/system/herald-alert@.service' <<'EOF'
+[Unit]
+Description=alert for %i
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo "%i" >> /run/herald-test/alerts'
+EOF
+ns_run systemctl daemon-reload
+ns_run bash -c "cat >$WF" <<'EOF'
+trigger:
+  alarm: {type: tick, interval: 86400}
+router:
+  alarm:
+    trigger: alarm
+    selector: all
+    task:
+      fails: {executor: local, job_param: {cmd: 'false', unit: {OnFailure: 'herald-alert@%n.service'}}}
+      works: {executor: local, job_param: {cmd: 'true', unit: {OnFailure: 'herald-alert@%n.service'}}}
+EOF
+tc apply "$WF" >/dev/null
+fire alarm act_alarm
+_alerted() { ns_run test -s /run/herald-test/alerts; }
+wait_until 30 _alerted || fail "no alert for the failed job"
+wait_until 30 have_entries 2 HERALD_ROUTER=alarm || fail "the alarm jobs have no result entries"
+sleep 1
+alerts=$(ns_run cat /run/herald-test/alerts)
+assert_eq "$(wc -l <<<"$alerts")" 1 "one alert: only the failed job"
+[[ $alerts == herald-alarm-fails@*.service ]] || fail "the alert names '$alerts', not the failed job's unit"
+printf "ok - the alert unit got the failed job unit's name: %s\n" "$alerts"
+entries HERALD_ROUTER=alarm | save alarm
+check alarm 'len(d) == 2 and sorted(e["HERALD_SUCCESS"] for e in d) == ["false", "true"]' \
+        "the failed job still has its one result entry, next to the good one"
+tc apply --remove >/dev/null
+
 step "no sanitizer reports (for builds with -Db_sanitize=...)"
 san=$(ns_journal -o cat | grep -E "AddressSanitizer|LeakSanitizer|runtime error:" | cut -c1-300 | head -5 || true)
 [[ -z $san ]] || fail "sanitizer reports: $san"

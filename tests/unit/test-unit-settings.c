@@ -186,6 +186,27 @@ static void test_emitters_agree(void **state) {
         assert_non_null(unit_settings_get(&s, "Nice"));
         unit_settings_done(&s);
 
+        /* OnFailure: unit names with a type, specifiers kept; anything else refused */
+        assert_int_equal(parse("{OnFailure: '  alert@%n.service   ops.target '}", UNIT_SETTING_SERVICE, &s), 0);
+        v = unit_settings_get(&s, "OnFailure");
+        assert_non_null(v);
+        assert_string_equal(v->text, "alert@%n.service ops.target");
+        assert_int_equal(v->spec->bus_type, 'a');
+        assert_string_equal(v->spec->section, "Unit");
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: 'rm -rf'}", UNIT_SETTING_SERVICE, &s), 1);
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: ''}", UNIT_SETTING_SERVICE, &s), 1);
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: 'a.service;reboot'}", UNIT_SETTING_SERVICE, &s), 1);
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: '@.service'}", UNIT_SETTING_SERVICE, &s), 1);
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: [a.service]}", UNIT_SETTING_SERVICE, &s), 1);
+        unit_settings_done(&s);
+        assert_int_equal(parse("{OnFailure: x.service}", UNIT_SETTING_TIMER, &s), 1);       /* job units only */
+        unit_settings_done(&s);
+
         /* timers take their own few */
         assert_int_equal(parse("{AccuracySec: 1min, Persistent: false}", UNIT_SETTING_TIMER, &s), 0);
         assert_int_equal(s.n_items, 2);

@@ -36,7 +36,7 @@ static void validate_help(void) {
                "ProtectHome PrivateTmp PrivateNetwork PrivateDevices NoNewPrivileges ProtectKernelTunables\n"
                "ProtectControlGroups OnFailure; timers (cron, tick): AccuracySec RandomizedDelaySec\n"
                "Persistent. OnFailure= names units systemd starts when a job fails (the job unit's name\n"
-               "is %n: 'OnFailure: alert@%n.service'): how an admin gets told, as for any unit.\n"
+               "is %%n: 'OnFailure: alert@%%n.service'): how an admin gets told, as for any unit.\n"
                "Jobs have no practical journald rate limit (LogRateLimitIntervalSec=1s,\n"
                "LogRateLimitBurst=10000000: more than journald takes in) unless 'unit:' sets one; then\n"
                "herald-done checks that each result entry reached the journal, and resends it if not.\n\n"

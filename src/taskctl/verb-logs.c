@@ -52,7 +52,7 @@ static void help(void) {
                "\n"
                "Exit status: 0 on success, also when the router has no output yet; 1 on\n"
                "error or an ambiguous job id prefix; 4 when there is no such job or router,\n"
-               "or the journal cannot be read by the caller.\n");
+               "or the journal cannot be read by the caller; 2 on wrong usage.\n");
 }
 
 static int parse_option(int c, const char *arg, void *userdata) {
@@ -75,12 +75,12 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         arg_follow = false;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, help, parse_option, NULL);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind >= argc)
-                return log_error_errno(EINVAL, "Missing JOB_ID or ROUTER; see 'taskctl logs --help'.");
+                return log_error("Missing JOB_ID or ROUTER; see 'taskctl logs --help'."), TASKCTL_EXIT_USAGE;
         if (optind + 1 < argc)
-                return log_error_errno(EINVAL, "Too many arguments: '%s'; logs takes one JOB_ID or ROUTER.", argv[optind + 1]);
+                return log_error("Too many arguments: '%s'; logs takes one JOB_ID or ROUTER.", argv[optind + 1]), TASKCTL_EXIT_USAGE;
         *ret_target = argv[optind];
         return 1;
 }
@@ -171,7 +171,7 @@ int verb_logs(int argc, char **argv) {
         int fd = -1, r, n;
 
         r = parse_argv(argc, argv, &target);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
         r = read_args_open_journal(&arg_read, &j);

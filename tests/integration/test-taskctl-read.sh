@@ -118,7 +118,7 @@ assert_eq "$(tc history --since -1h | wc -l)" 3 "--since -1h"
 assert_eq "$(tc history --since "@$(($(date +%s) + 3600))" | wc -l)" 0 "--since in the future: nothing"
 assert_eq "$(tc history --until yesterday | wc -l)" 0 "--until yesterday: nothing"
 assert_eq "$(tc history --since today --until now | wc -l)" 3 "--since today --until now"
-assert_eq "$(rc tc history --since bogus)" 1 "a bad time is an error"
+assert_eq "$(rc tc history --since bogus)" 2 "a bad time is a usage error (exit 2)"
 dur=$(tc history --task dump | cut -f6)
 [[ $dur =~ ^1\.[0-9]s$ ]] || fail "duration of the real job: expected 1.xs, got '$dur'"
 printf 'ok - duration from the job unit start: %s\n' "$dur"

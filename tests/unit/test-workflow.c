@@ -212,6 +212,12 @@ static void test_unloadable(void **state) {
         Workflow *w = load("trigger: [\n");
         assert_true(w->unloadable);
         assert_non_null(find_diag(w, DIAG_ERROR, 0, "not valid YAML"));
+        assert_null(find_diag(w, DIAG_ERROR, 0, "tab"));
+        workflow_free(w);
+        /* a tab-indented line: the error says that tabs are the problem */
+        w = load("trigger:\n\tt: {type: tick, interval: 5}\n");
+        assert_true(w->unloadable);
+        assert_non_null(find_diag(w, DIAG_ERROR, 2, "indented with a tab: YAML indents with spaces only"));
         workflow_free(w);
         w = load("- a\n- b\n");
         assert_true(w->unloadable);

@@ -34,7 +34,8 @@ static void help(void) {
                "'taskctl history' shows them). Any other argument is taken as a router name.\n"
                "\n"
                "Options:\n"
-               "  -n, --lines=N    Show the last N lines (default 50; 0 or 'all': all)\n"
+               "  -n, --lines=N    Show the last N lines (0 or 'all': all; default: all of one\n"
+               "                   job's lines, the last 50 of a router's)\n"
                "  -f, --follow     Keep printing new lines as they arrive, until interrupted\n"
                "                   (Ctrl-C); no pager\n"
                READ_ARGS_HELP
@@ -71,7 +72,8 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         };
         int r;
 
-        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_all = true };
+        /* SIZE_MAX: not given; a job's whole run, or a router's last LINES_DEFAULT */
+        arg_read = (ReadArgs) { .lines = SIZE_MAX, .lines_all = true };
         arg_follow = false;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, help, parse_option, NULL);
@@ -193,9 +195,13 @@ int verb_logs(int argc, char **argv) {
         if (r == 0) {
                 field = "HERALD_JOB_ID";
                 value = job_id;
+                if (arg_read.lines == SIZE_MAX)
+                        arg_read.lines = 0;     /* one run: all of it, as journalctl -u would */
         } else {
                 field = "HERALD_ROUTER";
                 value = target;
+                if (arg_read.lines == SIZE_MAX)
+                        arg_read.lines = LINES_DEFAULT;
         }
 
         r = journal_seek_last_lines(j, field, value, arg_read.lines);

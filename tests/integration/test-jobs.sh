@@ -466,6 +466,10 @@ tc_rc 0 logs --json -n 0 "$(job lines)" | save l_lines
 check l_lines '[x["message"] for x in d][:3] == ["1", "2", "3"] and [x["message_id"] for x in d].count("'$RESULT_ID'") == 1' \
         "logs JOB: the 200,000-line job's first lines and its one result entry"
 step "lines of the 200,000 that reached the journal: $(py l_lines 'sum(1 for x in d if x["message_id"] is None)')"
+# without -n: a job's whole run, a router's last 50 lines
+n_job=$(tc_rc 0 logs --no-pager "$(job lines)" | wc -l)
+assert_eq "$n_job" "$(py l_lines 'len(d)')" "logs JOB without -n: the whole run, as -n 0 ($n_job lines)"
+assert_eq "$(tc_rc 0 logs --no-pager output | wc -l)" 50 "logs ROUTER without -n: the last 50 lines"
 tc_rc 0 logs --json quick | save l_quick
 check l_quick '[x["message"] for x in d if x["message_id"] is None] == ["hello-one", "hello-two"] * 2' "logs ROUTER: every job's lines"
 tc_rc 0 logs --json --workflow /etc/herald/workflow.yml long-run | save l_gen

@@ -86,7 +86,11 @@ static int take_files(const JobSpec *spec, const char *dir, cJSON *result, cJSON
                                 r = refuse(refused, f->string, f->valuestring, runner_confine_strerror(r));
                         } else {
                                 files[(*n_files)++] = rf;
-                                if (!cJSON_AddItemToArray(keys, cJSON_CreateString(f->string)))
+                                cJSON *k = cJSON_CreateObject();
+
+                                if (!cJSON_AddItemToArray(keys, k) ||
+                                    json_object_add(k, "name", cJSON_CreateString(f->string)) < 0 ||
+                                    json_object_add(k, "filename", cJSON_CreateString(rf.filename)) < 0)
                                         return -ENOMEM;
                                 continue;
                         }

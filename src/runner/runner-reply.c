@@ -171,7 +171,7 @@ static int read_all(int fd, size_t max, char **ret, size_t *ret_size) {
  * @ret: the reply; release with runner_reply_done()
  *
  * The reply is checked for its shape: a job id, an object with a boolean "success",
- * an object "result", and exactly as many "files" (strings) as fds came.
+ * an object "result", and exactly as many "files" ({"name", "filename"}) as fds came.
  *
  * Return: 0; -EAGAIN when nothing is there yet; -EBADMSG for anything else than a
  * whole, well-formed reply; -ENOMEM; another negative errno.
@@ -235,7 +235,7 @@ int runner_reply_receive(int fd, RunnerReply *ret) {
         if (files && !cJSON_IsArray(files))
                 return -EBADMSG;
         cJSON_ArrayForEach(f, files) {
-                if (!cJSON_IsString(f))
+                if (!cJSON_IsObject(f) || !json_object_get_string(f, "name") || !json_object_get_string(f, "filename"))
                         return -EBADMSG;
                 n++;
         }

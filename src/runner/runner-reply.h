@@ -27,7 +27,8 @@
 #define RUNNER_REPLY_SIZE_MAX ((size_t) 17 * 1024 * 1024)
 
 /* The reply object:
- *   {"success": bool, "error": "...", "result": {...}, "files": ["<file key>", ...]}
+ *   {"success": bool, "error": "...", "result": {...},
+ *    "files": [{"name": "<file key>", "filename": "<basename>"}, ...]}
  * "files" names, in order, the `file` entries whose fds follow the memfd. */
 typedef struct RunnerReply {
         char job_id[HERALD_ID_LEN + 1];

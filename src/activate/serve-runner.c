@@ -32,13 +32,13 @@
 #include "herald-id.h"
 #include "herald-ids.h"
 #include "job-dir.h"
-#include "json-parse.h"
 #include "json-util.h"
 #include "log.h"
 #include "macro.h"
 #include "result-entry.h"
 #include "runner-config.h"
 #include "runner-reply.h"
+#include "runner-request.h"
 #include "serve-runner.h"
 #include "start-window.h"
 
@@ -46,12 +46,6 @@
 #define SERVE_CONNECTIONS_MAX 16
 /* The request is the HTTP body, which herald-runner took up to max_body. */
 #define REQUEST_SLACK 4096
-
-/* Herald's execution param keys: the only ones taken from a request. */
-static const char *const param_keys[] = {
-        "trigger_id", "router", "trigger", "selector", "task", "executor",
-        "trigger_param", "select_param", "job_param",
-};
 
 typedef struct Server Server;
 typedef struct Conn Conn;
@@ -151,13 +145,12 @@ static void failed_entry(const cJSON *param, const char *unit, const char *text)
                           strna(json_object_get_string(param, "job_id")));
 }
 
-/* Reads and removes the request: untrusted, at most max_body, a JSON object. */
+/* Reads and removes the request (untrusted, at most max_body): the job's param. */
 static int request_read(const Server *s, const char *job_id, cJSON **ret) {
         _cleanup_close_ int dfd = -1;
         _cleanup_free_ char *text = NULL;
         char name[HERALD_ID_LEN + sizeof ".json"];
         size_t size;
-        cJSON *o = NULL;
         int r;
 
         snprintf(name, sizeof name, "%s.json", job_id);
@@ -174,50 +167,11 @@ static int request_read(const Server *s, const char *job_id, cJSON **ret) {
                 return log_error_errno(r, "Refusing the request " RUNNER_REQUEST_DIR "/%s: larger than max_body.", name);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the request " RUNNER_REQUEST_DIR "/%s: %m", name);
-        r = json_parse(text, size, &o);
+        r = runner_request_param(text, size, job_id, ret);
         if (r == -ENOMEM)
                 return log_oom();
-        if (r < 0 || !cJSON_IsObject(o)) {
-                cJSON_Delete(o);
-                return log_error_errno(EBADMSG, "Refusing the request " RUNNER_REQUEST_DIR "/%s: not a JSON object.", name);
-        }
-        *ret = o;
-        return 0;
-}
-
-/* Herald's keys of the request, the job id ours (the client's kept as remote_job_id). */
-static int param_new(const cJSON *request, const char *job_id, cJSON **ret) {
-        _cleanup_json_ cJSON *p = cJSON_CreateObject();
-        const cJSON *remote = cJSON_GetObjectItemCaseSensitive(request, "job_id");
-
-        if (!p || json_object_add(p, "job_id", cJSON_CreateString(job_id)) < 0)
-                return -ENOMEM;
-        if (cJSON_IsString(remote) && json_object_add(p, "remote_job_id", cJSON_CreateString(remote->valuestring)) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(param_keys); i++) {
-                const cJSON *v = cJSON_GetObjectItemCaseSensitive(request, param_keys[i]);
-
-                if (v && json_object_add(p, param_keys[i], cJSON_Duplicate(v, true)) < 0)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(p);
-        return 0;
-}
-
-/* The runner executor's options: from the root-owned config only. */
-static int executor_param_new(const RunnerConfig *c, cJSON **ret) {
-        _cleanup_json_ cJSON *ep = cJSON_CreateObject();
-        cJSON *allow = cJSON_CreateArray();
-
-        if (!ep || json_object_add(ep, "allow_file_paths", allow) < 0 ||
-            json_object_add(ep, "work_dir", cJSON_CreateString(c->work_dir)) < 0 ||
-            json_object_add(ep, "allow_absolute_cmd", cJSON_CreateBool(c->allow_absolute_cmd)) < 0 ||
-            json_object_add(ep, "reply_socket", cJSON_CreateString(RUNNER_RESULT_SOCKET)) < 0)
-                return -ENOMEM;
-        for (char **p = c->allow_file_paths; p && *p; p++)
-                if (!cJSON_AddItemToArray(allow, cJSON_CreateString(*p)))
-                        return -ENOMEM;
-        *ret = TAKE_PTR(ep);
+        if (r < 0)
+                return log_error_errno(r, "Refusing the request " RUNNER_REQUEST_DIR "/%s: not a JSON object.", name);
         return 0;
 }
 
@@ -245,7 +199,7 @@ static void on_started(const char *unit, const sd_bus_error *error, void *userda
 
 static void handle_run(Conn *c, const char *job_id) {
         Server *s = c->server;
-        _cleanup_json_ cJSON *request = NULL, *ep = NULL;
+        _cleanup_json_ cJSON *ep = NULL;
         RunCtx *ctx;
         const char *why;
         int r;
@@ -257,12 +211,12 @@ static void handle_run(Conn *c, const char *job_id) {
         }
         snprintf(ctx->job_id, sizeof ctx->job_id, "%s", job_id);
 
-        r = request_read(s, job_id, &request);
+        r = request_read(s, job_id, &ctx->param);
         if (r < 0) {
                 why = "the request could not be read (see the journal of herald-runner-activate.service)";
                 goto fail;
         }
-        if (param_new(request, job_id, &ctx->param) < 0 || executor_param_new(s->config, &ep) < 0 ||
+        if (runner_executor_param(s->config, RUNNER_RESULT_SOCKET, &ep) < 0 ||
             asprintf(&ctx->unit, RUNNER_JOB_UNIT_PREFIX "%s.service", job_id) < 0) {
                 why = "out of memory";
                 goto fail;

@@ -333,7 +333,8 @@ static int on_result_conn(sd_event_source *s, int fd, uint32_t revents, void *us
                 return 0;
         if (q < 0)
                 log_warning_errno(q, "Ignoring a malformed result from herald-done: %m");
-        else if (!(j = job_find(r, rep.job_id)) || j->state != JOB_RUNNING)
+        /* A short job's result may come before root's STARTED: the result says it ran. */
+        else if (!(j = job_find(r, rep.job_id)))
                 log_info("The result of job %s came, which is not waited for here, ignoring.", rep.job_id);
         else
                 job_answer(j, &rep);

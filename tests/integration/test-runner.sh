@@ -216,6 +216,24 @@ wait_until 15 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID systemctl 
 printf 'ok - herald-runner exited when idle\n'
 assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 200 "the next request starts it again"
 
+step "root's side unreachable: 500, and the request is not left behind"
+ns_run systemctl stop herald-runner-activate.socket herald-runner-activate.service
+assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 500 "no herald-runner-activate: 500"
+assert_contains "$(body)" "Could not run the job: herald-runner-activate.service cannot be reached" "the text says why"
+nothing_left
+ns_run systemctl start herald-runner-activate.socket
+assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 200 "with it back: 200"
+
+step "no workflow can name the runner executor"
+ns_run sh -c 'cat > /run/herald-test/wf.yml' <<'EOF'
+trigger:
+  t: {type: tick, interval: 60}
+router:
+  a: {trigger: t, selector: all, task: {x: runner}}
+EOF
+ns_run taskctl validate /run/herald-test/wf.yml >/dev/null 2>&1 && fail "taskctl validate took executor 'runner'"
+printf 'ok - taskctl validate refuses executor runner\n'
+
 step "replay_window: a replayed request is refused"
 ns_run sh -c 'printf "replay_window: 300\n" >> /etc/herald/runner.yml'
 ns_run systemctl stop herald-runner.service herald-runner-activate.service

@@ -11,7 +11,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -65,6 +66,35 @@ static int memfd_with(const char *text, size_t size, int *ret) {
         return 0;
 }
 
+/* The socket herald-runner made, opened without following a symlink: root connects
+ * here, and the directory is herald-runner's, which could otherwise point root's
+ * connection (and the files' fds) at any socket root may reach. It must be a socket
+ * owned by the directory's owner; connect() then goes through the fd, not the path. */
+static int socket_open_checked(const char *path, int *ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -1, fd = -1;
+        const char *base = strrchr(path, '/');
+        struct stat dst, st;
+
+        if (!base || base == path || !base[1])
+                return -EINVAL;
+        dir = strndup(path, (size_t) (base - path));
+        if (!dir)
+                return -ENOMEM;
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        fd = openat(dfd, base + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(dfd, &dst) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISSOCK(st.st_mode) || st.st_uid != dst.st_uid)
+                return -EPERM;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
 /**
  * runner_reply_send() - send a job's reply and its files' fds to herald-runner
  * @socket_path: herald-runner's result socket
@@ -75,12 +105,13 @@ static int memfd_with(const char *text, size_t size, int *ret) {
  * @timeout_sec: how long to wait for room in the socket
  *
  * Return: 0; -ENOENT or -ECONNREFUSED when no herald-runner listens (it went away: the
- * result is in the journal all the same); -E2BIG; another negative errno.
+ * result is in the journal all the same); -EPERM when the path is not a socket of the
+ * directory's owner (a symlink, say); -E2BIG; another negative errno.
  */
 int runner_reply_send(const char *socket_path, const char *job_id, const cJSON *reply, const int *fds, size_t n_fds,
                       unsigned timeout_sec) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int sfd = -1, mfd = -1;
+        _cleanup_close_ int sfd = -1, mfd = -1, pfd = -1;
         _cleanup_free_ char *text = NULL;
         char head[sizeof RUNNER_REPLY_TAG + HERALD_ID_LEN + 1];
         union {
@@ -95,10 +126,6 @@ int runner_reply_send(const char *socket_path, const char *job_id, const cJSON *
 
         if (!id_shape_valid(job_id) || n_fds > RUNNER_REPLY_FILES_MAX)
                 return -EINVAL;
-        if (strlen(socket_path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
-
         r = json_print_compact(reply, &text);
         if (r < 0)
                 return r;
@@ -122,6 +149,10 @@ int runner_reply_send(const char *socket_path, const char *job_id, const cJSON *
         if (n_fds > 0)
                 memcpy(CMSG_DATA(cm) + sizeof(int), fds, sizeof(int) * n_fds);
 
+        r = socket_open_checked(socket_path, &pfd);
+        if (r < 0)
+                return r;
+        snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d", pfd);
         sfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (sfd < 0)
                 return -errno;

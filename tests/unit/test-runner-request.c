@@ -103,6 +103,19 @@ static void test_reply_mismatch(void **state) {
         assert_int_equal(runner_reply_send(sock_path, "bad id", reply, NULL, 0, 1), -EINVAL);
 }
 
+/* root connects to herald-runner's socket by what is there, never through a symlink the
+ * unprivileged side could point at another socket. */
+static void test_reply_symlink(void **state) {
+        _cleanup_close_ int lfd = listen_at();
+        _cleanup_json_ cJSON *reply = cJSON_Parse("{\"success\":true,\"result\":{}}");
+        char link[sizeof sock_path + 1];
+
+        snprintf(link, sizeof link, "%sl", sock_path);
+        assert_int_equal(symlink(sock_path, link), 0);
+        assert_int_equal(runner_reply_send(link, ID, reply, NULL, 0, 1), -EPERM);
+        assert_int_equal(unlink(link), 0);
+}
+
 /* A packet that is not a reply: no memfd, wrong tag. */
 static void test_reply_garbage(void **state) {
         _cleanup_close_ int lfd = listen_at(), sfd = -1, cfd = -1;
@@ -144,6 +157,7 @@ int main(void) {
                 cmocka_unit_test(test_reply_roundtrip),
                 cmocka_unit_test(test_reply_mismatch),
                 cmocka_unit_test(test_reply_garbage),
+                cmocka_unit_test(test_reply_symlink),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

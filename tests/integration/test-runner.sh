@@ -179,6 +179,26 @@ ns_run test ! -e $T/pwned || fail "a refused command ran"
 printf 'ok - none of them ran\n'
 nothing_left
 
+step "git_repo: cmd from the checkout, and only from inside it"
+ns_run bash -s <<'EOF' || fail "git setup"
+set -e
+mkdir -p /srv && git init -q -b main /srv/src && cd /srv/src
+git config user.email t@example.com && git config user.name t
+printf '#!/bin/sh\necho "{\\"from\\": \\"checkout\\"}"\n' > run.sh
+chmod +x run.sh
+ln -s /usr/bin/touch escape
+git add run.sh escape && git commit -qm main
+git clone -q --bare /srv/src /srv/repo.git
+EOF
+assert_eq "$(signed "$(param '{"cmd":"run.sh","git_repo":"file:///srv/repo.git"}')")" 200 "a job with git_repo: 200"
+assert_eq "$(body)" '{"exit_code":0,"from":"checkout"}' "run.sh ran from the checkout, its JSON merged"
+for cmd in escape ../../../../../../usr/bin/touch; do
+        assert_eq "$(signed "$(param "{\"cmd\":\"$cmd\",\"arg\":\"$T/pwned\",\"git_repo\":\"file:///srv/repo.git\"}")")" 200 "cmd '$cmd' with git_repo: 200"
+        assert_contains "$(body)" "Refusing to run cmd '$cmd'" "cmd '$cmd' leads out of the checkout: refused"
+done
+ns_run test ! -e $T/pwned || fail "a command from outside the checkout ran"
+nothing_left
+
 step "bad signatures"
 b=$(param '{"cmd":"./hello.sh"}')
 s=$(sig "$b")

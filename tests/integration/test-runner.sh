@@ -182,18 +182,18 @@ nothing_left
 step "git_repo: cmd from the checkout, and only from inside it"
 ns_run bash -s <<'EOF' || fail "git setup"
 set -e
-mkdir -p /srv && git init -q -b main /srv/src && cd /srv/src
+mkdir -p /var/lib/herald-test-git && git init -q -b main /var/lib/herald-test-git/src && cd /var/lib/herald-test-git/src
 git config user.email t@example.com && git config user.name t
 printf '#!/bin/sh\necho "{\\"from\\": \\"checkout\\"}"\n' > run.sh
 chmod +x run.sh
 ln -s /usr/bin/touch escape
 git add run.sh escape && git commit -qm main
-git clone -q --bare /srv/src /srv/repo.git
+git clone -q --bare /var/lib/herald-test-git/src /var/lib/herald-test-git/repo.git
 EOF
-assert_eq "$(signed "$(param '{"cmd":"run.sh","git_repo":"file:///srv/repo.git"}')")" 200 "a job with git_repo: 200"
+assert_eq "$(signed "$(param '{"cmd":"run.sh","git_repo":"file:///var/lib/herald-test-git/repo.git"}')")" 200 "a job with git_repo: 200"
 assert_eq "$(body)" '{"exit_code":0,"from":"checkout"}' "run.sh ran from the checkout, its JSON merged"
 for cmd in escape ../../../../../../usr/bin/touch; do
-        assert_eq "$(signed "$(param "{\"cmd\":\"$cmd\",\"arg\":\"$T/pwned\",\"git_repo\":\"file:///srv/repo.git\"}")")" 200 "cmd '$cmd' with git_repo: 200"
+        assert_eq "$(signed "$(param "{\"cmd\":\"$cmd\",\"arg\":\"$T/pwned\",\"git_repo\":\"file:///var/lib/herald-test-git/repo.git\"}")")" 200 "cmd '$cmd' with git_repo: 200"
         assert_contains "$(body)" "Refusing to run cmd '$cmd'" "cmd '$cmd' leads out of the checkout: refused"
 done
 ns_run test ! -e $T/pwned || fail "a command from outside the checkout ran"
@@ -277,6 +277,20 @@ try:
 except OSError as e:
     print(e.errno)' || true)
 assert_eq "$out" 13 "nobody cannot connect to the activate socket (EACCES)"
+
+step "without sockets from systemd, herald-runner listens where its config says"
+ns_run systemctl stop herald-runner.socket herald-runner.service
+ns_run sh -c 'printf "host: 127.0.0.1\nport: 8125\nwork_dir: /var/lib/herald-runner/work\n" > /etc/herald/runner-dev.yml'
+ns_run systemd-run -q --unit=runner-dev.service -p Type=notify -p User=herald-runner -p Group=herald-runner \
+        -p LoadCredential=herald-runner.secret:/etc/herald/runner.secret \
+        /usr/local/libexec/herald/herald-runner --config /etc/herald/runner-dev.yml --idle-timeout 0 ||
+        fail "herald-runner did not start on its own"
+b=$(param '{"cmd":"./hello.sh"}')
+code=$(ns_run curl -s -o $T/body -w '%{http_code}' -H "X-Herald-Signature: $(sig "$b")" --data-binary "$b" 127.0.0.1:8125/)
+assert_eq "$code" 200 "POST to the port of its config: 200"
+assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the same answer"
+ns_run systemctl stop runner-dev.service
+ns_run systemctl start herald-runner.socket
 
 step "systemd-analyze security"
 for unit in herald-runner.service herald-runner-activate.service; do

@@ -151,6 +151,15 @@ void done_runner_reply(const JobSpec *spec, const JobResult *res, const char *di
                 fds[i] = files[i].fd;
 
         r = runner_reply_send(socket_path, job_id, reply, fds, n_files, REPLY_TIMEOUT_SEC);
+        if (r < 0 && n_files > 0 && r != -ENOENT && r != -ECONNREFUSED && r != -EPERM) {
+                /* The files could not go (too many fds for the receiver, say): the result
+                 * alone is better than a client left waiting. */
+                log_warning_errno(r, "Could not hand the files of job %s to herald-runner, sending its result alone: %m",
+                                  job_id);
+                cJSON_DeleteItemFromObjectCaseSensitive(result, "file");
+                cJSON_DeleteItemFromObjectCaseSensitive(reply, "files");
+                r = runner_reply_send(socket_path, job_id, reply, NULL, 0, REPLY_TIMEOUT_SEC);
+        }
         if (r == -ENOENT || r == -ECONNREFUSED)
                 log_info("herald-runner is not listening on '%s' (its client went away?); the result of job %s is in the journal.",
                          socket_path, job_id);

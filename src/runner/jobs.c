@@ -331,7 +331,10 @@ static int on_result_conn(sd_event_source *s, int fd, uint32_t revents, void *us
         q = runner_reply_receive(fd, &rep);
         if (q == -EAGAIN && !(revents & (EPOLLHUP | EPOLLERR)))
                 return 0;
-        if (q < 0)
+        if (q < 0 && !isempty(rep.job_id) && (j = job_find(r, rep.job_id))) {
+                log_error_errno(q, "The result of job %s could not be read: %m", rep.job_id);
+                job_fail(j, "its result could not be read (see the journal: the job's result entry)");
+        } else if (q < 0)
                 log_warning_errno(q, "Ignoring a malformed result from herald-done: %m");
         /* A short job's result may come before root's STARTED: the result says it ran. */
         else if (!(j = job_find(r, rep.job_id)))

@@ -199,13 +199,15 @@ static int read_all(int fd, size_t max, char **ret, size_t *ret_size) {
 /**
  * runner_reply_receive() - take one reply from an accepted connection
  * @fd: the connection (its peer checked by the caller)
- * @ret: the reply; release with runner_reply_done()
+ * @ret: the reply; release with runner_reply_done(); must be zeroed before the call
  *
  * The reply is checked for its shape: a job id, an object with a boolean "success",
  * an object "result", and exactly as many "files" ({"name", "filename"}) as fds came.
  *
  * Return: 0; -EAGAIN when nothing is there yet; -EBADMSG for anything else than a
- * whole, well-formed reply; -ENOMEM; another negative errno.
+ * whole, well-formed reply (with @ret's job_id set, and nothing else, when the packet
+ * named a job: its fds did not all fit, say, at the fd limit); -ENOMEM; another
+ * negative errno (job_id set likewise once known).
  */
 int runner_reply_receive(int fd, RunnerReply *ret) {
         union {
@@ -244,12 +246,16 @@ int runner_reply_receive(int fd, RunnerReply *ret) {
                                 safe_close(x);
                 }
         }
-        if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+        if ((mh.msg_flags & MSG_TRUNC) || (size_t) len != sizeof RUNNER_REPLY_TAG + HERALD_ID_LEN + 1 ||
+            memcmp(head, RUNNER_REPLY_TAG, sizeof RUNNER_REPLY_TAG) != 0 || head[len - 1] != 0 ||
+            !id_shape_valid(head + sizeof RUNNER_REPLY_TAG))
                 return -EBADMSG;
-        if ((size_t) len != sizeof RUNNER_REPLY_TAG + HERALD_ID_LEN + 1 || memcmp(head, RUNNER_REPLY_TAG, sizeof RUNNER_REPLY_TAG) != 0 ||
-            head[len - 1] != 0 || !id_shape_valid(head + sizeof RUNNER_REPLY_TAG) || mfd < 0)
+        /* From here on the job is known: a reply that fails still tells which job's
+         * answer is lost, so its client is not left waiting. */
+        memcpy(ret->job_id, head + sizeof RUNNER_REPLY_TAG, HERALD_ID_LEN + 1);
+        memcpy(r.job_id, ret->job_id, HERALD_ID_LEN + 1);
+        if ((mh.msg_flags & MSG_CTRUNC) || mfd < 0)
                 return -EBADMSG;
-        memcpy(r.job_id, head + sizeof RUNNER_REPLY_TAG, HERALD_ID_LEN + 1);
 
         q = read_all(mfd, RUNNER_REPLY_SIZE_MAX, &text, &size);
         if (q == -ENOMEM)

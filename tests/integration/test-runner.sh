@@ -199,6 +199,32 @@ done
 ns_run test ! -e $T/pwned || fail "a command from outside the checkout ran"
 nothing_left
 
+step "a client that goes away: the job still ends, its result is in the journal"
+ns_run sh -c "printf '#!/bin/sh\nsleep 2\necho slow-done\n' > $RUN/slow.sh && chmod 0755 $RUN/slow.sh"
+before=$(result_entries)
+b=$(param '{"cmd":"./slow.sh"}')
+code=$(ns_run curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H "X-Herald-Signature: $(sig "$b")" --data-binary "$b" 127.0.0.1:8124/ || true)
+assert_eq "$code" 000 "the client gave up after 1 s"
+wait_until 10 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@) == $((before + 1)) ]]" ||
+        fail "no result entry for the abandoned job"
+assert_contains "$(ns_journal -o json MESSAGE_ID=$RESULT_ID _UID=0 | tail -n 1)" 'slow-done' "its result entry has its output"
+nothing_left
+assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 200 "herald-runner answers the next request"
+
+step "20 requests at once: each gets its own job's answer"
+ns_run bash -c '
+for i in $(seq 20); do
+        b="{\"job_param\":{\"cmd\":\"./echo\",\"arg\":\"n$i\"}}"
+        s=$(printf %s "$b" | openssl dgst -sha256 -hmac '"$KEY"' -hex | sed "s/.* //")
+        curl -s -o '"$T"'/par.$i -H "X-Herald-Signature: $s" --data-binary "$b" 127.0.0.1:8124/ &
+done
+wait'
+for i in $(seq 20); do
+        [[ $(ns_run cat $T/par.$i) == "{\"exit_code\":0,\"output\":\"n$i\\n\"}" ]] || fail "request $i: $(ns_run cat $T/par.$i)"
+done
+printf 'ok - 20 parallel requests, 20 right answers\n'
+nothing_left
+
 step "bad signatures"
 b=$(param '{"cmd":"./hello.sh"}')
 s=$(sig "$b")

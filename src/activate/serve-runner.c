@@ -228,9 +228,12 @@ static void handle_run(Conn *c, const char *job_id) {
                 goto fail;
         }
         if (start_window_full(s->window)) {
+                /* Nothing was accepted: herald-runner answers 503, the client retries. */
+                log_warning("Not starting job %s: %u starts are in flight.", job_id, start_window_in_flight(s->window));
                 (void) job_dir_remove(ctx->dir);
-                why = "too many starts in flight";
-                goto fail;
+                reply(c, ACTIVATE_BUSY, job_id, NULL);
+                run_ctx_free(ctx);
+                return;
         }
         ctx->server = s;
         ctx->conn = c;

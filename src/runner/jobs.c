@@ -113,7 +113,7 @@ static int on_activate(sd_event_source *s, int fd, uint32_t revents, void *userd
                 return 0;
         }
         if ((size_t) n > ACTIVATE_MESSAGE_MAX || activate_message_parse(buf, (size_t) n, &m) < 0 ||
-            (m.verb != ACTIVATE_STARTED && m.verb != ACTIVATE_FAILED)) {
+            (m.verb != ACTIVATE_STARTED && m.verb != ACTIVATE_FAILED && m.verb != ACTIVATE_BUSY)) {
                 log_warning("Ignoring a malformed answer from herald-runner-activate (%zd bytes).", n);
                 return 0;
         }
@@ -122,7 +122,11 @@ static int on_activate(sd_event_source *s, int fd, uint32_t revents, void *userd
                 log_debug("An answer about job %s, which is not starting, ignoring.", m.job_id);
                 return 0;
         }
-        if (m.verb == ACTIVATE_FAILED) {
+        if (m.verb == ACTIVATE_BUSY) {
+                log_warning("Job %s was not started: herald-runner-activate has too many starts in flight.", j->id);
+                http_request_reply(j->req, 503, NULL, "Too many jobs starting, try again later\n", 1);
+                job_unlink_free(j);
+        } else if (m.verb == ACTIVATE_FAILED) {
                 log_error("Job %s was not started: %s", j->id, m.text);
                 job_fail(j, m.text);
         } else {

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "activate-protocol.h"
 #include "fs-util.h"
 #include "json-util.h"
 #include "macro.h"
@@ -133,6 +134,29 @@ static void test_reply_garbage(void **state) {
         assert_int_equal(runner_reply_receive(cfd, &got), -EAGAIN);
 }
 
+/* herald-runner <-> herald-activate --serve-runner: RUN, and the answers it adds (BUSY). */
+static void test_protocol(void **state) {
+        char buf[ACTIVATE_MESSAGE_MAX];
+        ActivateMessage m;
+        size_t len;
+
+        assert_int_equal(activate_message_format(&(ActivateMessage) { .verb = ACTIVATE_RUN, .job_id = ID }, buf,
+                                                 sizeof buf, &len), 0);
+        assert_int_equal(len, sizeof "RUN\0" ID);
+        assert_memory_equal(buf, "RUN\0" ID, len);
+        assert_int_equal(activate_message_parse(buf, len, &m), 0);
+        assert_int_equal(m.verb, ACTIVATE_RUN);
+        assert_string_equal(m.job_id, ID);
+        assert_int_equal(activate_message_parse("BUSY\0" ID, sizeof "BUSY\0" ID, &m), 0);
+        assert_int_equal(m.verb, ACTIVATE_BUSY);
+        /* no more fields, no less, a real id */
+        assert_int_equal(activate_message_parse("RUN\0" ID "\0x", sizeof "RUN\0" ID "\0x", &m), -EBADMSG);
+        assert_int_equal(activate_message_parse("RUN", sizeof "RUN", &m), -EBADMSG);
+        assert_int_equal(activate_message_parse("RUN\0../x", sizeof "RUN\0../x", &m), -EBADMSG);
+        assert_int_equal(activate_message_format(&(ActivateMessage) { .verb = ACTIVATE_RUN, .job_id = "x" }, buf,
+                                                 sizeof buf, &len), -EINVAL);
+}
+
 static int setup(void **state) {
         strcpy(sock_path, "/tmp/test-runner-request-XXXXXX");
         if (!mkdtemp(sock_path))
@@ -158,6 +182,7 @@ int main(void) {
                 cmocka_unit_test(test_reply_mismatch),
                 cmocka_unit_test(test_reply_garbage),
                 cmocka_unit_test(test_reply_symlink),
+                cmocka_unit_test(test_protocol),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -263,10 +263,13 @@ printf 'ok - herald-runner exited when idle\n'
 assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 200 "the next request starts it again"
 
 step "root's side unreachable: 500, and the request is not left behind"
+# masked: herald-runner.service Wants= the socket, and would start it again
 ns_run systemctl stop herald-runner-activate.socket herald-runner-activate.service
+ns_run systemctl mask -q --runtime herald-runner-activate.socket
 assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 500 "no herald-runner-activate: 500"
 assert_contains "$(body)" "Could not run the job: herald-runner-activate.service cannot be reached" "the text says why"
 nothing_left
+ns_run systemctl unmask -q --runtime herald-runner-activate.socket
 ns_run systemctl start herald-runner-activate.socket
 assert_eq "$(signed "$(param '{"cmd":"./hello.sh"}')")" 200 "with it back: 200"
 

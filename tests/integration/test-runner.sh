@@ -14,8 +14,12 @@
 #    at once) and sent chunked (connection cut at max_body) with herald-runner's RSS
 #    small, a non-object body, cmd with '..' or an absolute path, result files outside
 #    the job's directories (/etc/shadow), a replayed request (replay_window);
-#  - the sandbox: 'systemd-analyze security herald-runner.service'.
-# About 40 s.
+#  - git_repo jobs: cmd from the checkout only (a symlink or '..' out of it refused);
+#  - a client that goes away (the job ends, its result entry is written), 20 requests at
+#    once (each its own answer), root's side missing (500), idle exit and restart, the
+#    config's own listener without sockets, no workflow can name the runner executor;
+#  - the sandbox: 'systemd-analyze security' of both services (<= 2.5).
+# About 50 s.
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 

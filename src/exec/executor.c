@@ -37,6 +37,8 @@ static const Executor executors[] = {
         { "print",       run_print       },
         { "none",        run_none        },
         { "http_remote", run_http_remote },
+        /* herald-runner's jobs; a workflow cannot name it (workflow.c knows no such type) */
+        { "runner",      exec_runner     },
 };
 
 /**

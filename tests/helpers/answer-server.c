@@ -12,7 +12,8 @@
  *   content-type             the Content-Type (default application/json)
  *   body                     the body's bytes, sent as they are (hostile answers)
  *   result.json + files/     a good answer built with multipart-answer.c: the result
- *                            and every file in files/ (its name as name and filename)
+ *                            and every file in files/, named NAME@FILENAME (or one
+ *                            name for both)
  *   truncate                 (with body or files/) announce the whole length, send
  *                            this many bytes, then cut the connection
  *
@@ -149,7 +150,13 @@ static int build_files(const char *dir, const cJSON *result, Reply *reply) {
                 int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
-                files[n++] = (MultipartAnswerFile) { .name = strdup(de->d_name), .filename = strdup(de->d_name), .fd = fd };
+                /* "name@filename", or the file's name for both */
+                const char *at = strchr(de->d_name, '@');
+                files[n++] = (MultipartAnswerFile) {
+                        .name = at ? strndup(de->d_name, at - de->d_name) : strdup(de->d_name),
+                        .filename = strdup(at ? at + 1 : de->d_name),
+                        .fd = fd,
+                };
         }
         r = multipart_answer_new(result, files, n, &reply->answer);
         for (size_t i = 0; i < n; i++) {

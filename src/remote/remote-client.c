@@ -153,9 +153,10 @@ static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
         if (timeout_ms < 0)
                 return t->timer && sd_event_source_set_enabled(t->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
 
+        /* accuracy 1 ms: sd-event's default (250 ms) would stretch every libcurl timeout */
         usec = (uint64_t) timeout_ms * 1000;
         if (!t->timer)
-                return sd_event_add_time_relative(t->event, &t->timer, CLOCK_MONOTONIC, usec, 0, on_timer, t) < 0 ? -1 : 0;
+                return sd_event_add_time_relative(t->event, &t->timer, CLOCK_MONOTONIC, usec, 1000, on_timer, t) < 0 ? -1 : 0;
         if (sd_event_source_set_time_relative(t->timer, usec) < 0 ||
             sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT) < 0)
                 return -1;

@@ -16,6 +16,7 @@
  *                            name for both)
  *   truncate                 (with body or files/) announce the whole length, send
  *                            this many bytes, then cut the connection
+ *   stall                    (a file, with truncate) hold the connection there instead
  *
  * With --record DIR, each request's body is saved as DIR/<job_id>.body and its
  * headers as DIR/<job_id>.headers, for the test to compare with what it expects.
@@ -65,6 +66,7 @@ typedef struct Reply {
         char *bytes;
         size_t size;
         uint64_t truncate;              /* UINT64_MAX: send everything */
+        bool stall;                     /* at truncate, hold the connection instead of cutting it */
 } Reply;
 
 static int record(const char *job_id, struct MHD_Connection *c, const Request *q) {
@@ -95,8 +97,12 @@ static ssize_t reply_read(void *cls, uint64_t pos, char *buf, size_t max) {
         Reply *r = cls;
         ssize_t n;
 
-        if (pos >= r->truncate)
+        if (pos >= r->truncate) {
+                /* thread per connection: this holds only this answer's connection */
+                while (r->stall)
+                        pause();
                 return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (max > r->truncate - pos)
                 max = r->truncate - pos;
         if (r->answer)
@@ -224,6 +230,10 @@ static enum MHD_Result answer(struct MHD_Connection *c, Request *q) {
         trunc = answer_file(dir, "truncate", NULL);
         if (trunc)
                 reply->truncate = strtoull(trunc, NULL, 10);
+        {
+                _cleanup_free_ char *stall = NULL;
+                reply->stall = asprintf(&stall, "%s/stall", dir) >= 0 && stat(stall, &st) >= 0;
+        }
         rjson = answer_file(dir, "result.json", NULL);
         if (rjson) {
                 if (json_parse(rjson, strlen(rjson), &result) < 0 || build_files(dir, result, reply) < 0) {

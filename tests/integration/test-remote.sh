@@ -87,6 +87,8 @@ open("/run/herald-test/blob.bin", "wb").write(blob)
 answer("files", result={"exit_code": 0, "output": "two files", "file": {"report": "/r/report.txt", "blob": "/r/blob.bin"}},
        files={"report@report.txt": b"line 1\nline 2\n", "blob@blob.bin": blob})
 answer("truncated", result={"exit_code": 0}, files={"blob@blob.bin": blob}, truncate=150000)
+answer("stall", result={"exit_code": 0}, files={"a@a.txt": b"whole\n", "blob@blob.bin": blob}, truncate=150000)
+open("/run/herald-test/answers/stall/stall", "w").close()
 answer("dotdot", body=mp(RES, GOOD, f("x", "../../escape", b"evil\n")), ctype=MP)
 answer("dotdotname", body=mp(RES, GOOD, f("..", "escape", b"evil\n")), ctype=MP)
 answer("nosum", body=mp(RES, GOOD, f("a", "a.txt", b"data", sha=False)), ctype=MP)
@@ -148,7 +150,7 @@ run_job() {
 refused() {
         run_job "$1" "$2" "${4:-}"
         assert_eq "$(field HERALD_SUCCESS)" false "$1: failed"
-        assert_contains "$(field HERALD_ERROR)" "$3" "$1: the error says why"
+        assert_contains "$(field HERALD_ERROR)" "$3" "$1: the error says why ($(field HERALD_ERROR))"
         ns_run test ! -e "$DATA/$1" || fail "$1: $DATA/$1 was left"
         printf 'ok - %s: nothing under data_dir\n' "$1"
 }
@@ -231,6 +233,18 @@ assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_ERROR)" \
         "false/The job was stopped (SIGTERM) while waiting for the remote runner" "the result says it was stopped"
 
 # ---------------------------------------------------------------------------
+step "systemctl stop mid-answer: the files received so far are removed"
+start_job rstopmid stall '"timeout":600'
+wait_until 20 ns_run test -e $DATA/rstopmid/blob/blob.bin || fail "rstopmid's answer never started arriving"
+ns_run systemctl stop herald-test-rstopmid.service
+entry rstopmid
+assert_eq "$(field HERALD_ERROR)" "The job was stopped (SIGTERM) while waiting for the remote runner" "stopped"
+ns_run test ! -e $DATA/rstopmid || fail "$DATA/rstopmid was left"
+printf 'ok - nothing under data_dir\n'
+start=$SECONDS
+refused rstall stall "timed out" '"timeout":3'
+((SECONDS - start < 15)) || fail "the timeout took $((SECONDS - start)) s"
+
 step "TLS: nginx in front of the peer, a CA of the test's own"
 ns_run sh -c "cd $T/tls && set -e
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
@@ -336,7 +350,7 @@ EOF
 
 # ---------------------------------------------------------------------------
 step "the secret is nowhere it should not be"
-ns_journal -o export | grep -c -F -- "$SECRET" && fail "the secret is in the journal"
+ns_journal -o export | grep -q -F -- "$SECRET" && fail "the secret is in the journal"
 printf 'ok - not in the journal\n'
 ns_run sh -c 'systemctl cat "herald-*" 2>/dev/null; systemctl show "herald-*" 2>/dev/null' | grep -F -- "$SECRET" && fail "the secret is in a unit"
 printf 'ok - not in a unit\n'

@@ -140,8 +140,9 @@ static int get_string(const cJSON *param, const char *key, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int option_error(char **ret_error, const char *fmt, const char *key, const char *why) {
-        if (ret_error && asprintf(ret_error, fmt, key, why) < 0)
+/* "The http_remote executor's '<key>' <what>[: <why>]"; -EINVAL, or -ENOMEM. */
+static int option_error(char **ret_error, const char *key, const char *what, const char *why) {
+        if (ret_error && asprintf(ret_error, "The http_remote executor's '%s' %s%s%s", key, what, why ? ": " : "", strempty(why)) < 0)
                 return -ENOMEM;
         return -EINVAL;
 }
@@ -170,16 +171,16 @@ int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char *
         if (r < 0 && r != -EINVAL)
                 return r;
         if (r != 0)
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "host",
-                                    "must be the runner's URL (http:// or https://)");
+                return option_error(ret_error, "host",
+                                    "must be the runner's URL (http:// or https://)", NULL);
         if (remote_url_parse(o.url, NULL, &why) < 0)
-                return option_error(ret_error, "The http_remote executor's '%s' is not a usable URL: %s", "host", why);
+                return option_error(ret_error, "host", "is not a usable URL", why);
 
         r = get_string(executor_param, "secret", &o.secret);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "secret", "must be a string");
+                return option_error(ret_error, "secret", "must be a string", NULL);
         if (r > 0 && !(o.secret = strdup("")))
                 return -ENOMEM;
         o.secret_len = strlen(o.secret);
@@ -188,23 +189,23 @@ int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char *
         if (r == -ENOMEM)
                 return r;
         if (r < 0 || (r == 0 && o.data_dir[0] != '/'))
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "data_dir", "must be an absolute path");
+                return option_error(ret_error, "data_dir", "must be an absolute path", NULL);
 
         r = get_string(executor_param, "ca_file", &o.ca_file);
         if (r == -ENOMEM)
                 return r;
         if (r < 0 || (r == 0 && o.ca_file[0] != '/'))
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "ca_file", "must be an absolute path");
+                return option_error(ret_error, "ca_file", "must be an absolute path", NULL);
 
         if (get_seconds(executor_param, "timeout", REMOTE_TIMEOUT_MAX_SEC, &o.timeout_sec) < 0)
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "timeout",
-                                    "must be a whole number of seconds (0: no limit)");
+                return option_error(ret_error, "timeout",
+                                    "must be a whole number of seconds (0: no limit)", NULL);
         if (get_seconds(executor_param, "connect_timeout", REMOTE_TIMEOUT_MAX_SEC, &o.connect_timeout_sec) < 0)
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "connect_timeout",
-                                    "must be a whole number of seconds (0: libcurl's default)");
+                return option_error(ret_error, "connect_timeout",
+                                    "must be a whole number of seconds (0: libcurl's default)", NULL);
         if (get_seconds(executor_param, "max_answer", UINT64_MAX >> 1, &o.max_answer) < 0 || o.max_answer == 0)
-                return option_error(ret_error, "The http_remote executor's '%s' %s", "max_answer",
-                                    "must be a positive number of bytes");
+                return option_error(ret_error, "max_answer",
+                                    "must be a positive number of bytes", NULL);
 
         *ret = o;
         o = (RemoteOptions) {};

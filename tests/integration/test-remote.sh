@@ -289,7 +289,10 @@ assert_eq "$(ns_run sha256sum $DATA/rtls/blob/blob.bin | cut -d' ' -f1)" "$(ns_r
         "the file came through TLS whole"
 JOB_HOST=https://127.0.0.1:8443/ refused rtlsname files "SSL" "\"ca_file\":\"$T/tls/ca.pem\""
 assert_contains "$(field HERALD_ERROR)" "127.0.0.1" "the wrong name: the error names the host"
+ns_run test ! -e $T/rec/rtlsname.body || fail "the request went out to the wrong name"
 JOB_HOST=https://runner.test:8443/ refused rtlsca files "SSL certificate problem"
+ns_run test ! -e $T/rec/rtlsca.body || fail "the request went out to an unknown CA's certificate"
+printf 'ok - no request went out over an unverified connection\n'
 JOB_HOST=http://runner.test:8443/ refused rtlsplain files "The remote runner answered HTTP 400"
 
 # ---------------------------------------------------------------------------

@@ -229,9 +229,18 @@ static int http_secret_setup(Loader *l, Component *c, const ParamSet *ps, const 
  * cannot be. */
 static int http_remote_setup(DiagList *diag, Component *c, const ParamSet *ps, const char *scope) {
         const YamlNode *host = param_set_get(ps, "host"), *ca = param_set_get(ps, "ca_file");
+        const YamlNode *secret = param_set_get(ps, "secret");
         const char *why = NULL;
         RemoteUrl u;
         int r;
+
+        if (!secret || (is_scalar_string(secret) && isempty(secret->value))) {
+                r = diag_add(diag, DIAG_WARNING, secret ?: c->node, scope, "secret", "set the runner's secret here",
+                             "no secret: requests are signed with the empty key, so a runner with a secret refuses them "
+                             "(401) and one without runs whatever anyone sends it");
+                if (r < 0)
+                        return r;
+        }
 
         if (host && is_scalar_string(host)) {
                 if (remote_url_parse(host->value, &u, &why) < 0) {

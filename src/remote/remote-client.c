@@ -61,6 +61,7 @@ typedef struct Transfer {
         bool done;
         CURLcode result;
         int abort_error;                /* why our write callback stopped it (negative errno) */
+        int data_dir_error;             /* data_dir could not be made or opened (negative errno) */
         int signo;                      /* the signal that stopped the job */
 } Transfer;
 
@@ -221,14 +222,18 @@ static int classify(Transfer *t) {
                 return 0;
 
         r = open_data_dir(t);
-        if (r < 0)
+        if (r < 0) {
+                t->data_dir_error = r;
                 return r;
-        return multipart_receiver_new(t->content_type, t->data_dir_fd, t->opts->data_dir, t->job_id,
-                                      &(MultipartReceiveLimits) {
-                                              .max_result_size = REMOTE_JSON_ANSWER_MAX,
-                                              .max_file_bytes = t->opts->max_answer,
-                                      },
-                                      &t->receiver);
+        }
+        r = multipart_receiver_new(t->content_type, t->data_dir_fd, t->opts->data_dir, t->job_id,
+                                   &(MultipartReceiveLimits) {
+                                           .max_result_size = REMOTE_JSON_ANSWER_MAX,
+                                           .max_file_bytes = t->opts->max_answer,
+                                   },
+                                   &t->receiver);
+        /* the Content-Type's boundary (the job id is a UUID herald made, data_dir absolute) */
+        return r == -EINVAL ? -EPROTO : r;
 }
 
 /* CURLOPT_WRITEFUNCTION: the answer's body, as it arrives. */
@@ -325,6 +330,8 @@ static const char *receive_error_text(int r) {
         case ELOOP:
         case ENOTDIR:
                 return "A symlink or file in data_dir is in the way of the remote runner's files";
+        case EPROTO:
+                return "The remote runner answered multipart/form-data without a usable boundary";
         default:
                 return NULL;
         }
@@ -352,6 +359,11 @@ static int transfer_result(Transfer *t, JobResult *ret) {
                         return -ENOMEM;
                 if (t->abort_error == -ENOTDIR && !t->opts->data_dir)
                         e = "The remote runner sent files, but the http_remote executor has no data_dir";
+                else if (t->data_dir_error < 0) {
+                        r = asprintf(&text, "Could not make or open data_dir '%s' for the remote runner's files: %s",
+                                     t->opts->data_dir, strerror(-t->data_dir_error));
+                        goto fail;
+                }
                 else if (t->kind == REMOTE_ANSWER_JSON && t->abort_error == -E2BIG)
                         e = "The remote runner's JSON answer is larger than 4 MiB";
                 else

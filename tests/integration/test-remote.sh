@@ -96,6 +96,8 @@ answer("badsum", body=mp(RES, GOOD, f("a", "a.txt", b"data", sum_="0" * 64)), ct
 answer("manyparts", body=mp(RES, *[f("p%d" % i, "f.txt", b"x") for i in range(10000)]), ctype=MP)
 answer("toolarge", body=mp(RES, GOOD, f("big", "big.bin", os.urandom(5000))), ctype=MP)
 answer("cut", body=mp(RES, GOOD)[:-30], ctype=MP)
+answer("noboundary", body=mp(RES, GOOD), ctype="multipart/form-data")
+answer("tinyjson", body=b'{"exit_code":0,"output":"' + b"x" * (5 * 1024 * 1024) + b'"}')
 answer("status500", body=b"internal trouble\n", status=500, ctype="text/plain")
 answer("html", body=b"<html>hello</html>", ctype="text/html")
 answer("notjson", body=b"[1,2]")
@@ -107,11 +109,13 @@ ns_run setsid -f "$PEER" --port $PORT --secret-file $T/secret --answers $T/answe
 wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null || fail "answer-server did not start"
 
 # start_job NAME ANSWER [EXECUTOR_PARAM_EXTRA_JSON] [systemd-run option...]: job.json,
-# then the unit, as the activation does; JOB_HOST and JOB_SECRET change the executor's
+# then the unit, as the activation does; JOB_HOST, JOB_SECRET and JOB_DATA (empty: none)
+# change the executor's
 start_job() {
         local name=$1 answer=$2 extra=${3:-}
         shift 3 || shift $#
-        local ep="{\"host\":\"${JOB_HOST:-http://127.0.0.1:$PORT/}\",\"secret\":\"${JOB_SECRET:-$SECRET}\",\"data_dir\":\"$DATA\"${extra:+,$extra}}"
+        local dd=${JOB_DATA-$DATA}
+        local ep="{\"host\":\"${JOB_HOST:-http://127.0.0.1:$PORT/}\",\"secret\":\"${JOB_SECRET:-$SECRET}\"${dd:+,\"data_dir\":\"$dd\"}${extra:+,$extra}}"
         ns_run bash -c "mkdir -p /run/herald/jobs/$name/out && cat >/run/herald/jobs/$name/job.json" <<EOF
 {"param":{"job_id":"$name","trigger_id":"T-$name","router":"r","trigger":"manual","selector":"all",
  "task":"$name","executor":"remote","trigger_param":{"n":1},"select_param":{},
@@ -205,6 +209,12 @@ refused rtrunc truncated "The request to the remote runner failed:"
 refused rcut cut "malformed"
 refused rmany manyparts "too many parts"
 refused rlarge toolarge "larger than max_answer" '"max_answer":1000'
+refused rnobound noboundary "without a usable boundary"
+refused rbigjson tinyjson "JSON answer is larger than 4 MiB"
+JOB_DATA= refused rnodata files "has no data_dir"
+ns_run touch /var/lib/herald-test/file
+JOB_DATA=/var/lib/herald-test/file/data refused rdatafile files "Could not make or open data_dir '/var/lib/herald-test/file/data'"
+ns_run rm /var/lib/herald-test/file
 refused r500 status500 "The remote runner answered HTTP 500: internal trouble"
 refused rhtml html "Content-Type 'text/html'"
 refused rnotjson notjson "not a JSON object"

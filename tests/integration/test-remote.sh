@@ -313,8 +313,13 @@ ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/jou
 ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
 ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /etc/herald
+# The example as it is, pointed at the peer; and an http trigger whose route runs the
+# same remote executor through heraldd (a template instance), answering with the result.
 sed -e "s#https://runner.example.com/#http://127.0.0.1:$PORT/#" -e "s#yyyyyyyyyyyyyyyy#$SECRET#" \
-        -e "s#/var/lib/herald/data#$DATA#" "$SRC_DIR/examples/remote-run.yml" | ns_run sh -c 'cat > /etc/herald/workflow.yml'
+        -e "s#/var/lib/herald/data#$DATA#" \
+        -e 's#^trigger:$#trigger:\n  manual:\n    type: http\n    host: 127.0.0.1\n    port: 8123#' \
+        -e 's#^router:$#router:\n  remote_on_request:\n    trigger: manual\n    selector: all\n    wait: true\n    task:\n      hostname_http: remote_command\n    job_param:\n      cmd: hostname\n      answer: files#' \
+        "$SRC_DIR/examples/remote-run.yml" | ns_run sh -c 'cat > /etc/herald/workflow.yml'
 ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the example does not validate"
 ns_run taskctl reload >/dev/null
 ns_run systemctl start herald-trigger-every_evening.service
@@ -360,6 +365,20 @@ assert tasks["hostname"]["trigger"] == "every_evening" and tasks["hostname"]["ex
 assert tasks["hostname"]["trigger_param"]["cron"] == "0 18 * * *", tasks
 print("ok - the runner got both remote tasks' execution params")
 EOF
+
+step "an http trigger's remote job, started by heraldd, answers with the runner's result"
+answer=$(ns_run curl -s -X POST -d '{"from":"curl"}' 127.0.0.1:8123)
+assert_contains "$answer" "two files" "the HTTP answer carries the remote result"
+wait_until 20 at_least remote_on_request 1 || fail "no result entry for the http route"
+results remote_on_request | $PY -c '
+import json, sys
+e = json.loads(sys.stdin.readline())
+r = json.loads(e["HERALD_RESULT"])
+assert e["HERALD_SUCCESS"] == "true" and "@" in e["HERALD_UNIT"], e
+job = e["HERALD_JOB_ID"]
+assert r["file"]["report"] == "'$DATA'/%s/report/report.txt" % job, r
+print("ok - heraldd'"'"'s template instance ran it; the files are under data_dir/<job_id>")
+' || fail "the http route's result"
 
 # ---------------------------------------------------------------------------
 step "the secret is nowhere it should not be"

@@ -440,6 +440,8 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
 
         job_id = json_object_get_string(spec->param, "job_id");
         r = remote_options_parse(spec->executor_param, &opts, &error);
+        if (r >= 0)
+                r = remote_options_load_secret(&opts, &error);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fs-util.h"
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
@@ -33,6 +34,7 @@ void remote_options_done(RemoteOptions *o) {
         if (o->secret)
                 explicit_bzero(o->secret, o->secret_len);
         free(o->secret);
+        free(o->secret_file);
         free(o->url);
         free(o->data_dir);
         free(o->ca_file);
@@ -185,6 +187,14 @@ int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char *
                 return -ENOMEM;
         o.secret_len = strlen(o.secret);
 
+        r = get_string(executor_param, "secret_file", &o.secret_file);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || (r == 0 && o.secret_file[0] != '/'))
+                return option_error(ret_error, "secret_file", "must be an absolute path", NULL);
+        if (o.secret_file && o.secret_len > 0)
+                return option_error(ret_error, "secret", "and 'secret_file' are both given", NULL);
+
         r = get_string(executor_param, "data_dir", &o.data_dir);
         if (r == -ENOMEM)
                 return r;
@@ -209,6 +219,51 @@ int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char *
 
         *ret = o;
         o = (RemoteOptions) {};
+        return 0;
+}
+
+/**
+ * remote_options_load_secret: read the key from `secret_file`, when one is named.
+ * @o: the options
+ * @ret_error: on failure, a sentence for the job's error (free() it; may be NULL)
+ *
+ * The file holds the key; trailing newlines are not part of it (as herald-runner's
+ * secret_file). At most REMOTE_SECRET_FILE_MAX bytes; an empty key is refused.
+ *
+ * Return: 0 (also without a secret_file), -ENOMEM, or another negative errno.
+ */
+int remote_options_load_secret(RemoteOptions *o, char **ret_error) {
+        _cleanup_free_ char *key = NULL;
+        size_t size = 0;
+        int r;
+
+        if (!o->secret_file)
+                return 0;
+        r = read_file(o->secret_file, REMOTE_SECRET_FILE_MAX, &key, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0) {
+                while (size > 0 && (key[size - 1] == '\n' || key[size - 1] == '\r'))
+                        key[--size] = 0;
+                if (size == 0 || memchr(key, 0, size))
+                        r = -EBADMSG;
+        }
+        if (r < 0) {
+                if (ret_error && asprintf(ret_error, "Could not read the http_remote executor's secret_file '%s': %s",
+                                          o->secret_file, r == -EBADMSG ? "it holds no usable key" :
+                                          r == -EFBIG ? "larger than 4096 bytes" : strerror(-r)) < 0)
+                        *ret_error = NULL;
+                if (key)
+                        explicit_bzero(key, size);
+                return r;
+        }
+
+        if (o->secret) {
+                explicit_bzero(o->secret, o->secret_len);
+                free(o->secret);
+        }
+        o->secret_len = size;
+        o->secret = TAKE_PTR(key);
         return 0;
 }
 

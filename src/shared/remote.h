@@ -22,6 +22,8 @@
 #define REMOTE_ANSWER_MAX_DEFAULT (UINT64_C(16) * 1024U * 1024U * 1024U)
 /* How much of a refused answer's body goes into the error text. */
 #define REMOTE_ERROR_BODY_MAX 200
+/* The most a secret_file may hold. */
+#define REMOTE_SECRET_FILE_MAX 4096
 /* The longest host URL taken. */
 #define REMOTE_URL_MAX 4096
 
@@ -29,6 +31,7 @@ typedef struct RemoteOptions {
         char *url;                      /* `host`: http:// or https:// */
         char *secret;                   /* `secret`; "" when unset (Herald signs with an empty key) */
         size_t secret_len;
+        char *secret_file;              /* `secret_file` (herald's): the key is read from it at run time */
         char *data_dir;                 /* `data_dir`, absolute, or NULL */
         char *ca_file;                  /* `ca_file`, or NULL: the system's CAs */
         uint64_t timeout_sec;           /* `timeout`: the whole request; 0: none */
@@ -38,6 +41,7 @@ typedef struct RemoteOptions {
 
 void remote_options_done(RemoteOptions *o);
 int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char **ret_error);
+int remote_options_load_secret(RemoteOptions *o, char **ret_error);
 
 /* What a host URL says, as far as herald checks it. */
 typedef struct RemoteUrl {

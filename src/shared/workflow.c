@@ -234,7 +234,28 @@ static int http_remote_setup(DiagList *diag, Component *c, const ParamSet *ps, c
         RemoteUrl u;
         int r;
 
-        if (!secret || (is_scalar_string(secret) && isempty(secret->value))) {
+        const YamlNode *secret_file = param_set_get(ps, "secret_file");
+
+        if (secret && secret_file) {
+                c->broken = true;
+                return diag_add(diag, DIAG_ERROR, secret_file, scope, "secret_file", "drop one of them",
+                                "both 'secret' and 'secret_file' are given");
+        }
+        if (secret && is_scalar_string(secret) && !isempty(secret->value)) {
+                r = diag_add(diag, DIAG_WARNING, secret, scope, "secret",
+                             "put it in a root-only file and name it with 'secret_file' (Herald ignores that key)",
+                             "an inline secret is readable by heraldd's user 'herald', which reads the workflow; "
+                             "with it, anyone who takes over heraldd runs commands on the runner");
+                if (r < 0)
+                        return r;
+        }
+        if (secret_file && is_scalar_string(secret_file) && secret_file->value[0] == '/' && access(secret_file->value, R_OK) < 0) {
+                r = diag_add(diag, DIAG_WARNING, secret_file, scope, "secret_file", NULL,
+                             "'%s' cannot be read here (%m); the jobs fail until it can", secret_file->value);
+                if (r < 0)
+                        return r;
+        }
+        if (!secret_file && (!secret || (is_scalar_string(secret) && isempty(secret->value)))) {
                 r = diag_add(diag, DIAG_WARNING, secret ?: c->node, scope, "secret", "set the runner's secret here",
                              "no secret: requests are signed with the empty key, so a runner with a secret refuses them "
                              "(401) and one without runs whatever anyone sends it");

@@ -115,7 +115,7 @@ start_job() {
         local name=$1 answer=$2 extra=${3:-}
         shift 3 || shift $#
         local dd=${JOB_DATA-$DATA}
-        local ep="{\"host\":\"${JOB_HOST:-http://127.0.0.1:$PORT/}\",\"secret\":\"${JOB_SECRET:-$SECRET}\"${dd:+,\"data_dir\":\"$dd\"}${extra:+,$extra}}"
+        local ep="{\"host\":\"${JOB_HOST:-http://127.0.0.1:$PORT/}\",\"secret\":\"${JOB_SECRET-$SECRET}\"${dd:+,\"data_dir\":\"$dd\"}${extra:+,$extra}}"
         ns_run bash -c "mkdir -p /run/herald/jobs/$name/out && cat >/run/herald/jobs/$name/job.json" <<EOF
 {"param":{"job_id":"$name","trigger_id":"T-$name","router":"r","trigger":"manual","selector":"all",
  "task":"$name","executor":"remote","trigger_param":{"n":1},"select_param":{},
@@ -180,6 +180,11 @@ assert p["job_id"] == "rjson" and p["trigger_param"] == {"n": 1} and p["job_para
 assert sys.argv[1].encode() not in body
 print("ok - Herald's execution param, X-Herald-Signature = HMAC-SHA256 of the body")
 EOF
+
+step "the key from secret_file (root's file, never in job.json)"
+JOB_SECRET= run_job rsecfile default "\"secret_file\":\"$T/secret\""
+assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_ERROR)" "true/" "signed with secret_file's key"
+JOB_SECRET= refused rsecnone default "Could not read the http_remote executor's secret_file '$T/none'" "\"secret_file\":\"$T/none\""
 
 step "exit_code 3 from the runner fails the job as a local one would"
 run_job rfail3 fail3

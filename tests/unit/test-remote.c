@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -75,6 +77,52 @@ static void test_options_bad(void **state) {
         check_bad("{\"host\": \"http://x/\", \"timeout\": 99999999999}", "'timeout'");
         check_bad("{\"host\": \"http://x/\", \"connect_timeout\": true}", "'connect_timeout'");
         check_bad("{\"host\": \"http://x/\", \"max_answer\": 0}", "'max_answer'");
+        check_bad("{\"host\": \"http://x/\", \"secret_file\": \"rel\"}", "'secret_file'");
+        check_bad("{\"host\": \"http://x/\", \"secret\": \"s\", \"secret_file\": \"/s\"}", "both given");
+}
+
+static void test_secret_file(void **state) {
+        _cleanup_(remote_options_done) RemoteOptions o = {};
+        _cleanup_free_ char *json = NULL, *error = NULL;
+        char path[] = "/tmp/test-remote-secret-XXXXXX", sig[HMAC_SHA256_HEX_SIZE + 1];
+        int fd = mkstemp(path);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "key\n\n", 5), 5);
+        close(fd);
+
+        assert_non_null(asprintf(&json, "{\"host\": \"http://x/\", \"secret_file\": \"%s\"}", path) > 0 ? json : NULL);
+        assert_int_equal(parse(json, &o, NULL), 0);
+        assert_string_equal(o.secret_file, path);
+        assert_int_equal(remote_options_load_secret(&o, NULL), 0);
+        assert_int_equal(o.secret_len, 3);      /* trailing newlines are not the key */
+        assert_int_equal(remote_request_sign(&o, "{\"job_id\":\"J\"}", 14, sig), 0);
+        assert_string_equal(sig, "2f9209964ab3eb45598000643c1b08d7dd773eb37c36208e4a8d02b673c11054");
+        remote_options_done(&o);
+
+        /* an empty key is none */
+        fd = open(path, O_WRONLY | O_TRUNC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "\n", 1), 1);
+        close(fd);
+        assert_int_equal(parse(json, &o, NULL), 0);
+        assert_int_equal(remote_options_load_secret(&o, &error), -EBADMSG);
+        assert_non_null(strstr(error, "holds no usable key"));
+        remote_options_done(&o);
+        free(error);
+        error = NULL;
+
+        unlink(path);
+        assert_int_equal(parse(json, &o, NULL), 0);
+        assert_int_equal(remote_options_load_secret(&o, &error), -ENOENT);
+        assert_non_null(strstr(error, "Could not read the http_remote executor's secret_file"));
+        assert_non_null(strstr(error, "No such file"));
+
+        /* no secret_file: nothing to do */
+        remote_options_done(&o);
+        assert_int_equal(parse("{\"host\": \"http://x/\", \"secret\": \"s\"}", &o, NULL), 0);
+        assert_int_equal(remote_options_load_secret(&o, NULL), 0);
+        assert_string_equal(o.secret, "s");
 }
 
 static void check_url(const char *url, int r, bool tls, bool loopback) {
@@ -215,6 +263,7 @@ int main(void) {
                 cmocka_unit_test(test_options_defaults),
                 cmocka_unit_test(test_options_all),
                 cmocka_unit_test(test_options_bad),
+                cmocka_unit_test(test_secret_file),
                 cmocka_unit_test(test_url),
                 cmocka_unit_test(test_url_long),
                 cmocka_unit_test(test_sign),

@@ -138,7 +138,9 @@ static void test_http_remote_keys(void **state) {
                            "  c: {type: http_remote, host: 'http://127.0.0.1:8124/'}\n"
                            "  d: {type: http_remote, host: 'ftp://x/', secret: s, data_dir: rel, timeout: -1, max_answer: 0}\n"
                            "  e: {type: http_remote, host: 'http://localhost/', secret: s, ca_file: /etc/hostname, connect_timeout: '5'}\n"
-                           "router:\n  r: {trigger: t, selector: all, task: {a: a, b: b, c: c, d: d, e: e}, job_param: {cmd: hostname}}\n");
+                           "  f: {type: http_remote, host: 'http://localhost/', secret: s, secret_file: /etc/x}\n"
+                           "  g: {type: http_remote, host: 'http://localhost/', secret_file: /nonexistent/runner.secret}\n"
+                           "router:\n  r: {trigger: t, selector: all, task: {a: a, b: b, c: c, d: d, e: e, f: f, g: g}, job_param: {cmd: hostname}}\n");
 
         /* https with every herald key: only the unreadable ca_file is said */
         assert_non_null(find_diag(w, DIAG_WARNING, 4, "not a readable file here"));
@@ -157,6 +159,11 @@ static void test_http_remote_keys(void **state) {
         assert_non_null(find_diag(w, DIAG_ERROR, 7, "max_answer"));
         assert_true(workflow_find_component(w, COMPONENT_EXECUTOR, "d")->broken);
         assert_non_null(find_diag(w, DIAG_WARNING, 8, "is used for https:// hosts only"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 4, "an inline secret is readable by heraldd's user"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 9, "both 'secret' and 'secret_file'"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 10, "cannot be read here"));
+        assert_null(find_diag(w, DIAG_WARNING, 10, "no secret"));
+        assert_null(find_diag(w, DIAG_WARNING, 10, "inline secret"));
         assert_non_null(find_diag(w, DIAG_ERROR, 8, "connect_timeout"));
         workflow_free(w);
 }

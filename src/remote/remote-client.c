@@ -432,7 +432,6 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
         _cleanup_(remote_options_done) RemoteOptions opts = {};
         _cleanup_free_ char *body = NULL, *error = NULL, *sig_header = NULL;
         struct curl_slist *headers = NULL, *h;
-        char sig[HMAC_SHA256_HEX_SIZE + 1];
         Transfer t = { .data_dir_fd = -1 };
         const char *job_id;
         sigset_t mask;
@@ -449,14 +448,11 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
                 return job_result_new(false, error, ret) < 0 ? log_oom() : 0;
         }
 
-        r = json_print_compact(spec->param, &body);
-        if (r < 0)
+        r = remote_request_build(spec->param, &opts, &body, &sig_header);
+        if (r == -ENOMEM)
                 return log_oom();
-        r = remote_request_sign(&opts, body, strlen(body), sig);
         if (r < 0)
                 return log_error_errno(r, "Could not sign the request: %m");
-        if (asprintf(&sig_header, "X-Herald-Signature: %s", sig) < 0)
-                return log_oom();
         /* no "Expect: 100-continue": Herald Runner reads the body before answering */
         h = curl_slist_append(NULL, "Content-Type: application/json");
         if (h)
@@ -508,6 +504,5 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
 finish:
         transfer_done(&t);
         curl_slist_free_all(headers);
-        explicit_bzero(sig, sizeof sig);
         return r;
 }

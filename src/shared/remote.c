@@ -281,6 +281,33 @@ int remote_request_sign(const RemoteOptions *o, const char *body, size_t size,
         return hmac_sha256_hex((const uint8_t *) strempty(o->secret), o->secret_len, body, size, ret);
 }
 
+/**
+ * remote_request_build: the request's body and its signature header.
+ * @param: the execution param
+ * @o: the options (the secret)
+ * @ret_body: the body: @param as compact JSON (every digit of big integers kept); free() it
+ * @ret_signature_header: "X-Herald-Signature: <hex HMAC-SHA256 of the body>"; free() it
+ *
+ * Return: 0, -ENOMEM, or -EIO from OpenSSL.
+ */
+int remote_request_build(const cJSON *param, const RemoteOptions *o, char **ret_body, char **ret_signature_header) {
+        _cleanup_free_ char *body = NULL, *header = NULL;
+        char sig[HMAC_SHA256_HEX_SIZE + 1];
+        int r;
+
+        r = json_print_compact(param, &body);
+        if (r < 0)
+                return r;
+        r = remote_request_sign(o, body, strlen(body), sig);
+        if (r < 0)
+                return r;
+        if (asprintf(&header, "X-Herald-Signature: %s", sig) < 0)
+                return -ENOMEM;
+        *ret_body = TAKE_PTR(body);
+        *ret_signature_header = TAKE_PTR(header);
+        return 0;
+}
+
 /* The media type of a Content-Type value: its length, without parameters and blanks. */
 static size_t media_type_len(const char *ct, const char **ret_start) {
         const char *s = ct, *e;

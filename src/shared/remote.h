@@ -53,6 +53,7 @@ int remote_url_parse(const char *url, RemoteUrl *ret, const char **ret_why);
 
 int remote_request_sign(const RemoteOptions *o, const char *body, size_t size,
                         char ret[static HMAC_SHA256_HEX_SIZE + 1]);
+int remote_request_build(const cJSON *param, const RemoteOptions *o, char **ret_body, char **ret_signature_header);
 
 typedef enum RemoteAnswerKind {
         REMOTE_ANSWER_JSON,             /* 200, application/json */

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
 #include "remote.h"
@@ -193,6 +194,28 @@ static void test_sign(void **state) {
         assert_string_equal(sig, "22f8eea909400af98adf3681a9f31923ef6b7fcba4abb553d92823a3e9d5c25e");
 }
 
+static void test_request_build(void **state) {
+        _cleanup_json_ cJSON *param = NULL;
+        _cleanup_free_ char *body = NULL, *header = NULL;
+        RemoteOptions o = { .secret = (char *) "key", .secret_len = 3 };
+
+        assert_int_equal(json_parse("{ \"job_id\" : \"J\" }", 18, &param), 0);
+        assert_int_equal(remote_request_build(param, &o, &body, &header), 0);
+        assert_string_equal(body, "{\"job_id\":\"J\"}");
+        assert_string_equal(header, "X-Herald-Signature: 2f9209964ab3eb45598000643c1b08d7dd773eb37c36208e4a8d02b673c11054");
+
+        /* the body is what the runner parses: integers keep every digit */
+        cJSON_Delete(param);
+        free(body);
+        free(header);
+        const char *big = "{\"trigger_param\":{\"n\":18446744073709551615,\"s\":\"\\u00e9<\"}}";
+        assert_int_equal(json_parse(big, strlen(big), &param), 0);
+        assert_int_equal(remote_request_build(param, &o, &body, &header), 0);
+        assert_non_null(strstr(body, "18446744073709551615"));
+        assert_true(startswith(header, "X-Herald-Signature: "));
+        assert_int_equal(strlen(header), strlen("X-Herald-Signature: ") + HMAC_SHA256_HEX_SIZE);
+}
+
 static void test_classify(void **state) {
         assert_int_equal(remote_answer_classify(200, "application/json"), REMOTE_ANSWER_JSON);
         assert_int_equal(remote_answer_classify(200, "Application/JSON; charset=utf-8"), REMOTE_ANSWER_JSON);
@@ -267,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_url),
                 cmocka_unit_test(test_url_long),
                 cmocka_unit_test(test_sign),
+                cmocka_unit_test(test_request_build),
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_result_json),
                 cmocka_unit_test(test_refused),

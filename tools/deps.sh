@@ -4,15 +4,16 @@
 #
 # Usage: tools/deps.sh [GROUP...]
 #   no GROUP   what the build and the test suite need
-#   bench      also what bench/heraldd.sh needs (wrk, nginx-light); the tests do not
+#   bench      also what bench/heraldd.sh needs (wrk, nginx-light)
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client
-      systemd-journal-remote)
+      systemd-journal-remote
+      nginx-light openssl)    # test-remote.sh: nginx as the TLS proxy, openssl makes its CA
 for group in "$@"; do
         case $group in
-        bench) pkgs+=(wrk nginx-light) ;;
+        bench) pkgs+=(wrk) ;;
         *) echo "deps.sh: unknown group '$group' (known: bench)" >&2; exit 2 ;;
         esac
 done

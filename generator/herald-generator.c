@@ -218,7 +218,7 @@ static int save_last_good(const char *snapshot) {
 static void help(void) {
         printf("Usage: herald-generator NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
                "       herald-generator --save-last-good SNAPSHOT\n"
-               "       herald-generator --help | --version\n\n"
+               "       herald-generator -h | --help | --version\n\n"
                "systemd generator: writes the units of the herald workflow (%s, or\n"
                "$HERALD_WORKFLOW) into NORMAL-DIR: timers and activation services, with\n"
                "timers.target.wants/ links; for heraldd the http triggers' sockets,\n"

@@ -124,6 +124,14 @@ for id in $(grep -oE '"[0-9a-f]{32}"' "$S/src/shared/herald-ids.h" | tr -d '"');
                 bad "MESSAGE_ID $id is not in herald-journal-fields(7)"
 done
 
+# --- every man: link herald installs (units, catalog, generated units) names a page we build
+links=$(grep -rhoE 'man:[a-z][a-z0-9._-]*\([1-8]\)' "$S/units" "$S/catalog" "$S/generator" "$S/src" | sort -u)
+[[ -n $links ]] || bad "found no man: links"
+for l in $links; do
+        page=${l#man:}; page=${page%(*}.${l//[^0-9]/}
+        [[ -s $M/$page ]] && ok "$l is built" || bad "$l is linked, but there is no such page in $M"
+done
+
 # --- herald.workflow(5): every name the loader knows, in bold
 wf=$M/herald.workflow.5
 names=$( {

@@ -15,19 +15,7 @@ failed=0
 ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
 bad() { n=$((n + 1)); printf 'not ok %d - %s\n' "$n" "$1"; failed=1; }
 
-# help_options COMMAND...: the options COMMAND --help defines, one a line: those that
-# start a line of the option list ("  -n, --lines=N   ...", "     --strict   ...") and
-# those in the usage lines ("Usage: taskctl [--help] [--version]", "       taskctl apply
-# --remove"). Options a description merely mentions are not taken.
-help_options() {
-        local text
-        text=$("$@" --help) || { echo "'$* --help' failed" >&2; return 1; }
-        {
-                sed -n '/^Usage:/,/^$/p' <<<"$text" | grep -oE '(^|[[ |])--?[A-Za-z][A-Za-z0-9-]*' || true
-                grep -E '^[[:space:]]+(-[A-Za-z](,|[[:space:]]|$)|--[a-z][a-z0-9-]*([=[ ]|$))' <<<"$text" |
-                        grep -oE '^[[:space:]]+(-[A-Za-z](,?[[:space:]]+)?)?(--[a-z][a-z0-9-]*)?' || true
-        } | grep -oE -- '--?[A-Za-z][A-Za-z0-9-]*' | sort -u
-}
+. "$S/tests/unit/help-options.sh"
 
 # man_options PAGE sh TITLE | ss WORD: the options a page lists as .TP (or .TQ) tags in
 # the section titled TITLE (.SH), or in the subsection whose title starts with WORD

@@ -103,4 +103,48 @@ _taskctl
 [[ ${COMPREPLY[*]} == "--json=pretty" ]] && ok "--json=p unsplit completes to --json=pretty" ||
         bad "--json=p unsplit: ${COMPREPLY[*]}"
 
+# --- zsh: the same, through the completion function with compsys' calls (compadd,
+# _describe, _files, compset) replaced by ones that print what they were given,
+# filtered by the word typed as zsh would.
+if ! command -v zsh >/dev/null; then
+        bad "zsh is missing (tools/deps.sh installs it)"
+        exit 1
+fi
+zscript=$S/shell-completion/zsh/_taskctl
+zsh -n "$zscript" && ok "the zsh completion parses" || bad "zsh -n $zscript"
+head -1 "$zscript" | grep -qx '#compdef taskctl' && ok "it is a compdef for taskctl" || bad "$zscript has no #compdef line"
+cat >"$tmp/drive.zsh" <<'EOF'
+script=$1; shift
+words=("$@"); CURRENT=${#words}; PREFIX=${words[CURRENT]}; IPREFIX=""
+out=()
+compadd() { local a; [[ $1 == -a ]] && for a in ${(P)2}; do [[ $a == ${PREFIX}* ]] && out+=($a); done; return 0 }
+compset() { [[ $1 == -P && $PREFIX == *=* ]] && { IPREFIX+=${PREFIX%%=*}=; PREFIX=${PREFIX#*=}; }; return 0 }
+_describe() { local a; for a in ${(P)4}; do [[ $a == *:?* ]] || return 1; a=${a%%:*}; [[ $a == ${PREFIX}* ]] && out+=($a); done }
+_files() { out+=("_files(${(j:,:)@})") }
+source $script
+print -rl -- $out
+EOF
+zexpect() {
+        local what=$1 want got
+        want=$(tr ' ' '\n' <<<"$2" | grep . | sort -u || true)
+        shift 2
+        got=$(zsh -f "$tmp/drive.zsh" "$zscript" "$T" "$@" 2>&1 | sort -u | grep . || true)
+        [[ $got == "$want" ]] && ok "zsh: $what" || bad "zsh: $what: got '$(echo $got)', expected '$(echo $want)'"
+}
+zexpect "the commands, each with its summary" "$verbs" ""
+zexpect "a command's prefix" "history" his
+zexpect "taskctl's own options" "--help --version" --
+for v in $verbs; do
+        zexpect "taskctl $v's long options" "$(help_options "$T" "$v" | grep -- '^--')" "$v" --
+done
+zexpect "history: the workflow's routers" "disk_every15s print_every5s uptime_every5s" \
+        history --workflow "$wf" -D "$tmp/journal" ""
+zexpect "status: routers and job ids, --workflow=FILE" "disk_every15s print_every5s uptime_every5s $job" \
+        status -D "$tmp/journal" --workflow="$wf" ""
+zexpect "logs: a job id prefix" "$job" logs --directory="$tmp/journal" --workflow "$wf" 3F2A
+zexpect "--task: the workflow's tasks" "df print_param uptime" history --workflow "$wf" --task ""
+zexpect "--json=: its values" "pretty" list --json=p
+zexpect "validate: YAML files" "_files(-g,*.(yml|yaml)(-.))" validate ""
+zexpect "-D: directories" "_files(-/)" history -D ""
+
 exit $failed

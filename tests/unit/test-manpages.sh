@@ -120,6 +120,17 @@ for l in $links; do
         [[ -s $M/$page ]] && ok "$l is built" || bad "$l is linked, but there is no such page in $M"
 done
 
+# journald reads the catalog (as --update-catalog does on install) with its links
+cat_root=$(mktemp -d)
+trap 'rm -rf "$cat_root"' EXIT
+mkdir -p "$cat_root/usr/lib/systemd/catalog"
+cp "$S/catalog/herald.catalog" "$cat_root/usr/lib/systemd/catalog/"
+journalctl --root="$cat_root" --update-catalog 2>/dev/null
+for id in $(grep -oE '"[0-9a-f]{32}"' "$S/src/shared/herald-ids.h" | tr -d '"'); do
+        journalctl --root="$cat_root" --dump-catalog "$id" 2>/dev/null | grep -qx 'Documentation: man:herald-journal-fields(7)' &&
+                ok "catalog entry $id links herald-journal-fields(7)" || bad "catalog entry $id: no link to herald-journal-fields(7)"
+done
+
 # --- herald.workflow(5): every name the loader knows, in bold
 wf=$M/herald.workflow.5
 names=$( {

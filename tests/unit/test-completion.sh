@@ -95,6 +95,14 @@ expect "no workflow, no journal: nothing, quietly" "" history --workflow "$tmp/n
 # taskctl takes the first argument that names a command, wherever it is
 expect "after a word that is no command: the commands" "$verbs" frobnicate ""
 
+touch "$tmp/d/my flow.yml"
+COMP_WORDS=("$T" validate "$tmp/d/my")
+COMP_CWORD=2
+COMPREPLY=()
+_taskctl
+[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == "$tmp/d/my flow.yml" ]] && ok "a file name with a blank is one candidate" ||
+        bad "a file name with a blank: ${COMPREPLY[*]@Q}"
+
 # The same word unsplit (COMP_WORDBREAKS without '='): the reply keeps the option.
 COMP_WORDS=("$T" list --json=p)
 COMP_CWORD=2

@@ -155,4 +155,16 @@ zexpect "--json=: its values" "pretty" list --json=p
 zexpect "validate: YAML files" "_files(-g,*.(yml|yaml)(-.))" validate ""
 zexpect "-D: directories" "_files(-/)" history -D ""
 
+# And through zsh's real completion system: an interactive zsh on a pty, compinit with
+# our directory in $fpath, TAB.
+lines=("taskctl his" "taskctl history --fai" "taskctl logs -D $tmp/journal --workflow $wf 3F2A"
+       "taskctl status --workflow=$wf upt" "taskctl list --json=pre" "taskctl validate $tmp/a.y")
+wants=("taskctl history" "taskctl history --failed" "taskctl logs -D $tmp/journal --workflow $wf $job"
+       "taskctl status --workflow=$wf uptime_every5s" "taskctl list --json=pretty" "taskctl validate $tmp/a.yml")
+mapfile -t got < <(timeout 120 zsh -f "$S/tests/unit/zsh-complete.zsh" "$S/shell-completion/zsh" "$B" "${lines[@]}")
+for i in "${!lines[@]}"; do
+        [[ ${got[i]:-} == "${wants[i]}" ]] && ok "zsh, compinit: '${lines[i]}' + TAB" ||
+                bad "zsh, compinit: '${lines[i]}' + TAB gave '${got[i]:-}', expected '${wants[i]}'"
+done
+
 exit $failed

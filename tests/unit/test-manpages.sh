@@ -60,7 +60,7 @@ compare() {
         fi
 }
 
-for p in taskctl.1 herald.workflow.5 herald-journal-fields.7 herald-generator.8 heraldd.8; do
+for p in taskctl.1 herald.workflow.5 herald-journal-fields.7 herald-generator.8 heraldd.8 herald-runner.8; do
         [[ -s $M/$p ]] && ok "$p is built" || bad "$p is not built in $M"
 done
 
@@ -77,6 +77,7 @@ for v in $verbs; do
 done
 compare "herald-generator" "$(help_options "$B/generator/herald-generator")" "$(man_options "$M/herald-generator.8" sh OPTIONS)"
 compare "heraldd" "$(help_options "$B/src/heraldd/heraldd")" "$(man_options "$M/heraldd.8" sh OPTIONS)"
+compare "herald-runner" "$(help_options "$B/src/runner/herald-runner")" "$(man_options "$M/herald-runner.8" sh OPTIONS)"
 
 # The comparison itself must be able to fail: an option only the help has is found.
 fake=$(help_options printf 'Usage: x [--help]\n\nOptions:\n  -z, --zap   Zap\n      --only-here=X  Mentions --not-an-option,\n      --wrapped), too\n')

@@ -48,7 +48,7 @@
 #include "macro.h"
 #include "multipart-answer.h"
 
-#define HASH_BLOCK_SIZE (1u << 20)
+#define HASH_BLOCK_SIZE (256u << 10)
 
 typedef struct Segment {
         uint64_t start, size;   /* where in the body */

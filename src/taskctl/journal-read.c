@@ -87,6 +87,7 @@ int result_list_print_table(const ResultList *l, bool show_router) {
         if (r < 0)
                 return r;
         (void) table_print(t, stdout, output_table_mode(), output_use_color());
+        table_print_legend(t, "result", "results");
         return 0;
 }
 

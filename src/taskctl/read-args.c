@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "read-args.h"
+#include "table.h"
 
 static int parse_lines(ReadArgs *a, const char *arg) {
         unsigned long long n;
@@ -32,6 +33,9 @@ static int read_args_parse(ReadArgs *a, int c, const char *arg) {
                 return 1;
         case ARG_NO_PAGER:
                 a->no_pager = true;
+                return 1;
+        case ARG_NO_LEGEND:
+                output_set_legend(false);
                 return 1;
         case ARG_WORKFLOW:
                 a->workflow = arg;

@@ -25,6 +25,7 @@ enum {
         ARG_NO_PAGER,
         ARG_WORKFLOW,
         ARG_NAMESPACE,
+        ARG_NO_LEGEND,
         _ARG_READ_MAX,                  /* verbs number their own long-only options from here */
 };
 
@@ -35,6 +36,7 @@ enum {
         { "help", no_argument, NULL, 'h' },                                     \
         { "json", optional_argument, NULL, ARG_JSON },                          \
         { "no-pager", no_argument, NULL, ARG_NO_PAGER },                        \
+        { "no-legend", no_argument, NULL, ARG_NO_LEGEND },                      \
         { "workflow", required_argument, NULL, ARG_WORKFLOW },                  \
         { "directory", required_argument, NULL, 'D' },                          \
         { "namespace", required_argument, NULL, ARG_NAMESPACE }
@@ -47,6 +49,7 @@ enum {
         "      --json[=pretty|short]\n"                                                         \
         "                   Print one JSON document instead of text (compact by default)\n"    \
         "      --no-pager   Do not pipe the output into a pager\n"                              \
+        "      --no-legend  No column headers and no \"N ... listed.\" line on a terminal\n"   \
         "      --workflow=FILE\n"                                                               \
         "                   Take routers and tasks from FILE (default: the applied\n"           \
         "                   workflow, /run/herald/applied/workflow.yml, else the\n"             \

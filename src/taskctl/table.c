@@ -236,10 +236,31 @@ int table_print(const Table *t, FILE *f, TableMode mode, bool color) {
                         widths[i] = t->max_width[i] > t->headers[i].width ? t->max_width[i] : t->headers[i].width;
         }
 
-        print_pretty_row(t, f, t->headers, widths, color, ANSI_BOLD);
+        if (output_legend())
+                print_pretty_row(t, f, t->headers, widths, color, ANSI_BOLD);
         for (size_t r = 0; r < rows; r++)
                 print_pretty_row(t, f, &t->cells[r * t->n_columns], widths, color, NULL);
         return fflush(f) == 0 ? 0 : -EIO;
+}
+
+static bool legend = true;
+
+/* --no-legend: no header line and no "N ... listed." line, as systemctl's. */
+void output_set_legend(bool on) {
+        legend = on;
+}
+
+bool output_legend(void) {
+        return legend;
+}
+
+/* The line under a table on a terminal, as systemctl prints one: "3 results listed." */
+void table_print_legend(const Table *t, const char *one, const char *many) {
+        size_t n = table_n_rows(t);
+
+        if (!legend || output_table_mode() != TABLE_PRETTY)
+                return;
+        printf("\n%zu %s listed.\n", n, n == 1 ? one : many);
 }
 
 static int stdout_tty = -1;

@@ -38,6 +38,9 @@ void table_set_max_width(Table *t, size_t column, size_t width);
 size_t table_n_rows(const Table *t);
 
 int table_print(const Table *t, FILE *f, TableMode mode, bool color);
+void table_print_legend(const Table *t, const char *one, const char *many);
+void output_set_legend(bool on);
+bool output_legend(void);
 
 /* What stdout was when taskctl started: a terminal? Decided before any pager takes it. */
 bool output_is_tty(void);

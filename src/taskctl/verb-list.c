@@ -261,6 +261,7 @@ int verb_list(int argc, char **argv) {
         }
         pager_open(arg_read.no_pager);
         (void) table_print(table, stdout, output_table_mode(), output_use_color());
+        table_print_legend(table, "task", "tasks");
         r = 0;
 
 finish:

@@ -61,5 +61,10 @@ if command -v script >/dev/null; then
         out=$(tty NO_COLOR=1 "$B/taskctl" list --no-pager -D "$empty" --workflow "$wf" 2>/dev/null)
         [[ $out != *$'\e['* ]] || fail "NO_COLOR still colours: $out"
         ok "colours on a terminal, none with SYSTEMD_COLORS=0 or NO_COLOR"
+        out=$(tty "$B/taskctl" list --no-pager -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out == *ROUTER*"tasks listed."* ]] || fail "no header or legend on a terminal: $out"
+        out=$(tty "$B/taskctl" list --no-pager --no-legend -D "$empty" --workflow "$wf" 2>/dev/null)
+        [[ $out != *ROUTER* && $out != *listed* && $out == *uptime_every5s* ]] || fail "--no-legend: $out"
+        ok "a header and a legend line on a terminal, neither with --no-legend"
 fi
 echo "1..$n"

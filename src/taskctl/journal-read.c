@@ -11,7 +11,10 @@
 #include <ctype.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-id128.h>
@@ -530,5 +533,79 @@ int json_output(const cJSON *doc, JsonMode mode) {
                 return -ENOMEM;
         fputs(s, stdout);
         fputc('\n', stdout);
+        return 0;
+}
+
+static volatile sig_atomic_t follow_quit;
+
+static void on_follow_signal(int sig) {
+        follow_quit = 1;
+}
+
+/**
+ * journal_follow: call @step, then again each time the journal changed, until SIGINT or
+ * SIGTERM (-f of logs and history).
+ * @fd: sd_journal_get_fd(), taken before the first read so nothing written meanwhile
+ *      goes unnoticed
+ *
+ * SIGINT/SIGTERM stay blocked except inside ppoll(), so a signal can never slip in
+ * between the check of the flag and the wait. Return: 0 when interrupted, or a
+ * negative errno (logged).
+ */
+int journal_follow(sd_journal *j, int fd, int (*step)(sd_journal *j, void *userdata), void *userdata) {
+        struct sigaction sa = { .sa_handler = on_follow_signal };
+        sigset_t block, old;
+        int r;
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, &old);
+
+        for (;;) {
+                struct pollfd p = { .fd = fd };
+                struct timespec ts, *tsp = NULL;
+                uint64_t timeout = UINT64_MAX;
+
+                r = step(j, userdata);
+                if (r < 0)
+                        break;
+                fflush(stdout);
+                if (follow_quit) {
+                        r = 0;
+                        break;
+                }
+
+                r = sd_journal_get_events(j);
+                if (r < 0)
+                        break;
+                p.events = (short) r;
+                r = sd_journal_get_timeout(j, &timeout);
+                if (r < 0)
+                        break;
+                if (timeout != UINT64_MAX) {
+                        usec_t now = now_monotonic(), d = timeout > now ? timeout - now : 0;
+                        ts = (struct timespec) { .tv_sec = (time_t) (d / USEC_PER_SEC),
+                                                 .tv_nsec = (long) (d % USEC_PER_SEC) * 1000 };
+                        tsp = &ts;
+                }
+                if (ppoll(&p, 1, tsp, &old) < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (follow_quit) {
+                        r = 0;
+                        break;
+                }
+                r = sd_journal_process(j);
+                if (r < 0)
+                        break;
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to follow the journal: %m");
         return 0;
 }

@@ -72,6 +72,7 @@ char *json_print_pretty(const cJSON *doc);
 int json_output(const cJSON *doc, JsonMode mode);
 /* Prints or collects the lines from the journal's position to its end. Return: how many, or <0. */
 int journal_lines_output(sd_journal *j, cJSON *collect, JsonMode json, bool color);
+int journal_follow(sd_journal *j, int fd, int (*step)(sd_journal *j, void *userdata), void *userdata);
 
 /* Colors of a journal priority on a terminal (NULL: none). */
 const char *priority_color(int priority);

@@ -2,6 +2,7 @@
 /* verb-history.c: `taskctl history`, past results from the journal */
 #include <getopt.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "read-args.h"
 #include "table.h"
@@ -15,6 +16,7 @@ static const char *arg_task;
 static usec_t arg_since;
 static usec_t arg_until;
 static bool arg_failed;
+static bool arg_follow;
 
 static void help(void) {
         printf("Usage: taskctl history [OPTION...] [ROUTER]\n"
@@ -40,6 +42,8 @@ static void help(void) {
                "      --failed     Only failed results\n"
                "      --task=TASK  Only results of task TASK\n"
                "  -n, --lines=N    Only the newest N results (default: all)\n"
+               "  -f, --follow     Then print each new result as it arrives, until interrupted\n"
+               "                   (Ctrl-C); no pager, no legend; with --json one object per line\n"
                READ_ARGS_HELP
                "\n"
                "TIME is one of: 'YYYY-MM-DD [HH:MM[:SS]]' (local time; append ' UTC' for\n"
@@ -87,6 +91,9 @@ static int parse_option(int c, const char *arg, void *userdata) {
         case ARG_TASK:
                 arg_task = arg;
                 return 1;
+        case 'f':
+                arg_follow = true;
+                return 1;
         default:
                 return 0;
         }
@@ -99,6 +106,7 @@ static int parse_argv(int argc, char **argv) {
                 { "until", required_argument, NULL, 'U' },
                 { "failed", no_argument, NULL, ARG_FAILED },
                 { "task", required_argument, NULL, ARG_TASK },
+                { "follow", no_argument, NULL, 'f' },
                 READ_ARGS_LINES_OPTION,
                 {}
         };
@@ -111,8 +119,9 @@ static int parse_argv(int argc, char **argv) {
         arg_since = 0;
         arg_until = USEC_INFINITY;
         arg_failed = false;
+        arg_follow = false;
 
-        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, help, parse_option, &now);
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:f", options, help, parse_option, &now);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
@@ -122,6 +131,92 @@ static int parse_argv(int argc, char **argv) {
         if (arg_since > arg_until)
                 return log_error("--since= is after --until=."), TASKCTL_EXIT_USAGE;
         return 1;
+}
+
+/* -f: the results after the newest one printed. Results of one microsecond are told
+ * apart by their job ids (HERALD_RESENT copies are left out by result_query()). */
+typedef struct Follow {
+        usec_t last;
+        char **seen;            /* job ids of the results at @last */
+        size_t n_seen;
+} Follow;
+
+static void follow_done(Follow *f) {
+        for (size_t i = 0; i < f->n_seen; i++)
+                free(f->seen[i]);
+        free(f->seen);
+        *f = (Follow) {};
+}
+
+static bool follow_seen(const Follow *f, const HeraldResult *res) {
+        if (res->realtime < f->last)
+                return true;
+        for (size_t i = 0; res->realtime == f->last && i < f->n_seen; i++)
+                if (streq_ptr(f->seen[i], res->job_id))
+                        return true;
+        return false;
+}
+
+static int follow_mark(Follow *f, const HeraldResult *res) {
+        char **a;
+
+        if (res->realtime > f->last) {
+                for (size_t i = 0; i < f->n_seen; i++)
+                        free(f->seen[i]);
+                f->n_seen = 0;
+                f->last = res->realtime;
+        }
+        a = reallocarray(f->seen, f->n_seen + 1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        f->seen = a;
+        a[f->n_seen] = strdup(strempty(res->job_id));
+        if (!a[f->n_seen])
+                return -ENOMEM;
+        f->n_seen++;
+        return 0;
+}
+
+/* Prints what is new since the last call; the first call prints what the options ask
+ * for (-n included). */
+static int follow_step(sd_journal *j, void *userdata) {
+        Follow *f = userdata;
+        ResultQuery q = RESULT_QUERY_INIT;
+        ResultList l = {}, fresh = {};
+        int r;
+
+        q.router = arg_router;
+        q.task = arg_task;
+        q.failed_only = arg_failed;
+        q.since = f->last > arg_since ? f->last : arg_since;
+        q.until = arg_until;
+        q.limit = f->last == 0 ? arg_read.lines : 0;
+        r = result_query(j, &q, &l);
+        if (r < 0)
+                return r;
+        (void) result_list_fill_durations(j, &l);
+        fresh.items = calloc(l.n ?: 1, sizeof *fresh.items);
+        if (!fresh.items) {
+                result_list_done(&l);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < l.n && r >= 0; i++)
+                if (!follow_seen(f, l.items[i])) {
+                        r = follow_mark(f, l.items[i]);
+                        fresh.items[fresh.n++] = l.items[i];
+                }
+        if (r >= 0 && fresh.n > 0) {
+                if (arg_read.json != JSON_OFF) {
+                        for (size_t i = 0; i < fresh.n && r >= 0; i++) {
+                                _cleanup_json_ cJSON *o = herald_result_to_json(fresh.items[i]);
+                                r = o ? json_output(o, JSON_SHORT) : -ENOMEM;
+                        }
+                } else
+                        r = result_list_print_table(&fresh, true);
+        }
+        free(fresh.items);      /* the items are l's */
+        result_list_done(&l);
+        return r;
 }
 
 /**
@@ -141,6 +236,17 @@ int verb_history(int argc, char **argv) {
         r = read_args_open_journal(&arg_read, &j);
         if (r < 0)
                 return r;
+
+        if (arg_follow) {
+                _cleanup_(follow_done) Follow f = {};
+                int fd = sd_journal_get_fd(j);
+
+                if (fd < 0)
+                        return log_error_errno(fd, "Failed to watch the journal: %m");
+                /* rows as they come: no header, no legend, nothing held back */
+                output_set_legend(false);
+                return journal_follow(j, fd, follow_step, &f);
+        }
 
         q.router = arg_router;
         q.task = arg_task;

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* verb-logs.c: `taskctl logs`, a job's or a router's own output from the journal */
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
-#include <time.h>
 
 #include "log.h"
 #include "read-args.h"
@@ -15,8 +12,6 @@
 
 static ReadArgs arg_read;
 static bool arg_follow;
-
-static volatile sig_atomic_t quit;
 
 static void help(void) {
         printf("Usage: taskctl logs [OPTION...] JOB_ID|ROUTER\n"
@@ -97,68 +92,8 @@ static bool workflow_has_router(const char *name) {
         return workflow_find_router(w, name) != NULL;
 }
 
-static void on_signal(int sig) {
-        quit = 1;
-}
-
-/* Waits for new entries with SIGINT/SIGTERM blocked except inside ppoll(), so a
- * signal can never slip in between the check of "quit" and the wait. */
-static int follow(sd_journal *j, int fd) {
-        struct sigaction sa = { .sa_handler = on_signal };
-        sigset_t block, old;
-        int r;
-
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        sigprocmask(SIG_BLOCK, &block, &old);
-
-        for (;;) {
-                struct pollfd p = { .fd = fd };
-                struct timespec ts, *tsp = NULL;
-                uint64_t timeout = UINT64_MAX;
-
-                r = journal_lines_output(j, NULL, arg_read.json, output_use_color());
-                if (r < 0)
-                        break;
-                fflush(stdout);
-                if (quit) {
-                        r = 0;
-                        break;
-                }
-
-                r = sd_journal_get_events(j);
-                if (r < 0)
-                        break;
-                p.events = (short) r;
-                r = sd_journal_get_timeout(j, &timeout);
-                if (r < 0)
-                        break;
-                if (timeout != UINT64_MAX) {
-                        usec_t now = now_monotonic(), d = timeout > now ? timeout - now : 0;
-                        ts = (struct timespec) { .tv_sec = (time_t) (d / USEC_PER_SEC),
-                                                 .tv_nsec = (long) (d % USEC_PER_SEC) * 1000 };
-                        tsp = &ts;
-                }
-                if (ppoll(&p, 1, tsp, &old) < 0 && errno != EINTR) {
-                        r = -errno;
-                        break;
-                }
-                if (quit) {
-                        r = 0;
-                        break;
-                }
-                r = sd_journal_process(j);
-                if (r < 0)
-                        break;
-        }
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to follow the journal: %m");
-        return 0;
+static int print_new_lines(sd_journal *j, void *userdata) {
+        return journal_lines_output(j, NULL, arg_read.json, output_use_color());
 }
 
 /**
@@ -209,7 +144,7 @@ int verb_logs(int argc, char **argv) {
                 return log_error_errno(r, "Failed to seek in the journal: %m");
 
         if (arg_follow)
-                return follow(j, fd);
+                return journal_follow(j, fd, print_new_lines, NULL);
 
         if (arg_read.json != JSON_OFF) {
                 collect = cJSON_CreateArray();

@@ -121,6 +121,7 @@ assert_eq "$(tc history --since today --until now | wc -l)" 3 "--since today --u
 assert_eq "$(rc tc history --since bogus)" 2 "a bad time is a usage error (exit 2)"
 first=$(tc history | head -n 1 | cut -f1)
 assert_eq "$(tc history --since "$first" | wc -l)" 3 "a TIME as history prints it ('$first') is taken back by --since"
+
 dur=$(tc history --task dump | cut -f6)
 [[ $dur =~ ^1\.[0-9]s$ ]] || fail "duration of the real job: expected 1.xs, got '$dur'"
 printf 'ok - duration from the job unit start: %s\n' "$dur"
@@ -264,4 +265,19 @@ for v in list status logs history; do
                 assert_contains "$out" "$want" "$v --help: $want"
         done
 done
+step "history -f"
+# -f: the newest (-n 1), then each new result as it comes, until SIGTERM
+ns_run sh -c "exec $TASKCTL history -f -n 1 > /run/follow.out 2>&1" &
+fpid=$!
+T_BEFORE=$(date +%s)
+_following() { [[ -s /proc/$NS_PID/root/run/follow.out ]]; }
+wait_until 10 _following || fail "history -f printed nothing"
+result ffff9999-9999-4999-8999-999999999999 my-router p true 0 HERALD_TRIGGER=every5s
+_followed() { grep -q ffff9999 /proc/$NS_PID/root/run/follow.out; }
+wait_until 10 _followed || fail "history -f did not print the new result: $(cat /proc/$NS_PID/root/run/follow.out)"
+ns_run pkill -TERM -f 'history -f -n 1' || true
+wait "$fpid" || true
+assert_eq "$(cut -f8 /proc/$NS_PID/root/run/follow.out | paste -sd,)" "$(tc history -n 1 --until "@$T_BEFORE" | cut -f8),ffff9999-9999-4999-8999-999999999999" \
+        "history -f: the newest, then the new one, each once"
+
 step "ok"

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-journal.h>
 
+#include "json-output.h"
 #include "macro.h"
 #include "result-read.h"
 #include "timestamp.h"
@@ -59,17 +60,6 @@ bool journal_access_denied(sd_journal *j, const char *directory);
 /* Says so on stderr; returns TASKCTL_EXIT_NO_ACCESS. */
 int journal_report_unreadable(const char *directory);
 
-typedef enum JsonMode {
-        JSON_OFF,
-        JSON_SHORT,
-        JSON_PRETTY,
-} JsonMode;
-
-int json_mode_from_string(const char *s, JsonMode *ret);
-/* Indented with two spaces (cJSON indents with tabs). */
-char *json_print_pretty(const cJSON *doc);
-/* Writes one JSON document and a newline to stdout. */
-int json_output(const cJSON *doc, JsonMode mode);
 /* Prints or collects the lines from the journal's position to its end. Return: how many, or <0. */
 int journal_lines_output(sd_journal *j, cJSON *collect, JsonMode json, bool color);
 int journal_follow(sd_journal *j, int fd, int (*step)(sd_journal *j, void *userdata), void *userdata);

@@ -5,13 +5,16 @@
  * an unknown option, a missing argument or a bad value does are the same for all of
  * them (one message style, exit status 2); a verb says only what its options mean. */
 #include <errno.h>
+#include <string.h>
 
 #include "log.h"
 #include "verb-options.h"
 
 static int bad_option(int c, char **argv) {
         if (c == '?') {
-                if (optopt != 0)
+                /* optopt is a short option's letter; for a long one it is its value (an
+                 * enum past 0x100, or 0): name it as written then */
+                if (optopt > 0 && optopt < 0x80 && !strchr(argv[optind - 1], '='))
                         log_error("Unknown option '-%c'; see 'taskctl %s --help'.", optopt, argv[0]);
                 else
                         log_error("Unknown option '%s'; see 'taskctl %s --help'.", argv[optind - 1], argv[0]);

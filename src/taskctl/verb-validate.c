@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "herald-ids.h"
+#include "json-output.h"
 #include "log.h"
 #include "plan.h"
 #include "taskctl-write.h"
@@ -35,7 +36,8 @@ static void validate_help(void) {
                "  -h --help      Show this help\n"
                "     --strict    Treat warnings as errors\n"
                "  -q --quiet     Print nothing; only the exit status tells\n"
-               "     --json      Print the diagnostics as JSON on stdout\n\n"
+               "     --json[=pretty|short]\n"
+               "                 Print the diagnostics as JSON on stdout (compact by default)\n\n"
                "The 'unit:' extension key (in an executor, a trigger or job_param) takes these systemd\n"
                "settings: jobs: User Group MemoryMax MemoryHigh CPUQuota CPUWeight IOWeight TasksMax Nice\n"
                "RuntimeMaxSec TimeoutStopSec LogRateLimitIntervalSec LogRateLimitBurst ProtectSystem\n"
@@ -78,8 +80,15 @@ enum {
 };
 
 typedef struct ValidateArgs {
-        bool strict, quiet, json;
+        bool strict, quiet;
+        JsonMode json;
 } ValidateArgs;
+
+static int json_option(const char *arg, JsonMode *ret) {
+        if (json_mode_from_string(arg, ret) < 0 || *ret == JSON_OFF)
+                return log_error_errno(EINVAL, "Invalid --json= mode '%s', expected 'short' or 'pretty'.", arg);
+        return 1;
+}
 
 static int validate_option(int c, const char *arg, void *userdata) {
         ValidateArgs *a = userdata;
@@ -92,8 +101,7 @@ static int validate_option(int c, const char *arg, void *userdata) {
                 a->quiet = true;
                 return 1;
         case ARG_JSON:
-                a->json = true;
-                return 1;
+                return json_option(arg, &a->json);
         default:
                 return 0;
         }
@@ -104,7 +112,7 @@ int verb_validate(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 { "strict", no_argument, NULL, ARG_STRICT },
                 { "quiet", no_argument, NULL, 'q' },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 {}
         };
         ValidateArgs a = {};
@@ -155,10 +163,8 @@ int verb_validate(int argc, char **argv) {
                 }
         }
         if (json) {
-                char *s = cJSON_Print(out);
-                if (s)
-                        puts(s);
-                free(s);
+                if (json_output(out, a.json) < 0)
+                        log_oom();
                 cJSON_Delete(out);
         }
         return ok ? 0 : 1;
@@ -172,7 +178,9 @@ static void plan_help(void) {
                "routers and tasks are left out, as at run time, and reported on stderr.\n\n"
                "Options:\n"
                "  -h --help             Show this help\n"
-               "     --json             Print the plan (units, typed properties, routes) as JSON\n"
+               "     --json[=pretty|short]\n"
+               "                        Print the plan (units, typed properties, routes) as JSON\n"
+               "                        (compact by default)\n"
                "     --workflow-path P  The path the activation services read (default: FILE; with\n"
                "                        --output-dir, FILE made absolute)\n"
                "  -o --output-dir DIR   Write the timers and activation services into DIR (for example\n"
@@ -183,7 +191,7 @@ static void plan_help(void) {
 }
 
 typedef struct PlanArgs {
-        bool json;
+        JsonMode json;
         const char *workflow_path, *output_dir;
 } PlanArgs;
 
@@ -195,8 +203,7 @@ static int plan_option(int c, const char *arg, void *userdata) {
                 a->output_dir = arg;
                 return 1;
         case ARG_JSON:
-                a->json = true;
-                return 1;
+                return json_option(arg, &a->json);
         case ARG_WORKFLOW_PATH:
                 a->workflow_path = arg;
                 return 1;
@@ -208,7 +215,7 @@ static int plan_option(int c, const char *arg, void *userdata) {
 int verb_plan(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "workflow-path", required_argument, NULL, ARG_WORKFLOW_PATH },
                 { "output-dir", required_argument, NULL, 'o' },
                 {}
@@ -267,14 +274,10 @@ int verb_plan(int argc, char **argv) {
                 }
         } else if (json) {
                 cJSON *j = plan_to_json(plan);
-                char *s = j ? cJSON_Print(j) : NULL;
-                if (!s) {
-                        cJSON_Delete(j);
-                        return log_oom();
-                }
-                puts(s);
-                free(s);
+                r = j ? json_output(j, a.json) : -ENOMEM;
                 cJSON_Delete(j);
+                if (r < 0)
+                        return log_oom();
         } else
                 for (size_t i = 0; i < plan->n_units; i++) {
                         const PlanUnit *u = &plan->units[i];

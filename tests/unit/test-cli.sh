@@ -40,6 +40,14 @@ remote=/lib/systemd/systemd-journal-remote
 printf '__REALTIME_TIMESTAMP=1700000000000000\n__MONOTONIC_TIMESTAMP=1\n_BOOT_ID=0123456789abcdef0123456789abcdef\nMESSAGE=hello\n\n' |
         "$remote" -o "$empty/x.journal" - 2>/dev/null
 wf=$S/examples/demo.yml
+for v in validate plan; do
+        expect 0 '{' "$v --json=pretty" "$B/taskctl" "$v" --json=pretty "$wf"
+        [[ $("$B/taskctl" "$v" --json=pretty "$wf" | wc -l) -gt 3 && $("$B/taskctl" "$v" --json "$wf" | wc -l) == 1 ]] ||
+                fail "$v: --json=pretty is not indented or --json not compact"
+        ok "$v: --json compact, --json=pretty indented"
+        expect 2 "Invalid --json= mode 'bad'" "$v --json=bad: exit 2" "$B/taskctl" "$v" --json=bad "$wf"
+done
+
 expect 2 "Unknown command 'histroy'; did you mean 'history'?" "a misspelt verb gets a hint" "$B/taskctl" histroy
 expect 2 "Unknown command 'frobnicate'. See 'taskctl --help'." "an unknown verb" "$B/taskctl" frobnicate
 expect 0 "" "options before the verb (taskctl --no-pager history)" \

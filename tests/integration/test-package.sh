@@ -9,7 +9,8 @@
 #   it (dpkg -L against meson's own list); the journal catalog trigger ran;
 # - a workflow at /etc/herald/workflow.yml, 'taskctl reload', a firing of its tick
 #   trigger: the print and local jobs' results are in 'taskctl history --json'; an HTTP
-#   trigger starts heraldd through its socket;
+#   trigger starts heraldd through its socket; installing the package again (the
+#   upgrade path of the maintainer scripts) stops nothing, not even a running job;
 # - 'apt-get purge' stops everything of herald's (herald.target: the timer, the sockets,
 #   heraldd, a job still running) and leaves no unit, no process, no generator output,
 #   no /etc/herald or /var/lib/herald.
@@ -181,6 +182,15 @@ printf 'ok - the http trigger'\''s job has its result\n'
 assert_eq "$(ns_run systemctl show -P ActiveState heraldd.service)" active "heraldd runs (it exits only when idle)"
 units=$(herald_units)
 printf '%s\n' "$units" | sed 's/^/# /'
+
+step "the same package installed again (an upgrade's maintainer scripts) stops nothing"
+sleeper=$(ns_run systemctl show -P MainPID 'herald-slow-sleeper@*.service' | head -n1)
+[[ $sleeper =~ ^[1-9][0-9]*$ ]] || fail "the sleeper has no main pid: '$sleeper'"
+ns_run dpkg -i "/run/herald-test-debs/$(basename "$DEB")" >"$WORK/dpkg-i2.log" 2>&1 ||
+        { cat "$WORK/dpkg-i2.log" >&2; fail "dpkg -i again failed"; }
+assert_eq "$(ns_run systemctl show -P MainPID 'herald-slow-sleeper@*.service' | head -n1)" "$sleeper" \
+        "the running job goes on (pid $sleeper)"
+assert_eq "$(herald_units)" "$units" "the same herald units run"
 
 # ---------------------------------------------------------------------------
 step "apt-get purge: nothing of herald's is left running"

@@ -70,7 +70,8 @@ LINTIAN_PID=$!
 # ---------------------------------------------------------------------------
 step "install it into a private systemd"
 ns_boot --bind-ro "$DEBS:/run/herald-test-debs"
-trap 'rc=$?; cleanup_work; (exit $rc); _ns_cleanup' EXIT
+# _ns_cleanup reads the test's exit status from $?; set -e would end the trap at (exit 1).
+trap 'rc=$?; set +e; cleanup_work; (exit $rc); _ns_cleanup' EXIT
 [[ -e /usr/sbin/policy-rc.d ]] && host_policy=1 || host_policy=0
 # This machine's image forbids service actions to maintainer scripts (a docker-style
 # policy-rc.d, 101): deb-systemd-invoke would neither start nor stop anything. A Debian

@@ -4,16 +4,17 @@
 #
 # Usage: tools/deps.sh [GROUP...]
 #   no GROUP   what the build and the test suite need
-#   bench      also what bench/heraldd.sh needs (wrk, nginx-light); the tests do not
+#   bench      also what bench/heraldd.sh needs (wrk, nginx-light)
 #   package    also what the Debian package's build and check need (docs/PACKAGING.md)
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client
-      systemd-journal-remote)
+      systemd-journal-remote man-db groff-base zsh    # test-cli, test-fleet; test-manpages, test-completion
+      nginx-light openssl)    # test-remote.sh: nginx as the TLS proxy, openssl makes its CA
 for group in "$@"; do
         case $group in
-        bench) pkgs+=(wrk nginx-light) ;;
+        bench) pkgs+=(wrk) ;;
         package) pkgs+=(debhelper dpkg-dev fakeroot lintian bash-completion) ;;
         *) echo "deps.sh: unknown group '$group' (known: bench, package)" >&2; exit 2 ;;
         esac

@@ -20,17 +20,22 @@
 #include "job-request.h"
 #include "log.h"
 #include "macro.h"
+#include "runner-reply.h"
 #include "serve.h"
+#include "serve-runner.h"
 
 static const char *arg_workflow = NULL;
 static const char *arg_trigger = NULL;
 static bool arg_serve = false;
+static bool arg_serve_runner = false;
+static const char *arg_config = RUNNER_CONFIG_DEFAULT;
 static const char *arg_listen = NULL;
 static uint64_t arg_idle_timeout_usec = SERVE_IDLE_TIMEOUT_USEC;
 
 static int help(void) {
         printf("%s [OPTIONS...] --workflow FILE --trigger NAME\n"
-               "%s [OPTIONS...] --serve --workflow FILE\n\n"
+               "%s [OPTIONS...] --serve --workflow FILE\n"
+               "%s [OPTIONS...] --serve-runner [--config FILE]\n\n"
                "One firing of a trigger: gives the firing its trigger_id (and, for a tick\n"
                "trigger, its counter), evaluates the selector of every router on the trigger,\n"
                "and starts one job unit in herald.slice per selected task. Tasks whose executor\n"
@@ -47,6 +52,11 @@ static int help(void) {
                "an instance of the task's template unit. A request that cannot\n"
                "become a job is kept aside as JOB_ID.json.refused and gets a failed result\n"
                "entry. Exits when idle; the socket stays.\n\n"
+               "With --serve-runner: herald-runner-activate.service, the root end of\n"
+               "herald-runner's jobs. herald-runner (user " RUNNER_USER ") writes the request\n"
+               "to " RUNNER_REQUEST_DIR "/JOB_ID.json and sends RUN over\n"
+               RUNNER_ACTIVATE_SOCKET "; the job runs as " RUNNER_JOB_UNIT_PREFIX "JOB_ID.service,\n"
+               "its cmd confined by the runner's config (read here, root-owned).\n\n"
                "Options:\n"
                "  -w --workflow FILE   The workflow snapshot the units were made from\n"
                "  -t --trigger NAME    The trigger that fired\n"
@@ -55,11 +65,14 @@ static int help(void) {
                "                       the one systemd passes (development, tests)\n"
                "     --idle-timeout SEC  With --serve: exit after SEC seconds with no\n"
                "                       connection and nothing in flight (default 30; 0: never)\n"
+               "     --serve-runner    Run herald-runner's jobs (herald-runner-activate.service)\n"
+               "     --config FILE     With --serve-runner: herald-runner's config\n"
+               "                       (default " RUNNER_CONFIG_DEFAULT ")\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n\n"
                "Exit status: 0 when every selected job was started (--serve: at an idle\n"
                "exit or SIGTERM), 1 otherwise, 2 on a usage error.\n",
-               program_invocation_short_name, program_invocation_short_name);
+               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
         return 0;
 }
 
@@ -69,6 +82,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_SERVE,
                 ARG_LISTEN,
                 ARG_IDLE_TIMEOUT,
+                ARG_SERVE_RUNNER,
+                ARG_CONFIG,
         };
         static const struct option options[] = {
                 { "help",     no_argument,       NULL, 'h'         },
@@ -78,6 +93,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "serve",        no_argument,       NULL, ARG_SERVE        },
                 { "listen",       required_argument, NULL, ARG_LISTEN       },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "serve-runner", no_argument,       NULL, ARG_SERVE_RUNNER },
+                { "config",       required_argument, NULL, ARG_CONFIG       },
                 {}
         };
         int c;
@@ -97,6 +114,12 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_SERVE:
                         arg_serve = true;
+                        break;
+                case ARG_SERVE_RUNNER:
+                        arg_serve_runner = true;
+                        break;
+                case ARG_CONFIG:
+                        arg_config = optarg;
                         break;
                 case ARG_LISTEN:
                         arg_listen = optarg;
@@ -119,6 +142,11 @@ static int parse_argv(int argc, char *argv[]) {
 
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument '%s'; see --help.", argv[optind]);
+        if (arg_serve_runner) {
+                if (arg_serve || arg_trigger || arg_workflow)
+                        return log_error_errno(EINVAL, "--serve-runner takes neither --serve, --workflow nor --trigger; see --help.");
+                return 1;
+        }
         if (arg_serve) {
                 if (arg_trigger)
                         return log_error_errno(EINVAL, "--serve and --trigger exclude each other; see --help.");
@@ -142,7 +170,9 @@ int main(int argc, char *argv[]) {
                 return 2;       /* usage */
         if (r == 0)
                 return EXIT_SUCCESS;
-        if (arg_serve)
+        if (arg_serve_runner)
+                r = serve_runner_run(arg_config, arg_listen, arg_idle_timeout_usec);
+        else if (arg_serve)
                 r = serve_run(arg_workflow, arg_listen, arg_idle_timeout_usec);
         else
                 r = activate_run(arg_workflow, arg_trigger);

@@ -34,6 +34,7 @@
 #include "job-result.h"
 #include "job-spec.h"
 #include "done.h"
+#include "done-runner.h"
 #include "journal-check.h"
 #include "libsystemd-dl.h"
 #include "json-util.h"
@@ -41,6 +42,7 @@
 #include "macro.h"
 #include "notify.h"
 #include "result-entry.h"
+#include "runner-reply.h"
 
 /* How long to look for the entry we sent before calling it dropped. */
 #define DONE_CHECK_TIMEOUT_USEC (3 * 1000000ULL)
@@ -250,6 +252,8 @@ int done_main(const char *dir) {
                 return log_error_errno(r, "Could not write the result entry of job '%s' (%s: %s) to the journal, keeping '%s': %m",
                                        strna(job_id), res.success ? "succeeded" : "failed", res.error, dir);
         notify_heraldd(param, &res);
+        if (streq_ptr(spec.executor_type, RUNNER_EXECUTOR))
+                done_runner_reply(&spec, &res, dir);
 
         if (dfd >= 0)
                 close(TAKE_FD(dfd));

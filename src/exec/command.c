@@ -33,7 +33,10 @@ void command_output_done(CommandOutput *o) {
 
 /**
  * command_start: start a command.
- * @argv: the command and its arguments; argv[0] without a '/' is looked up in $PATH
+ * @exec_path: what to execute, or NULL for argv[0] (argv[0] without a '/' is looked up
+ *      in $PATH); herald-runner's jobs run the command they checked by its fd
+ *      ("/proc/self/fd/N", an fd without O_CLOEXEC: a script's interpreter opens it too)
+ * @argv: the command and its arguments
  * @envp: its environment
  * @cwd: its working directory
  * @capture: whether its stdout goes to a pipe (returned in @ret_fd) or is inherited
@@ -46,7 +49,7 @@ void command_output_done(CommandOutput *o) {
  * Return: 0; a negative errno when the command could not be started (not found, not
  * executable, no such directory, ...).
  */
-int command_start(char *const argv[], char *const envp[], const char *cwd, bool capture,
+int command_start(const char *exec_path, char *const argv[], char *const envp[], const char *cwd, bool capture,
                 pid_t *ret_pid, int *ret_fd) {
         _cleanup_close_ int read_fd = -1, write_fd = -1;
         pid_t pid;
@@ -62,12 +65,12 @@ int command_start(char *const argv[], char *const envp[], const char *cwd, bool 
         }
 
         SpawnOptions o = SPAWN_OPTIONS_INIT;
-        o.path = argv[0];
+        o.path = exec_path ?: argv[0];
         o.argv = argv;
         o.envp = envp;
         o.cwd = cwd;
         o.stdout_fd = write_fd;
-        o.search_path = true;
+        o.search_path = !exec_path;
         r = spawn_process(&o, &pid, NULL);
         if (r < 0)
                 return r;

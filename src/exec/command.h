@@ -14,7 +14,7 @@ typedef struct CommandOutput {
 } CommandOutput;
 
 void command_output_done(CommandOutput *o);
-int command_start(char *const argv[], char *const envp[], const char *cwd, bool capture,
+int command_start(const char *exec_path, char *const argv[], char *const envp[], const char *cwd, bool capture,
                 pid_t *ret_pid, int *ret_fd);
 int command_stream(int fd, size_t keep, CommandOutput *ret);
 int command_wait(pid_t pid, int *ret_status, int *ret_signo);

@@ -15,6 +15,7 @@
  * repo, `cmd` is a path inside the checkout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "json-util.h"
 #include "log.h"
 #include "command.h"
+#include "runner-confine.h"
 
 extern char **environ;
 
@@ -181,6 +183,41 @@ static int fail_result(JobResult *ret, const char *fmt, ...) {
         return r < 0 ? log_oom() : 0;
 }
 
+/* herald-runner's confinement of cmd (runner-confine.c), from the job's executor_param,
+ * which herald-activate --serve-runner wrote from the runner's root-owned config. The
+ * command is opened where it is allowed and run by that fd, so what was checked is what
+ * runs. Returns 1 with @ret_exec_fd set (no O_CLOEXEC), 0 with @ret the refusal, or a
+ * negative errno (logged). */
+static int runner_cmd(const JobSpec *spec, const char *work_dir, const char *cmd, const char *git_repo,
+                      int *ret_exec_fd, JobResult *ret) {
+        _cleanup_(runner_job_dirs_done) RunnerJobDirs dirs = {};
+        _cleanup_(runner_command_done) RunnerCommand c = { .fd = -1 };
+        RunnerConfig cfg = {
+                .allow_absolute_cmd = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec->executor_param,
+                                                                                    "allow_absolute_cmd")),
+        };
+        int r, fd;
+
+        r = runner_job_dirs_init(&dirs, work_dir, git_repo, NULL);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return fail_result(ret, "Invalid git_repo");
+        r = runner_confine_cmd(&cfg, &dirs, cmd, 0, &c);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return fail_result(ret, "Refusing to run cmd '%s': it %s", cmd, runner_confine_strerror(r));
+        fd = fcntl(c.fd, F_DUPFD, 3);
+        if (fd < 0)
+                return log_error_errno(errno, "Could not duplicate the fd of '%s': %m", c.path);
+        log_debug("Running '%s' (checked: %s).", cmd, c.path);
+        *ret_exec_fd = fd;
+        return 1;
+}
+
+static int run_local(const JobSpec *spec, bool confined, JobResult *ret, pid_t *ret_background);
+
 /**
  * exec_local: run a `local` job.
  * @spec: the job
@@ -195,6 +232,27 @@ static int fail_result(JobResult *ret, const char *fmt, ...) {
  * Return: 0, or a negative errno (logged) when no result could be made at all.
  */
 int exec_local(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
+        return run_local(spec, false, ret, ret_background);
+}
+
+/**
+ * exec_runner: run a job herald-runner received (the `runner` executor).
+ * @spec: the job; executor_param has work_dir and allow_absolute_cmd from the runner's
+ *        config
+ * @ret: its result, as exec_local()
+ * @ret_background: as exec_local()
+ *
+ * As `local`, but cmd must lie where runner_confine_cmd() allows (docs/RUNNER.md,
+ * Commands), and the file it found is the one executed. A refused cmd is a failed
+ * result that says why.
+ *
+ * Return: as exec_local().
+ */
+int exec_runner(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
+        return run_local(spec, true, ret, ret_background);
+}
+
+static int run_local(const JobSpec *spec, bool confined, JobResult *ret, pid_t *ret_background) {
         const cJSON *jp = cJSON_GetObjectItemCaseSensitive(spec->param, "job_param");
         const cJSON *wd = cJSON_GetObjectItemCaseSensitive(spec->executor_param, "work_dir");
         const char *cmd = json_object_get_string(jp, "cmd"), *work_dir = HERALD_WORK_DIR_DEFAULT;
@@ -202,6 +260,8 @@ int exec_local(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
                 *display_url = NULL;
         _cleanup_strv_free_ char **argv = NULL, **envp = NULL;
         _cleanup_(command_output_done) CommandOutput out = {};
+        _cleanup_free_ char *exec_path = NULL;
+        _cleanup_close_ int exec_fd = -1;
         GitSyncOptions git;
         bool background;
         int r, fd = -1, status, signo;
@@ -255,6 +315,14 @@ int exec_local(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
                 cmd = cmd_path;
         }
 
+        if (confined) {
+                r = runner_cmd(spec, work_dir, json_object_get_string(jp, "cmd"), git.url, &exec_fd, ret);
+                if (r <= 0)
+                        return r;
+                if (asprintf(&exec_path, "/proc/self/fd/%d", exec_fd) < 0)
+                        return log_oom();
+        }
+
         r = build_argv(cmd, jp, &argv);
         if (r >= 0)
                 r = build_env(spec, jp, &envp);
@@ -263,7 +331,7 @@ int exec_local(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
 
         background = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jp, "background"));
 
-        r = command_start(argv, envp, run_dir, !background, &pid, &fd);
+        r = command_start(exec_path, argv, envp, run_dir, !background, &pid, &fd);
         if (r < 0) {
                 log_error_errno(r, "Could not execute '%s' in '%s': %m", cmd, run_dir);
                 r = job_result_new(false, JOB_ERROR_EXECUTE, ret);

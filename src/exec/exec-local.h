@@ -11,3 +11,4 @@
 #define HERALD_PARAM_ENV_DEFAULT "HERALD_EXECUTE_PARAM"
 
 int exec_local(const JobSpec *spec, JobResult *ret, pid_t *ret_background);
+int exec_runner(const JobSpec *spec, JobResult *ret, pid_t *ret_background);

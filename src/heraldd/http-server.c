@@ -838,6 +838,56 @@ void http_request_reply(HttpRequest *req, unsigned status, const char *content_t
 }
 
 /**
+ * http_request_reply_stream() - answer an accepted request with a body read piece by piece
+ * @req: the request (invalid afterwards)
+ * @status: the HTTP status
+ * @content_type: its Content-Type
+ * @size: the body's length (Content-Length)
+ * @read: called by libmicrohttpd for the bytes at a position: returns how many it put
+ *        in the buffer (> 0), or < 0 to cut the connection (a file that changed)
+ * @free_cb: called with @cls once the answer is sent or dropped (also when it could
+ *           not be queued)
+ * @cls: passed to both
+ *
+ * As http_request_reply(), for an answer too large to copy: herald-runner's multipart
+ * answer with its files (multipart-answer.c).
+ */
+void http_request_reply_stream(HttpRequest *req, unsigned status, const char *content_type, uint64_t size,
+                               HttpReadFunc read, void (*free_cb)(void *cls), void *cls) {
+        HttpServer *s = req->listener->server;
+        struct MHD_Response *resp = NULL;
+
+        assert(req->handed && !req->replied);
+        req->replied = true;
+        pending_unlink(s, req);
+
+        if (!req->connection) {
+                request_free(req);
+                free_cb(cls);
+                return;
+        }
+
+        /* MHD calls free_cb when it destroys the response, whether it was sent or not. */
+        resp = MHD_create_response_from_callback(size, 64 * 1024, (MHD_ContentReaderCallback) read, cls, free_cb);
+        if (!resp) {
+                free_cb(cls);
+                req->reply_failed = true;
+        } else if (MHD_add_response_header(resp, "Server", "herald") != MHD_YES ||
+                   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+                   MHD_queue_response(req->connection, status, resp) != MHD_YES) {
+                log_debug("Trigger '%s': cannot queue the answer %u, closing the connection.", req->listener->name, status);
+                req->reply_failed = true;
+        }
+        if (resp)
+                MHD_destroy_response(resp);
+        if (req->suspended) {
+                req->suspended = false;
+                MHD_resume_connection(req->connection);
+                listener_kick(req->listener);
+        }
+}
+
+/**
  * http_server_busy() - whether the server has work in flight (for the idle exit)
  * @s: the server
  *

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
@@ -46,6 +47,11 @@ int http_server_update_listener(HttpServer *s, const char *name, const HttpTrigg
 int http_listen_bind(const char *host, uint16_t port, const char *unix_socket, int *ret_fd);
 void http_request_reply(HttpRequest *req, unsigned status, const char *content_type, const char *body,
                         unsigned retry_after_sec);
+/* Fills @buf with up to @max bytes of the body at @pos: their count (> 0), or < 0 to
+ * cut the connection. MHD's ContentReaderCallback, without MHD's types. */
+typedef ssize_t (*HttpReadFunc)(void *cls, uint64_t pos, char *buf, size_t max);
+void http_request_reply_stream(HttpRequest *req, unsigned status, const char *content_type, uint64_t size,
+                               HttpReadFunc read, void (*free_cb)(void *cls), void *cls);
 unsigned http_server_busy(const HttpServer *s);
 
 static inline void http_server_freep(HttpServer **s) {

@@ -20,6 +20,8 @@ static const char *const verb_names[_ACTIVATE_VERB_MAX] = {
         [ACTIVATE_STARTED] = "STARTED",
         [ACTIVATE_ALREADY] = "ALREADY",
         [ACTIVATE_FAILED] = "FAILED",
+        [ACTIVATE_RUN] = "RUN",
+        [ACTIVATE_BUSY] = "BUSY",
 };
 
 const char *activate_verb_to_string(ActivateVerb v) {

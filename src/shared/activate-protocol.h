@@ -18,6 +18,8 @@ typedef enum ActivateVerb {
         ACTIVATE_STARTED,       /* activate: its start job ran; the unit's end comes as a result */
         ACTIVATE_ALREADY,       /* activate: no request (anymore): it was started before */
         ACTIVATE_FAILED,        /* activate: not started; its failed result entry is written */
+        ACTIVATE_RUN,           /* herald-runner: run job_id (its request is in RUNNER_REQUEST_DIR) */
+        ACTIVATE_BUSY,          /* activate: not started, too many starts in flight; nothing written */
         _ACTIVATE_VERB_MAX,
         _ACTIVATE_VERB_INVALID = -1,
 } ActivateVerb;

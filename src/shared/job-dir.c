@@ -64,37 +64,12 @@ static int fill(int dfd, const char *text, uid_t uid, gid_t gid) {
         return 0;
 }
 
-/**
- * job_dir_create_in: job_dir_create() below another directory than HERALD_JOBS_DIR.
- * @jobs_dir: where job directories go (made, 0755, when missing)
- * @job_id: the job's id (herald_id_valid(): it names the directory)
- * @param: the execution param (an object)
- * @t: the task: its executor and the User=/Group= of its 'unit:' settings
- * @unit: the job's unit name
- * @counter: the tick counter, or -1
- * @ret_dir: the directory's path; free() it (may be NULL)
- *
- * For tests (a temporary directory); the programs call job_dir_create().
- *
- * Return: as job_dir_create().
- */
-int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
-                      int64_t counter, char **ret_dir) {
-        _cleanup_free_ char *text = NULL, *dir = NULL;
+/* The directory with job.json's @text in it; nothing left on failure. */
+static int create(const char *jobs_dir, const char *job_id, const char *text, uid_t uid, gid_t gid, char **ret_dir) {
+        _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -1;
-        uid_t uid;
-        gid_t gid;
         int r;
 
-        if (!herald_id_valid(job_id) || !t->executor)
-                return -EINVAL;
-        r = job_spec_format(param, executor_type_to_string(t->executor->type), t->executor->params, unit,
-                            counter, &text);
-        if (r < 0)
-                return r;
-        r = job_owner(t, &uid, &gid);
-        if (r < 0)
-                return r;
         if (asprintf(&dir, "%s/%s", jobs_dir, job_id) < 0)
                 return -ENOMEM;
 
@@ -112,6 +87,69 @@ int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *par
         if (ret_dir)
                 *ret_dir = TAKE_PTR(dir);
         return 0;
+}
+
+/**
+ * job_dir_create_spec: make a job's directory from its parts, without a workflow task.
+ * @jobs_dir: where job directories go (made, 0755, when missing)
+ * @job_id: the job's id (herald_id_valid(): it names the directory)
+ * @param: the execution param (an object)
+ * @executor_type: job.json's executor_type
+ * @executor_param: job.json's executor_param (an object), or NULL
+ * @unit: the job's unit name
+ * @uid: the job's user (owns out/)
+ * @gid: the job's group (reads job.json)
+ * @ret_dir: the directory's path; free() it (may be NULL)
+ *
+ * herald-runner's jobs come from no workflow (herald-activate --serve-runner); the
+ * workflow's jobs go through job_dir_create_in().
+ *
+ * Return: as job_dir_create().
+ */
+int job_dir_create_spec(const char *jobs_dir, const char *job_id, const cJSON *param, const char *executor_type,
+                        const cJSON *executor_param, const char *unit, uid_t uid, gid_t gid, char **ret_dir) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!herald_id_valid(job_id) || !executor_type)
+                return -EINVAL;
+        r = job_spec_format(param, executor_type, executor_param, unit, -1, &text);
+        if (r < 0)
+                return r;
+        return create(jobs_dir, job_id, text, uid, gid, ret_dir);
+}
+
+/**
+ * job_dir_create_in: job_dir_create() below another directory than HERALD_JOBS_DIR.
+ * @jobs_dir: where job directories go (made, 0755, when missing)
+ * @job_id: the job's id (herald_id_valid(): it names the directory)
+ * @param: the execution param (an object)
+ * @t: the task: its executor and the User=/Group= of its 'unit:' settings
+ * @unit: the job's unit name
+ * @counter: the tick counter, or -1
+ * @ret_dir: the directory's path; free() it (may be NULL)
+ *
+ * For tests (a temporary directory); the programs call job_dir_create().
+ *
+ * Return: as job_dir_create().
+ */
+int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
+                      int64_t counter, char **ret_dir) {
+        _cleanup_free_ char *text = NULL;
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        if (!herald_id_valid(job_id) || !t->executor)
+                return -EINVAL;
+        r = job_spec_format(param, executor_type_to_string(t->executor->type), t->executor->params, unit,
+                            counter, &text);
+        if (r < 0)
+                return r;
+        r = job_owner(t, &uid, &gid);
+        if (r < 0)
+                return r;
+        return create(jobs_dir, job_id, text, uid, gid, ret_dir);
 }
 
 /**

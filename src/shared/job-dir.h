@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -22,3 +23,6 @@ int job_dir_remove(const char *dir);
 /* the same below another directory (tests) */
 int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
                       int64_t counter, char **ret_dir);
+/* a job that comes from no workflow task: herald-runner's (executor "runner") */
+int job_dir_create_spec(const char *jobs_dir, const char *job_id, const cJSON *param, const char *executor_type,
+                        const cJSON *executor_param, const char *unit, uid_t uid, gid_t gid, char **ret_dir);

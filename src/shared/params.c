@@ -10,6 +10,7 @@
 #include <inttypes.h>
 
 #include "params.h"
+#include "remote.h"
 #include "yaml-json.h"
 
 static const ParamSpec tick_params[] = {
@@ -49,6 +50,11 @@ static const ParamSpec http_remote_params[] = {
         { "host", PARAM_STRING, .required = true },
         { "secret", PARAM_STRING },
         { "data_dir", PARAM_PATH },
+        { "secret_file", PARAM_PATH },                                  /* herald's, remote.h */
+        { "ca_file", PARAM_PATH },                                      /* herald's */
+        { "timeout", PARAM_INT, 0, REMOTE_TIMEOUT_MAX_SEC },            /* herald's */
+        { "connect_timeout", PARAM_INT, 0, REMOTE_TIMEOUT_MAX_SEC },    /* herald's */
+        { "max_answer", PARAM_INT, 1, INT64_MAX },                      /* herald's */
         { "unit", PARAM_UNIT },
         {}
 };

@@ -168,10 +168,25 @@ static int parse_absolute(const char *s, usec_t now, usec_t *ret) {
         unsigned year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
         const char *p = s;
         bool have_date = false, utc = false;
+        int wday = -1;
         usec_t frac = 0;
         struct tm tm = {};
         time_t t;
         int r;
+
+        /* A weekday first, as timestamp_format() and systemctl print it ("Sat ..."); it
+         * must be the date's (checked below). */
+        for (int i = 0; i < 7; i++) {
+                static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+
+                if (strncmp(p, days[i], 3) == 0 && p[3] == ' ') {
+                        wday = i;
+                        p += 4;
+                        while (*p == ' ')
+                                p++;
+                        break;
+                }
+        }
 
         /* Either "YYYY-MM-DD[ HH:MM[:SS]]" or "HH:MM[:SS]" (today). */
         if (isdigit((unsigned char) p[0]) && isdigit((unsigned char) p[1]) && isdigit((unsigned char) p[2]) &&
@@ -207,6 +222,11 @@ static int parse_absolute(const char *s, usec_t now, usec_t *ret) {
         if (streq(p, "Z") || streq(p, "UTC")) {
                 utc = true;
                 p += strlen(p);
+        } else if (*p) {
+                /* this machine's own zone, as timestamp_format() prints it */
+                tzset();
+                if ((tzname[0] && streq(p, tzname[0])) || (tzname[1] && streq(p, tzname[1])))
+                        p += strlen(p);
         }
         if (*p)
                 return -EINVAL;
@@ -236,6 +256,8 @@ static int parse_absolute(const char *s, usec_t now, usec_t *ret) {
                 return -ERANGE;
         /* mktime() normalizes 2024-02-31 to March 2nd: refuse dates that do not exist. */
         if (tm.tm_year != (int) year - 1900 || tm.tm_mon != (int) mon - 1 || tm.tm_mday != (int) day)
+                return -EINVAL;
+        if (wday >= 0 && tm.tm_wday != wday)
                 return -EINVAL;
 
         return sec_to_usec(t, frac, ret);
@@ -331,18 +353,31 @@ int timestamp_parse(const char *s, usec_t now, usec_t *ret) {
         return parse_absolute(b, now, ret);
 }
 
-/**
- * timestamp_format: local time as "YYYY-MM-DD HH:MM:SS", or "-" for 0 and infinity
- * (systemd's "never"). Return: buf.
- */
-char *timestamp_format(usec_t t, char buf[static TIMESTAMP_MAX]) {
+static char *format_local(usec_t t, bool weekday_zone, char buf[static TIMESTAMP_MAX]) {
         time_t sec = (time_t) (t / USEC_PER_SEC);
         struct tm tm;
+        size_t n = 0;
 
-        if (t == 0 || t == USEC_INFINITY || !localtime_r(&sec, &tm) ||
-            strftime(buf, TIMESTAMP_MAX, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        if (t != 0 && t != USEC_INFINITY && localtime_r(&sec, &tm))
+                n = weekday_zone ? strftime(buf, TIMESTAMP_MAX, "%a %Y-%m-%d %H:%M:%S %Z", &tm)
+                                 : strftime(buf, TIMESTAMP_MAX, "%Y-%m-%d %H:%M:%S", &tm);
+        if (n == 0)
                 strcpy(buf, "-");
         return buf;
+}
+
+/**
+ * timestamp_format: local time as systemctl prints one, "Sat 2026-12-05 08:20:00 UTC",
+ * or "-" for 0 and infinity (systemd's "never"). timestamp_parse() reads it back.
+ * Return: buf.
+ */
+char *timestamp_format(usec_t t, char buf[static TIMESTAMP_MAX]) {
+        return format_local(t, true, buf);
+}
+
+/* The shorter "YYYY-MM-DD HH:MM:SS" in front of each line of a job's output. */
+char *timestamp_format_line(usec_t t, char buf[static TIMESTAMP_MAX]) {
+        return format_local(t, false, buf);
 }
 
 /**

@@ -26,6 +26,7 @@ usec_t now_monotonic(void);
 int timestamp_parse(const char *s, usec_t now, usec_t *ret);
 
 char *timestamp_format(usec_t t, char buf[static TIMESTAMP_MAX]);
+char *timestamp_format_line(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_iso(usec_t t, char buf[static TIMESTAMP_MAX]);
 char *timestamp_format_relative(usec_t t, usec_t now, char buf[static TIMESTAMP_MAX]);
 char *timespan_format(usec_t d, char buf[static TIMESTAMP_MAX]);

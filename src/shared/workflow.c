@@ -14,6 +14,7 @@
 
 #include "cron.h"
 #include "params.h"
+#include "remote.h"
 #include "workflow.h"
 #include "yaml-json.h"
 
@@ -223,6 +224,74 @@ static int http_secret_setup(Loader *l, Component *c, const ParamSet *ps, const 
 }
 
 /* Type-specific checks and defaults; the generic param checks already ran. */
+/* http_remote's host must be a URL libcurl will take; its secret and answer should not
+ * cross a network in the clear; the CA file is read by each job, so say now when it
+ * cannot be. */
+static int http_remote_setup(DiagList *diag, Component *c, const ParamSet *ps, const char *scope) {
+        const YamlNode *host = param_set_get(ps, "host"), *ca = param_set_get(ps, "ca_file");
+        const YamlNode *secret = param_set_get(ps, "secret");
+        const char *why = NULL;
+        RemoteUrl u;
+        int r;
+
+        const YamlNode *secret_file = param_set_get(ps, "secret_file");
+
+        if (secret && secret_file) {
+                c->broken = true;
+                return diag_add(diag, DIAG_ERROR, secret_file, scope, "secret_file", "drop one of them",
+                                "both 'secret' and 'secret_file' are given");
+        }
+        if (secret && is_scalar_string(secret) && !isempty(secret->value)) {
+                r = diag_add(diag, DIAG_WARNING, secret, scope, "secret",
+                             "put it in a root-only file and name it with 'secret_file' (Herald ignores that key)",
+                             "an inline secret is readable by heraldd's user 'herald', which reads the workflow; "
+                             "with it, anyone who takes over heraldd runs commands on the runner");
+                if (r < 0)
+                        return r;
+        }
+        if (secret_file && is_scalar_string(secret_file) && secret_file->value[0] == '/' && access(secret_file->value, R_OK) < 0) {
+                r = diag_add(diag, DIAG_WARNING, secret_file, scope, "secret_file", NULL,
+                             "'%s' cannot be read here (%m); the jobs fail until it can", secret_file->value);
+                if (r < 0)
+                        return r;
+        }
+        if (!secret_file && (!secret || (is_scalar_string(secret) && isempty(secret->value)))) {
+                r = diag_add(diag, DIAG_WARNING, secret ?: c->node, scope, "secret", "set the runner's secret here",
+                             "no secret: requests are signed with the empty key, so a runner with a secret refuses them "
+                             "(401) and one without runs whatever anyone sends it");
+                if (r < 0)
+                        return r;
+        }
+
+        if (host && is_scalar_string(host)) {
+                if (remote_url_parse(host->value, &u, &why) < 0) {
+                        c->broken = true;
+                        return diag_add(diag, DIAG_ERROR, host, scope, "host", "write the runner's URL, e.g. https://runner.example.com/",
+                                        "'%s' is not a usable runner URL: %s", host->value, why);
+                }
+                if (!u.tls && !u.loopback) {
+                        r = diag_add(diag, DIAG_WARNING, host, scope, "host",
+                                     "use https:// (put the runner behind a TLS proxy; docs/REMOTE.md)",
+                                     "'%s' is plain http to another host: the execution param and the answer cross the network "
+                                     "unencrypted, and anyone on the path can read or change them", host->value);
+                        if (r < 0)
+                                return r;
+                }
+                if (ca && !u.tls) {
+                        r = diag_add(diag, DIAG_WARNING, ca, scope, "ca_file", NULL, "is used for https:// hosts only; ignoring");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (ca && is_scalar_string(ca) && ca->value[0] == '/' && access(ca->value, R_OK) < 0) {
+                r = diag_add(diag, DIAG_WARNING, ca, scope, "ca_file", NULL,
+                             "'%s' is not a readable file here (%m); the jobs fail until it is", ca->value);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int component_setup(Loader *l, Component *c, const ParamSet *ps, const char *scope) {
         DiagList *diag = &l->w->diag;
         const YamlNode *v;
@@ -310,6 +379,12 @@ static int component_setup(Loader *l, Component *c, const ParamSet *ps, const ch
                 }
         }
 
+        if (c->kind == COMPONENT_EXECUTOR && c->type == EXECUTOR_HTTP_REMOTE) {
+                r = http_remote_setup(diag, c, ps, scope);
+                if (r < 0)
+                        return r;
+        }
+
         if (c->kind == COMPONENT_SELECTOR && c->type == SELECTOR_EXTERNAL) {
                 v = param_set_get(ps, "program");
                 if (v && is_scalar_string(v)) {
@@ -391,16 +466,6 @@ static int component_new(Loader *l, ComponentKind kind, const char *name, const 
                         if (r < 0)
                                 goto finish;
                 }
-
-        /* Kept valid so the workflow migrates unchanged, but say it up front. */
-        if (kind == COMPONENT_EXECUTOR && c->type == EXECUTOR_HTTP_REMOTE) {
-                const YamlNode *tn = map ? yaml_map_get(map, "type") : NULL;
-                r = diag_add(&l->w->diag, DIAG_WARNING, tn ?: node, scope, tn ? "type" : NULL, NULL,
-                             "this herald cannot run http_remote jobs yet (herald-runner); each of them ends with "
-                             "an error result and runs nothing");
-                if (r < 0)
-                        goto finish;
-        }
 
         if (c->type >= 0 && !c->broken) {
                 r = params_check(params_for_component(kind, c->type), &ps, node, scope, NULL, false, &l->w->diag);

@@ -35,6 +35,8 @@ typedef struct Parser {
         YamlNode **replaced;            /* pairs a duplicate key replaced (see map_add()) */
         size_t n_replaced;
         YamlError *error;
+        const char *data;               /* the input, to point at what confused libyaml */
+        size_t size;
 } Parser;
 
 static int set_error(Parser *p, unsigned line, unsigned column, int r, const char *fmt, ...) _printf_(5, 6);
@@ -128,11 +130,30 @@ static int node_copy(Parser *p, const YamlNode *src, const yaml_mark_t *mark, Ya
         return 0;
 }
 
+/* Does line @line (0-based) of the input start its indentation with a tab? libyaml's
+ * own words for one ("found character that cannot start any token") do not say so. */
+static bool line_indented_with_tab(const Parser *p, size_t line) {
+        size_t at = 0;
+
+        for (size_t l = 0; l < line && at < p->size; at++)
+                if (p->data[at] == '\n')
+                        l++;
+        while (at < p->size && p->data[at] == ' ')
+                at++;
+        return at < p->size && p->data[at] == '\t';
+}
+
 static int next_event(Parser *p, yaml_event_t *ev) {
-        if (!yaml_parser_parse(&p->parser, ev))
+        if (!yaml_parser_parse(&p->parser, ev)) {
+                size_t line = p->parser.problem_mark.line;
+                bool tab = line_indented_with_tab(p, line) ||
+                           (line > 0 && p->parser.problem_mark.column == 0 && line_indented_with_tab(p, line - 1));
+
                 return set_error(p, p->parser.problem_mark.line + 1, p->parser.problem_mark.column + 1, -EBADMSG,
-                                 "%s%s%s", strempty(p->parser.problem),
-                                 p->parser.context ? " " : "", strempty(p->parser.context));
+                                 "%s%s%s%s", strempty(p->parser.problem),
+                                 p->parser.context ? " " : "", strempty(p->parser.context),
+                                 tab ? " (this line is indented with a tab: YAML indents with spaces only)" : "");
+        }
         return 0;
 }
 
@@ -300,7 +321,8 @@ int yaml_parse(const char *data, size_t size, const YamlLimits *limits,
                YamlDuplicateKeyFn on_duplicate, void *userdata,
                YamlNode **ret, YamlError *error) {
         YamlLimits defaults = YAML_LIMITS_DEFAULT;
-        Parser p = { .limits = limits ?: &defaults, .on_duplicate = on_duplicate, .userdata = userdata, .error = error };
+        Parser p = { .limits = limits ?: &defaults, .on_duplicate = on_duplicate, .userdata = userdata, .error = error,
+                     .data = data, .size = size };
         YamlNode *root = NULL;
         yaml_event_t ev;
         int r;

@@ -188,7 +188,7 @@ void journal_line_print(const JournalLine *l, FILE *f, bool color) {
         const char *c = color ? priority_color(l->priority) : NULL;
         int prefix;
 
-        prefix = fprintf(f, "%s %s/%s[%.8s]: ", timestamp_format(l->realtime, ts), l->router ?: "?", l->task ?: "?",
+        prefix = fprintf(f, "%s %s/%s[%.8s]: ", timestamp_format_line(l->realtime, ts), l->router ?: "?", l->task ?: "?",
                          l->job_id ?: "?");
         if (c)
                 fputs(c, f);

@@ -31,7 +31,7 @@ static const Verb verbs[] = {
 };
 
 static void help(void) {
-        printf("Usage: taskctl [--help] [--version] COMMAND [OPTIONS...]\n\n"
+        printf("Usage: taskctl [-h|--help] [--version] COMMAND [OPTIONS...]\n\n"
                "Run Herald Daemon workflows as systemd units, and see what they did.\n\n"
                "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)

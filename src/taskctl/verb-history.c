@@ -59,8 +59,9 @@ static void help(void) {
                "  taskctl history -n 20 --json=pretty\n"
                "  taskctl history --since '2024-05-01 08:00' --until '2024-05-01 12:00' | cut -f1,2,4\n"
                "\n"
-               "Exit status: 0 on success, also when nothing matched; 1 on error; 4 when\n"
-               "the journal cannot be read by the caller.\n");
+               "Exit status: 0 on success, also when nothing matched; 1 on error; 2 on wrong\n"
+               "usage; 4 when ROUTER is in no workflow and has no results, or the journal\n"
+               "cannot be read by the caller.\n");
 }
 
 enum {
@@ -112,14 +113,14 @@ static int parse_argv(int argc, char **argv) {
         arg_failed = false;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:", options, help, parse_option, &now);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
                 arg_router = argv[optind++];
         if (optind < argc)
-                return log_error_errno(EINVAL, "Too many arguments: '%s'; history takes at most one ROUTER.", argv[optind]);
+                return log_error("Too many arguments: '%s'; history takes at most one ROUTER.", argv[optind]), TASKCTL_EXIT_USAGE;
         if (arg_since > arg_until)
-                return log_error_errno(EINVAL, "--since= is after --until=.");
+                return log_error("--since= is after --until=."), TASKCTL_EXIT_USAGE;
         return 1;
 }
 
@@ -134,7 +135,7 @@ int verb_history(int argc, char **argv) {
         int r;
 
         r = parse_argv(argc, argv);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
         r = read_args_open_journal(&arg_read, &j);

@@ -44,7 +44,8 @@ static void help(void) {
                "  taskctl list --workflow ./workflow.yml\n"
                "  taskctl list --json | jq -r '.[] | select(.last_result.success == false) | .router'\n"
                "\n"
-               "Exit status: 0 on success; 1 on error (e.g. the workflow cannot be loaded).\n");
+               "Exit status: 0 on success; 1 on error (e.g. the workflow cannot be loaded); 2 on\n"
+               "wrong usage.\n");
 }
 
 static int parse_argv(int argc, char **argv) {
@@ -56,10 +57,10 @@ static int parse_argv(int argc, char **argv) {
 
         arg_read = (ReadArgs) {};
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS, options, help, NULL, NULL);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
-                return log_error_errno(EINVAL, "Unexpected argument '%s'; list takes none.", argv[optind]);
+                return log_error("Unexpected argument '%s'; list takes none.", argv[optind]), TASKCTL_EXIT_USAGE;
         return 1;
 }
 
@@ -157,7 +158,7 @@ int verb_list(int argc, char **argv) {
         int r;
 
         r = parse_argv(argc, argv);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
         r = taskctl_workflow_load(arg_read.workflow, &w);

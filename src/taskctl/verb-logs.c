@@ -34,7 +34,8 @@ static void help(void) {
                "'taskctl history' shows them). Any other argument is taken as a router name.\n"
                "\n"
                "Options:\n"
-               "  -n, --lines=N    Show the last N lines (default 50; 0 or 'all': all)\n"
+               "  -n, --lines=N    Show the last N lines (0 or 'all': all; default: all of one\n"
+               "                   job's lines, the last 50 of a router's)\n"
                "  -f, --follow     Keep printing new lines as they arrive, until interrupted\n"
                "                   (Ctrl-C); no pager\n"
                READ_ARGS_HELP
@@ -52,7 +53,7 @@ static void help(void) {
                "\n"
                "Exit status: 0 on success, also when the router has no output yet; 1 on\n"
                "error or an ambiguous job id prefix; 4 when there is no such job or router,\n"
-               "or the journal cannot be read by the caller.\n");
+               "or the journal cannot be read by the caller; 2 on wrong usage.\n");
 }
 
 static int parse_option(int c, const char *arg, void *userdata) {
@@ -71,16 +72,17 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         };
         int r;
 
-        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_all = true };
+        /* SIZE_MAX: not given; a job's whole run, or a router's last LINES_DEFAULT */
+        arg_read = (ReadArgs) { .lines = SIZE_MAX, .lines_all = true };
         arg_follow = false;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:f", options, help, parse_option, NULL);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind >= argc)
-                return log_error_errno(EINVAL, "Missing JOB_ID or ROUTER; see 'taskctl logs --help'.");
+                return log_error("Missing JOB_ID or ROUTER; see 'taskctl logs --help'."), TASKCTL_EXIT_USAGE;
         if (optind + 1 < argc)
-                return log_error_errno(EINVAL, "Too many arguments: '%s'; logs takes one JOB_ID or ROUTER.", argv[optind + 1]);
+                return log_error("Too many arguments: '%s'; logs takes one JOB_ID or ROUTER.", argv[optind + 1]), TASKCTL_EXIT_USAGE;
         *ret_target = argv[optind];
         return 1;
 }
@@ -171,7 +173,7 @@ int verb_logs(int argc, char **argv) {
         int fd = -1, r, n;
 
         r = parse_argv(argc, argv, &target);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
         r = read_args_open_journal(&arg_read, &j);
@@ -193,9 +195,13 @@ int verb_logs(int argc, char **argv) {
         if (r == 0) {
                 field = "HERALD_JOB_ID";
                 value = job_id;
+                if (arg_read.lines == SIZE_MAX)
+                        arg_read.lines = 0;     /* one run: all of it, as journalctl -u would */
         } else {
                 field = "HERALD_ROUTER";
                 value = target;
+                if (arg_read.lines == SIZE_MAX)
+                        arg_read.lines = LINES_DEFAULT;
         }
 
         r = journal_seek_last_lines(j, field, value, arg_read.lines);

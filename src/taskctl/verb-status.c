@@ -66,8 +66,8 @@ static void help(void) {
                "\n"
                "Exit status: 0 on success; with ROUTER, 3 when its newest run failed; with\n"
                "JOB_ID, 3 when the job failed or has no result yet; 4 when there is no such\n"
-               "router or job, or the journal cannot be read by the caller; 1 on other\n"
-               "errors.\n");
+               "router or job, or the journal cannot be read by the caller; 2 on wrong\n"
+               "usage; 1 on other errors.\n");
 }
 
 static int parse_argv(int argc, char **argv, const char **ret_target) {
@@ -82,12 +82,12 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         *ret_target = NULL;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, help, NULL, NULL);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
                 *ret_target = argv[optind++];
         if (optind < argc)
-                return log_error_errno(EINVAL, "Too many arguments: '%s'; status takes one ROUTER or JOB_ID.", argv[optind]);
+                return log_error("Too many arguments: '%s'; status takes one ROUTER or JOB_ID.", argv[optind]), TASKCTL_EXIT_USAGE;
         return 1;
 }
 
@@ -682,7 +682,7 @@ int verb_status(int argc, char **argv) {
         int r;
 
         r = parse_argv(argc, argv, &target);
-        if (r <= 0)
+        if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
         r = read_args_open_journal(&arg_read, &j);

@@ -89,6 +89,13 @@ static Form classify(const char *s, int *ret_days) {
                 return FORM_AFTER;
         if (l > 4 && streq(s + l - 4, " ago"))
                 return FORM_BEFORE;
+        /* a weekday first ("Sat 2026-12-05 ..."), as tables print times: the rest decides */
+        for (const char *d = "SunMonTueWedThuFriSat"; *d; d += 3)
+                if (l > 4 && strncmp(s, d, 3) == 0 && s[3] == ' ') {
+                        s += 4 + strspn(s + 4, " ");
+                        l = strlen(s);
+                        break;
+                }
         if (l > 4 && isdigit((unsigned char) s[0]) && isdigit((unsigned char) s[1]) &&
             isdigit((unsigned char) s[2]) && isdigit((unsigned char) s[3]) && s[4] == '-')
                 return FORM_DATE;
@@ -149,15 +156,19 @@ static void check_time(usec_t t, usec_t now) {
                 check_parses_to(text, now, t);
         }
 
-        /* What taskctl prints, it reads back: local time (UTC here), plus the fraction
-         * timestamp_format() leaves out, and the ISO form --json prints. 0 prints as "-". */
+        /* What taskctl prints, it reads back: local time (UTC here) with weekday and zone,
+         * the short form with the fraction both leave out, and the ISO form --json
+         * prints. 0 prints as "-". */
         if (t == 0 || sec >= YEAR_10000_SEC)
                 return;
-        if (frac == 0)
-                snprintf(text, sizeof text, "%s", buf);
-        else
-                snprintf(text, sizeof text, "%s.%06" PRIu64, buf, frac);
-        check_parses_to(text, now, t);
+        /* buf: timestamp_format(), as tables print it ("Sat 2026-12-05 08:20:00 UTC") */
+        check_parses_to(buf, now, t - frac);
+        if (frac != 0) {
+                char line[TIMESTAMP_MAX];
+
+                snprintf(text, sizeof text, "%s.%06" PRIu64, timestamp_format_line(t, line), frac);
+                check_parses_to(text, now, t);
+        }
         check_parses_to(timestamp_format_iso(t, buf), now, t);
 }
 

@@ -8,6 +8,7 @@
 #   git-script      the script comes from a git repository (a file:// copy of
 #                   heraldgo/herald-script's layout: no network here)
 #   remote-run      the local tasks run; http_remote tasks end with a clear error
+#                   (no runner.example.com here; test-remote.sh has a runner)
 #   manual-http     validates; its socket comes with heraldd (a later issue)
 # exe_done routers (print_result) come with heraldd too.
 # Also: a job running as another user cannot rewrite the ids of its result.
@@ -119,8 +120,8 @@ for l in sys.stdin:
     print(e["HERALD_TASK"], e["HERALD_SUCCESS"], e.get("HERALD_ERROR", "")[:40])' | sort)
 assert_contains "$by_task" "df_local true" "df ran locally"
 assert_contains "$by_task" "print_param true" "print ran"
-assert_contains "$by_task" "hostname false The http_remote executor is not" "hostname (http_remote): a clear error"
-assert_contains "$by_task" "df_remote false The http_remote executor is not" "df_remote (http_remote): a clear error"
+assert_contains "$by_task" "hostname false The request to the remote runner failed:" "hostname (http_remote): a clear error"
+assert_contains "$by_task" "df_remote false The request to the remote runner failed:" "df_remote (http_remote): a clear error"
 ns_run taskctl apply --remove >/dev/null
 
 step "manual-http: validates; no units until heraldd"

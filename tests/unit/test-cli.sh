@@ -24,6 +24,14 @@ for p in taskctl generator/herald-generator src/activate/herald-activate src/exe
         expect 0 "$(basename "$p") (herald) " "$(basename "$p") --version" "$B/$p" --version
 done
 
+for v in validate plan apply reload list status logs history; do
+        expect 2 "taskctl: Unknown option '--bogus'; see 'taskctl $v --help'." "$v: an unknown option, exit 2, one style" \
+                "$B/taskctl" "$v" --bogus
+done
+expect 2 "Option '-n' needs an argument" "a missing option argument: exit 2" "$B/taskctl" history -n
+expect 2 "Invalid --lines= count 'abc'" "a bad option value: exit 2" "$B/taskctl" history -n abc
+expect 2 "list takes none" "an extra argument: exit 2" "$B/taskctl" list extra
+
 # a journal with one entry that is no result (history reads it and finds nothing)
 empty=$(mktemp -d)
 trap 'rm -rf "$empty"' EXIT

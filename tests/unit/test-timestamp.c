@@ -167,19 +167,23 @@ static void test_format(void **state) {
         char buf[TIMESTAMP_MAX];
 
         set_tz("UTC");
-        assert_string_equal(timestamp_format(NOW, buf), "2024-03-15 14:30:45");
+        assert_string_equal(timestamp_format(NOW, buf), "Fri 2024-03-15 14:30:45 UTC");
+        assert_string_equal(timestamp_format_line(NOW, buf), "2024-03-15 14:30:45");
         assert_string_equal(timestamp_format(0, buf), "-");
         assert_string_equal(timestamp_format(USEC_INFINITY, buf), "-");
         assert_string_equal(timestamp_format_iso(NOW, buf), "2024-03-15T14:30:45.250000Z");
         assert_string_equal(timestamp_format_iso(0, buf), "");
-
-        set_tz("CET-1CEST,M3.5.0,M10.5.0/3");
-        assert_string_equal(timestamp_format(NOW, buf), "2024-03-15 15:30:45");
-        assert_string_equal(timestamp_format_iso(NOW, buf), "2024-03-15T14:30:45.250000Z");   /* always UTC */
-        set_tz("UTC");
-
         /* what is printed parses back to the same second */
         assert_int_equal(parse_ok(timestamp_format(NOW, buf)), NOW - 250000);
+
+        set_tz("CET-1CEST,M3.5.0,M10.5.0/3");
+        assert_string_equal(timestamp_format(NOW, buf), "Fri 2024-03-15 15:30:45 CET");
+        assert_string_equal(timestamp_format_iso(NOW, buf), "2024-03-15T14:30:45.250000Z");   /* always UTC */
+        assert_int_equal(parse_ok(timestamp_format(NOW, buf)), NOW - 250000);
+        assert_int_equal(parse_ok("Fri 2024-03-15 15:30:45"), NOW - 250000);
+        parse_fails("Sat 2024-03-15 15:30:45", -EINVAL);        /* not that day's weekday */
+        parse_fails("Fri 2024-03-15 15:30:45 PST", -EINVAL);    /* not this machine's zone */
+        set_tz("UTC");
 }
 
 static void test_timespan(void **state) {

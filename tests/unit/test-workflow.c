@@ -129,6 +129,45 @@ static void test_http_without_secret(void **state) {
         workflow_free(w);
 }
 
+static void test_http_remote_keys(void **state) {
+        Workflow *w = load("trigger:\n  t: {type: cron, cron: '0 0 * * *'}\n"
+                           "executor:\n"
+                           "  a: {type: http_remote, host: 'https://runner.example.com/', secret: s, data_dir: /d, ca_file: /nonexistent/ca.pem,"
+                           " timeout: 60, connect_timeout: 5, max_answer: 1000}\n"
+                           "  b: {type: http_remote, host: 'http://10.0.0.1:8124/', secret: s}\n"
+                           "  c: {type: http_remote, host: 'http://127.0.0.1:8124/'}\n"
+                           "  d: {type: http_remote, host: 'ftp://x/', secret: s, data_dir: rel, timeout: -1, max_answer: 0}\n"
+                           "  e: {type: http_remote, host: 'http://localhost/', secret: s, ca_file: /etc/hostname, connect_timeout: '5'}\n"
+                           "  f: {type: http_remote, host: 'http://localhost/', secret: s, secret_file: /etc/x}\n"
+                           "  g: {type: http_remote, host: 'http://localhost/', secret_file: /nonexistent/runner.secret}\n"
+                           "router:\n  r: {trigger: t, selector: all, task: {a: a, b: b, c: c, d: d, e: e, f: f, g: g}, job_param: {cmd: hostname}}\n");
+
+        /* https with every herald key: only the unreadable ca_file is said */
+        assert_non_null(find_diag(w, DIAG_WARNING, 4, "not a readable file here"));
+        assert_null(find_diag(w, DIAG_WARNING, 4, "plain http"));
+        assert_null(find_diag(w, DIAG_ERROR, 4, "host"));
+        assert_null(find_diag(w, DIAG_WARNING, 4, "no secret"));
+        assert_false(workflow_find_component(w, COMPONENT_EXECUTOR, "a")->broken);
+        /* no "cannot run" warning any more */
+        assert_null(find_diag(w, DIAG_WARNING, 0, "cannot run"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 5, "plain http to another host"));
+        assert_null(find_diag(w, DIAG_WARNING, 6, "plain http"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 6, "no secret"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 7, "not an http:// or https:// URL"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 7, "expected an absolute path"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 7, "an integer from 0 to 31536000"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 7, "max_answer"));
+        assert_true(workflow_find_component(w, COMPONENT_EXECUTOR, "d")->broken);
+        assert_non_null(find_diag(w, DIAG_WARNING, 8, "is used for https:// hosts only"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 4, "an inline secret is readable by heraldd's user"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 9, "both 'secret' and 'secret_file'"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 10, "cannot be read here"));
+        assert_null(find_diag(w, DIAG_WARNING, 10, "no secret"));
+        assert_null(find_diag(w, DIAG_WARNING, 10, "inline secret"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 8, "connect_timeout"));
+        workflow_free(w);
+}
+
 static void test_http_keys(void **state) {
         Workflow *w = load("trigger:\n"
                            "  a: {type: http, secret: abc}\n"
@@ -212,6 +251,12 @@ static void test_unloadable(void **state) {
         Workflow *w = load("trigger: [\n");
         assert_true(w->unloadable);
         assert_non_null(find_diag(w, DIAG_ERROR, 0, "not valid YAML"));
+        assert_null(find_diag(w, DIAG_ERROR, 0, "tab"));
+        workflow_free(w);
+        /* a tab-indented line: the error says that tabs are the problem */
+        w = load("trigger:\n\tt: {type: tick, interval: 5}\n");
+        assert_true(w->unloadable);
+        assert_non_null(find_diag(w, DIAG_ERROR, 2, "indented with a tab: YAML indents with spaces only"));
         workflow_free(w);
         w = load("- a\n- b\n");
         assert_true(w->unloadable);
@@ -395,6 +440,7 @@ int main(void) {
                 cmocka_unit_test(test_misspelled_key_and_types),
                 cmocka_unit_test(test_exe_done_loop),
                 cmocka_unit_test(test_http_without_secret),
+                cmocka_unit_test(test_http_remote_keys),
                 cmocka_unit_test(test_http_keys),
                 cmocka_unit_test(test_references_and_broken_parts),
                 cmocka_unit_test(test_exe_done_trigger_name),

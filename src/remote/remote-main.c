@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* remote-main.c: herald-remote, the http_remote executor's client (started by herald-exec)
+ *
+ * A program of its own so that only http_remote jobs load libcurl (and through it
+ * TLS, HTTP/2, IDN, LDAP, SSH libraries): herald-exec starts once per job and links
+ * libcjson only (src/exec/meson.build). herald-exec (exec-remote.c) hands it job.json
+ * on stdin, so the executor's secret is never in argv or the environment, and reads
+ * the result from its stdout; its stderr is the job's journal stream.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "job-result.h"
+#include "job-spec.h"
+#include "log.h"
+#include "macro.h"
+#include "remote-client.h"
+
+static int help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "Runs one http_remote job: reads its job.json on stdin, POSTs the execution\n"
+               "param to the runner (signed), writes the job's result (result.json's shape)\n"
+               "on stdout. Started by herald-exec for http_remote jobs; exits 0 when a\n"
+               "result was written, whether the job succeeded or not.\n\n"
+               "Options:\n"
+               "  -h --help      Show this help\n"
+               "     --version   Show the version\n",
+               program_invocation_short_name);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+        };
+        static const struct option options[] = {
+                { "help",    no_argument, NULL, 'h'         },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        return help();
+                case ARG_VERSION:
+                        printf("herald-remote (herald) %s\n", HERALD_VERSION);
+                        return 0;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();        /* unreachable */
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "%s takes no arguments; the job comes on stdin.", program_invocation_short_name);
+        return 1;
+}
+
+/* All of stdin, at most max bytes. */
+static int read_stdin(size_t max, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (size + 4096 + 1 > allocated) {
+                        size_t a = allocated ? allocated * 2 : 65536;
+                        char *b = realloc(buf, a);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        allocated = a;
+                }
+                n = read(STDIN_FILENO, buf + size, allocated - size - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                size += n;
+                if (size > max)
+                        return -EFBIG;
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+static int run(void) {
+        _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
+        _cleanup_(job_result_done) JobResult res = {};
+        _cleanup_free_ char *text = NULL, *out = NULL;
+        size_t size = 0;
+        int r;
+
+        r = read_stdin(JOB_SPEC_SIZE_MAX, &text, &size);
+        if (r >= 0)
+                r = job_spec_parse(text, size, &spec);
+        if (text)
+                explicit_bzero(text, size);     /* it holds the secret */
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "Could not read the job description on stdin: %m");
+
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return log_error_errno(EIO, "Could not initialize libcurl.");
+        r = remote_client_run(&spec, &res);
+        curl_global_cleanup();
+        if (r < 0)
+                return r;
+
+        r = job_result_format(&res, &out);
+        if (r < 0)
+                return log_oom();
+        if (fputs(out, stdout) < 0 || fflush(stdout) != 0)
+                return log_error_errno(errno, "Could not hand the result to herald-exec: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_setup("herald-remote", LOG_TARGET_STDERR);
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : EXIT_SUCCESS;
+        return run() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

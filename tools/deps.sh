@@ -5,6 +5,7 @@
 # Usage: tools/deps.sh [GROUP...]
 #   no GROUP   what the build and the test suite need
 #   bench      also what bench/heraldd.sh needs (wrk, nginx-light)
+#   package    also what the Debian package's build and check need (docs/PACKAGING.md)
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
@@ -14,7 +15,8 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 for group in "$@"; do
         case $group in
         bench) pkgs+=(wrk) ;;
-        *) echo "deps.sh: unknown group '$group' (known: bench)" >&2; exit 2 ;;
+        package) pkgs+=(debhelper dpkg-dev fakeroot lintian bash-completion) ;;
+        *) echo "deps.sh: unknown group '$group' (known: bench, package)" >&2; exit 2 ;;
         esac
 done
 missing=()

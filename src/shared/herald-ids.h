@@ -16,6 +16,8 @@
 #define HERALD_APPLIED_DIR HERALD_RUN_DIR "/applied"
 
 #define HERALD_SLICE "herald.slice"
+/* Everything of herald's that runs is PartOf= it (units/herald.target). */
+#define HERALD_TARGET "herald.target"
 
 /* heraldd: its unit, its user and group (units/herald.sysusers), the datagram socket
  * herald-done sends results to, and the request files heraldd writes before it starts a

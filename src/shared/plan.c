@@ -208,6 +208,14 @@ static int unit_new(Plan *plan, PlanUnitKind kind, const char *name, const char 
         }
         plan->n_units++;
         *ret = u;
+        /* Timers, activations, sockets: 'systemctl stop herald.target' stops them (jobs go
+         * with herald.slice, a drop-in is no unit), so herald leaves nothing running once
+         * its package is removed, which stops herald.target first. */
+        if (kind != PLAN_UNIT_JOB_TEMPLATE && kind != PLAN_UNIT_DROPIN) {
+                UnitProp *p = prop_add(u, "Unit", "PartOf", "PartOf", UNIT_PROP_UNIT_NAMES);
+                if (!p || !(p->string = strdup(HERALD_TARGET)))
+                        return -ENOMEM;
+        }
         return 0;
 }
 

@@ -337,6 +337,15 @@ static void test_plan(void **state) {
                         if (streq(p->units[i].props[k].key, "OnCalendar"))
                                 calendars++;
         }
+        /* Everything but the job templates (in herald.slice) is stopped with herald.target,
+         * as the package's removal does. */
+        for (size_t i = 0; i < p->n_units; i++) {
+                bool part_of = false;
+                for (size_t k = 0; k < p->units[i].n_props; k++)
+                        if (streq(p->units[i].props[k].key, "PartOf"))
+                                part_of = streq(p->units[i].props[k].string, "herald.target");
+                assert_int_equal(part_of, p->units[i].kind != PLAN_UNIT_JOB_TEMPLATE);
+        }
         assert_int_equal(timers, 2);
         assert_int_equal(calendars, 2);        /* day-of-month OR day-of-week */
         assert_int_equal(jobs, 2);             /* one template per task; none starts no unit */

@@ -201,8 +201,12 @@ static void write_float(FILE *f, double v) {
                 fputs(v > 0 ? "+Inf" : "-Inf", f);
                 return;
         }
+        /* whole numbers as "60.0", not "6e+01"; others in the shortest form that reads back */
+        if (v == floor(v) && fabs(v) < 1e15) {
+                fprintf(f, "%.1f", v);
+                return;
+        }
         snprintf(buf, sizeof buf, "%.17g", v);
-        /* shortest form that reads back the same */
         for (int prec = 1; prec <= 17; prec++) {
                 snprintf(buf, sizeof buf, "%.*g", prec, v);
                 if (strtod(buf, NULL) == v)

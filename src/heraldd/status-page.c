@@ -382,7 +382,7 @@ static int page_job(Manager *m, const char *job_id, FILE *f, unsigned *ret_statu
                 esc_or_none(f, res->unit);
                 fputs("</td></tr>\n<tr><th>Error</th><td class=\"error\">", f);
                 esc_or_none(f, res->error);
-                fputs("</td></tr>\n<tr><th>Result</th><td><code>", f);
+                fputs("</td></tr>\n<tr><th>Result JSON</th><td><code>", f);
                 esc_or_none(f, res->result_text);
                 fputs("</code></td></tr>\n</tbody></table>\n", f);
         } else if (strmap_get(&m->jobs, job_id))

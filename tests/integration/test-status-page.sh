@@ -253,6 +253,32 @@ assert value("herald_journal_readable") == 1
 print("openmetrics ok:", len(fams), "families")
 PYEOF
 
+step "development mode: heraldd --workflow --status-listen binds by itself"
+ns_run sh -c 'cat > /tmp/dev.yml' <<'YML'
+trigger:
+  every_minute:
+    type: tick
+    interval: 60
+executor:
+  p:
+    type: print
+router:
+  dev_router:
+    trigger: every_minute
+    selector: all
+    task:
+      say: p
+YML
+ns_run setsid -f sh -c 'echo $$ > /tmp/dev.pid; exec /usr/local/libexec/herald/heraldd --workflow /tmp/dev.yml \
+        --state-dir /tmp/dev-state --idle-timeout 0 --status-listen 127.0.0.1:9181' </dev/null >/dev/null 2>&1
+dev_up() { ns_run curl -sf -o /dev/null 127.0.0.1:9181/; }
+wait_until 10 dev_up || fail "heraldd --status-listen 127.0.0.1:9181 does not answer"
+assert_contains "$(ns_run curl -s 127.0.0.1:9181/)" '<td class="router">dev_router</td>' "its page lists the dev workflow's router"
+ns_run sh -c 'kill "$(cat /tmp/dev.pid)"' || fail "could not stop the dev heraldd"
+out=$(ns_run /usr/local/libexec/herald/heraldd --workflow /tmp/dev.yml --state-dir /tmp/dev-state \
+        --status-listen 127.0.0.1:99999 2>&1) && fail "a port beyond 65535 was taken"
+assert_contains "$out" "port 99999 is out of range" "a bad --status-listen is refused"
+
 step "heraldd's sandbox"
 exposure=$(ns_run systemd-analyze security --no-pager heraldd.service | sed -n 's/.*Overall exposure level for heraldd.service: \([0-9.]*\).*/\1/p')
 [[ -n $exposure ]] || fail "no exposure level from systemd-analyze security"

@@ -213,14 +213,71 @@ static void write_runs_table(FILE *f, const ResultList *runs) {
         fputs("</tbody></table>\n", f);
 }
 
+/* The job id of a job unit, herald-ROUTER-TASK@JOB_ID.service, or NULL. */
+static char *unit_job_id(const char *unit) {
+        const char *at = strrchr(unit, '@'), *dot = strrchr(unit, '.');
+
+        return at && dot && dot > at ? strndup(at + 1, dot - at - 1) : NULL;
+}
+
+/* What runs now: every router's job units as systemd has them (timer jobs too), then
+ * heraldd's accepted jobs that systemd does not run yet. */
+static void write_running(FILE *f, Manager *m) {
+        const Workflow *w = m->workflow->w;
+        char buf[TIMESTAMP_MAX];
+        const char *key;
+        void *v;
+        size_t n = 0;
+
+        fputs("<h2>Running</h2>\n<table id=\"jobs\"><thead><tr><th>Router</th><th>Unit</th><th>State</th>"
+              "<th>Since</th><th>Job</th></tr></thead><tbody>\n", f);
+        for (size_t i = 0; i < w->n_routers && n < STATUS_RUNNING_MAX; i++) {
+                _cleanup_(unit_state_list_done) UnitStateList l = {};
+
+                if (unit_list_running_jobs(m->bus, w->routers[i].name, &l) < 0)
+                        continue;
+                for (size_t k = 0; k < l.n && n < STATUS_RUNNING_MAX; k++, n++) {
+                        _cleanup_free_ char *job_id = unit_job_id(l.items[k].name);
+
+                        fputs("<tr><td class=\"router\">", f);
+                        esc(f, w->routers[i].name);
+                        fputs("</td><td>", f);
+                        esc(f, l.items[k].name);
+                        fputs("</td><td class=\"running\">", f);
+                        esc(f, l.items[k].sub_state);
+                        fprintf(f, "</td><td>%s</td><td>",
+                                l.items[k].active_enter > 0 ? timestamp_format(l.items[k].active_enter, buf) : "");
+                        job_link(f, job_id);
+                        fputs("</td></tr>\n", f);
+                }
+        }
+        for (size_t i = 0; strmap_next(&m->jobs, &i, &key, &v) && n < STATUS_RUNNING_MAX;) {
+                const Job *job = v;
+
+                if (job->started)
+                        continue;       /* systemd's, above */
+                fputs("<tr><td class=\"router\">", f);
+                esc(f, job->router);
+                fputs("</td><td>", f);
+                esc_or_none(f, job->unit);
+                fprintf(f, "</td><td class=\"running\">%s</td><td></td><td>", job->starting ? "starting" : "queued");
+                job_link(f, job->job_id);
+                fputs("</td></tr>\n", f);
+                n++;
+        }
+        fputs("</tbody></table>\n", f);
+        if (n == 0)
+                fputs("<p class=\"none\">Nothing runs now.</p>\n", f);
+        else if (n >= STATUS_RUNNING_MAX)
+                fprintf(f, "<p>The first %u shown.</p>\n", STATUS_RUNNING_MAX);
+}
+
 static int page_index(Manager *m, FILE *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         _cleanup_(result_list_done) ResultList recent = {}, runs = {};
         const Workflow *w = m->workflow->w;
         ResultQuery q = RESULT_QUERY_INIT;
         bool journal_ok = false;
-        const char *key;
-        void *v;
         int r;
 
         r = journal_open_status(&j);
@@ -286,25 +343,7 @@ static int page_index(Manager *m, FILE *f) {
         }
         fputs("</tbody></table>\n", f);
 
-        fputs("<h2>Running</h2>\n", f);
-        if (m->n_running + m->n_queued + m->n_starting == 0)
-                fputs("<p class=\"none\">No job of heraldd's is running or queued (timer jobs: see the runs).</p>\n", f);
-        else {
-                fputs("<table id=\"jobs\"><thead><tr><th>Router</th><th>Task</th><th>State</th><th>Job</th></tr></thead><tbody>\n", f);
-                for (size_t i = 0; strmap_next(&m->jobs, &i, &key, &v);) {
-                        const Job *job = v;
-
-                        fputs("<tr><td>", f);
-                        esc(f, job->router);
-                        fputs("</td><td>", f);
-                        esc(f, job->task);
-                        fprintf(f, "</td><td class=\"running\">%s</td><td>",
-                                job->started ? "running" : job->starting ? "starting" : "queued");
-                        job_link(f, job->job_id);
-                        fputs("</td></tr>\n", f);
-                }
-                fputs("</tbody></table>\n", f);
-        }
+        write_running(f, m);
 
         fprintf(f, "<h2>Last runs</h2>\n");
         write_runs_table(f, &runs);

@@ -14,6 +14,7 @@ typedef struct Manager Manager;
 
 /* Bounds on what one page reads from the journal. */
 #define STATUS_RUNS_MAX 50              /* runs listed on the overview */
+#define STATUS_RUNNING_MAX 100          /* running jobs listed */
 #define STATUS_LAST_RUN_SCAN 500        /* results searched for each router's last run */
 #define STATUS_OUTPUT_LINES_MAX 1000    /* a run's output: its newest lines */
 #define STATUS_LINE_MAX 4096            /* bytes of one line shown; the rest is cut, marked */

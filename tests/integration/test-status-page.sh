@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # heraldd's status page and /metrics in a booted systemd, looked at as a user would: in
 # headless Chromium (Debian's chromium, tools/deps.sh status).
-#  - herald-status.socket (off by default) enabled; three jobs run through an http
-#    trigger: one succeeds, one fails, one prints a line with <script>alert(1)</script>;
+#  - herald-status.socket (off by default) enabled; four jobs run through an http
+#    trigger: one succeeds, one fails, one prints a line with <script>alert(1)</script>,
+#    one sleeps (the running table, herald_jobs_running);
 #  - the page rendered by Chromium (--dump-dom): router names, the failed run marked
 #    failed, the <script> line shown as text on the run's page, no script element; a
 #    screenshot kept in the test's log directory (printed);
@@ -77,6 +78,14 @@ router:
     job_param:
       cmd: sh
       arg: ['-c', 'echo "<script>alert(1)</script> & <b>bold</b>"']
+  slow_router:
+    trigger: web
+    selector: all
+    task:
+      nap: sh
+    job_param:
+      cmd: sleep
+      arg: ['600']
   timed_router:
     trigger: hourly
     selector: all
@@ -93,7 +102,7 @@ assert_eq "$(ns_run systemctl is-enabled herald-status.socket || true)" disabled
 ns_run systemctl enable --now herald-status.socket
 assert_eq "$(ns_run systemctl show -P Listen herald-status.socket)" "127.0.0.1:9180 (Stream)" "it listens on loopback"
 
-step "three jobs: one succeeds, one fails, one prints <script>"
+step "four jobs: one succeeds, one fails, one prints <script>, one keeps running"
 code=$(ns_run curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' 127.0.0.1:8131)
 assert_eq "$code" 200 "the trigger fired"
 # one rejected request for the metrics: a GET on the trigger (405)
@@ -165,7 +174,7 @@ d = Dom()
 d.feed(open(sys.argv[1]).read())
 assert d.scripts == 0, "a script element in the page"
 routers = {r["cells"][0]["text"]: r for r in d.rows.get("routers", []) if r["cells"]}
-for name in ("good_router", "bad_router", "xss_router", "timed_router"):
+for name in ("good_router", "bad_router", "xss_router", "slow_router", "timed_router"):
     assert name in routers, f"router {name} not listed: {list(routers)}"
 last = lambda n: routers[n]["cells"][4]
 assert "failed" in last("bad_router")["class"].split(), f"bad_router's last run not marked failed: {last('bad_router')}"
@@ -178,7 +187,11 @@ failed = [r for r in runs if "failed" in r["class"].split()]
 assert len(failed) == 1 and failed[0]["cells"][1]["text"] == "bad_router", f"failed runs: {failed}"
 assert failed[0]["cells"][3]["text"] == "failed" and "failed" in failed[0]["cells"][3]["class"].split()
 assert failed[0]["cells"][4]["text"] == "3", f"exit code: {failed[0]['cells'][4]}"
-print("index ok:", len(runs), "runs")
+running = [r for r in d.rows.get("jobs", []) if r["cells"]]
+assert [r["cells"][0]["text"] for r in running] == ["slow_router"], f"running: {running}"
+assert running[0]["cells"][2]["text"] == "running" and running[0]["cells"][1]["text"].startswith("herald-slow_router-nap@")
+assert routers["slow_router"]["cells"][4]["text"] == "\u2014", "slow_router has no last run yet"
+print("index ok:", len(runs), "runs,", len(running), "running")
 PYEOF
 
 step "a run's output in Chromium: <script> shown as text"
@@ -245,7 +258,8 @@ h = fams["herald_run_duration_seconds"]
 assert h.type == "histogram" and h.unit == "seconds"
 assert value("herald_run_duration_seconds", "_count", router="good_router") == 1
 assert value("herald_run_duration_seconds", "_bucket", router="good_router", le="+Inf") == 1
-for g in ("herald_jobs_running", "herald_jobs_queued", "herald_jobs_starting"):
+assert fams["herald_jobs_running"].type == "gauge" and value("herald_jobs_running") == 1, "slow_router's job runs"
+for g in ("herald_jobs_queued", "herald_jobs_starting"):
     assert fams[g].type == "gauge" and value(g) == 0, g
 assert value("herald_http_rejected", "_total", trigger="web", reason="method") == 1
 assert value("herald_http_rejected", "_total", trigger="web", reason="too_large") == 0

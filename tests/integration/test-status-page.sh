@@ -19,11 +19,13 @@
 PY=/usr/bin/python3
 [[ -x $PY ]] || skip "needs $PY"
 command -v curl >/dev/null || skip "needs curl"
-# Chromium is what the test is about: skipped only when it cannot be installed at all.
-if ! command -v chromium >/dev/null; then
+# What the test needs beyond the build's: installed when missing. Chromium is what the
+# test is about: skipped only when it cannot be installed at all.
+if ! command -v chromium >/dev/null || ! command -v promtool >/dev/null ||
+        ! $PY -c 'import prometheus_client.openmetrics.parser' 2>/dev/null; then
         bash "$SRC_DIR/tools/deps.sh" status >/dev/null 2>&1 || true
-        command -v chromium >/dev/null || skip "chromium cannot be installed here (tools/deps.sh status)"
 fi
+command -v chromium >/dev/null || skip "chromium cannot be installed here (tools/deps.sh status)"
 command -v promtool >/dev/null || fail "promtool is missing (tools/deps.sh status installs prometheus)"
 $PY -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
         fail "python3-prometheus-client is missing (tools/deps.sh status)"

@@ -290,6 +290,7 @@ ns_run setsid -f sh -c 'echo $$ > /tmp/dev.pid; exec /usr/local/libexec/herald/h
 dev_up() { ns_run curl -sf -o /dev/null 127.0.0.1:9181/; }
 wait_until 10 dev_up || fail "heraldd --status-listen 127.0.0.1:9181 does not answer"
 assert_contains "$(ns_run curl -s 127.0.0.1:9181/)" '<td class="router">dev_router</td>' "its page lists the dev workflow's router"
+# shellcheck disable=SC2016  # expanded in the instance
 ns_run sh -c 'kill "$(cat /tmp/dev.pid)"' || fail "could not stop the dev heraldd"
 out=$(ns_run /usr/local/libexec/herald/heraldd --workflow /tmp/dev.yml --state-dir /tmp/dev-state \
         --status-listen 127.0.0.1:99999 2>&1) && fail "a port beyond 65535 was taken"

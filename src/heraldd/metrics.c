@@ -132,7 +132,8 @@ static int metrics_update(MetricsState *s) {
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return r;
-        (void) sd_journal_set_data_threshold(j, STATUS_DATA_THRESHOLD);
+        /* A result entry's JSON may be 64 KiB; only its names and numbers count here. */
+        (void) sd_journal_set_data_threshold(j, METRICS_DATA_THRESHOLD);
         r = result_add_matches(j);
         if (r < 0)
                 return r;

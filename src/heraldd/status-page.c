@@ -168,13 +168,15 @@ static const HeraldResult *last_run_of(const ResultList *recent, const char *rou
         return NULL;
 }
 
-static int journal_open_status(sd_journal **ret) {
+/* @threshold: the bytes of a field read at most; what the page does not show in full
+ * (a result's JSON on the overview) is not read in full either. */
+static int journal_open_status(size_t threshold, sd_journal **ret) {
         int r;
 
         r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return r;
-        (void) sd_journal_set_data_threshold(*ret, STATUS_DATA_THRESHOLD);
+        (void) sd_journal_set_data_threshold(*ret, threshold);
         return 0;
 }
 
@@ -274,23 +276,25 @@ static void write_running(FILE *f, Manager *m) {
 
 static int page_index(Manager *m, FILE *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        _cleanup_(result_list_done) ResultList recent = {}, runs = {};
+        _cleanup_(result_list_done) ResultList recent = {};
+        ResultList runs = {};
         const Workflow *w = m->workflow->w;
         ResultQuery q = RESULT_QUERY_INIT;
         bool journal_ok = false;
         int r;
 
-        r = journal_open_status(&j);
+        r = journal_open_status(STATUS_INDEX_DATA_THRESHOLD, &j);
         if (r >= 0) {
                 q.limit = STATUS_LAST_RUN_SCAN;
                 r = result_query(j, &q, &recent);
         }
         if (r >= 0) {
-                q.limit = STATUS_RUNS_MAX;
-                r = result_query(j, &q, &runs);
-        }
-        if (r >= 0)
+                /* the runs listed: the newest of those, not read twice (recent owns them) */
+                size_t n = recent.n < STATUS_RUNS_MAX ? recent.n : STATUS_RUNS_MAX;
+
+                runs = (ResultList) { .items = recent.items + (recent.n - n), .n = n };
                 r = result_list_fill_durations(j, &runs);
+        }
         if (r < 0)
                 log_warning_errno(r, "Status page: cannot read result entries from the journal: %m");
         else
@@ -393,7 +397,7 @@ static int page_job(Manager *m, const char *job_id, FILE *f, unsigned *ret_statu
         esc(f, job_id);
         fputs("</code></h1>\n", f);
 
-        r = journal_open_status(&j);
+        r = journal_open_status(STATUS_DATA_THRESHOLD, &j);
         if (r < 0) {
                 fputs("<p class=\"failed\">heraldd cannot read the journal.</p>\n", f);
                 page_foot(f);

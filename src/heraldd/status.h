@@ -18,12 +18,14 @@ typedef struct Manager Manager;
 #define STATUS_LAST_RUN_SCAN 500        /* results searched for each router's last run */
 #define STATUS_OUTPUT_LINES_MAX 1000    /* a run's output: its newest lines */
 #define STATUS_LINE_MAX 4096            /* bytes of one line shown; the rest is cut, marked */
-#define STATUS_DATA_THRESHOLD (64 * 1024) /* journal field bytes read at most */
+#define STATUS_DATA_THRESHOLD (64 * 1024) /* journal field bytes read at most (a run's page) */
+#define STATUS_INDEX_DATA_THRESHOLD 4096 /* the same on the overview: no result JSON shown */
 
 /* /metrics: result entries read back when the totals start, and per scrape at most. */
 #define METRICS_READ_BACK_MAX 10000
 #define METRICS_SCRAPE_MAX 100000
 #define METRICS_SERIES_MAX 4096         /* router/task pairs; beyond, counted as dropped */
+#define METRICS_DATA_THRESHOLD 2048     /* names, result, duration: the JSON fields are not needed */
 
 /* status-page.c: the HttpPageFunc of the status listener (userdata: the Manager). */
 void status_page_serve(const char *path, const char *accept, HttpPage *ret, void *userdata);

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -157,6 +158,81 @@ static bool entry_already_chained(Manager *m) {
         return strmap_contains(&m->chained, id);
 }
 
+/* Did this very heraldd write the entry at the journal's position? Its 'none' results:
+ * they were chained when written (firing.c), so they are neither read again nor kept
+ * in the set of chained ids, which under a stream of 'none' requests held every id of
+ * the journal's last half second or more (65536 ids, 8 MB, in bench/heraldd.sh).
+ * _PID and _SYSTEMD_INVOCATION_ID are journald's trusted fields; both must be this
+ * process's (a PID alone could be an earlier heraldd's, whose entries a restarted one
+ * replays). Without an invocation id (heraldd not run by systemd), nothing is skipped. */
+static bool entry_written_here(Manager *m) {
+        static char pid_field[32], invocation_field[64];
+        const void *data;
+        size_t size;
+
+        if (!pid_field[0]) {
+                const char *inv = getenv("INVOCATION_ID");
+
+                if (inv && strlen(inv) == 32)
+                        snprintf(invocation_field, sizeof invocation_field, "_SYSTEMD_INVOCATION_ID=%s", inv);
+                snprintf(pid_field, sizeof pid_field, "_PID=%d", (int) getpid());
+        }
+        if (!invocation_field[0])
+                return false;
+        if (sd_journal_get_data(m->journal, "_PID", &data, &size) < 0 || size != strlen(pid_field) ||
+            memcmp(data, pid_field, size) != 0)
+                return false;
+        return sd_journal_get_data(m->journal, "_SYSTEMD_INVOCATION_ID", &data, &size) >= 0 &&
+               size == strlen(invocation_field) && memcmp(data, invocation_field, size) == 0;
+}
+
+/* The follower's matches: result entries, and once caught up only those of root's
+ * writers (herald-done, herald-activate). What this heraldd writes itself ('none' jobs,
+ * failed starts) is chained as it is written, so it need not be read back; an earlier
+ * heraldd's entries (user herald) are read while catching up after a restart. Narrow
+ * matches keep heraldd from touching every page of a journal that its own stream of
+ * 'none' results fills (file pages it mapped: 8 MB of its RSS in bench/heraldd.sh).
+ * The price: the saved cursor moves on root's entries only, so after a crash heraldd
+ * reads again the entries it wrote since the last of them (each was chained, and a
+ * chain step that started is never started again: manager_chain_step_started()). */
+static int follow_matches(Manager *m, bool caught_up) {
+        int r;
+
+        sd_journal_flush_matches(m->journal);
+        r = result_add_matches(m->journal);
+        if (r >= 0 && caught_up)
+                r = sd_journal_add_match(m->journal, "_UID=0", 0);
+        return r;
+}
+
+/* Positions the journal so that the next sd_journal_next() reads the first entry after
+ * @cursor (which was read). */
+static int seek_after_cursor(sd_journal *j, const char *cursor) {
+        int r = sd_journal_seek_cursor(j, cursor);
+
+        if (r < 0)
+                return r;
+        /* seek_cursor lands before the entry; step over the entry itself, read already
+         * (with other matches, the entry may not be there: then step back). */
+        if (sd_journal_next(j) > 0 && sd_journal_test_cursor(j, cursor) <= 0)
+                (void) sd_journal_previous(j);
+        return 0;
+}
+
+/* Caught up: from the position reached, root's writers only. */
+static void follow_narrow(Manager *m) {
+        int r;
+
+        m->catching_up = false;
+        if (!m->cursor)
+                return;
+        r = follow_matches(m, true);
+        if (r >= 0)
+                r = seek_after_cursor(m->journal, m->cursor);
+        if (r < 0)
+                log_warning_errno(r, "Could not narrow the journal matches, reading all result entries: %m");
+}
+
 /* Reads up to a batch of new entries; returns 1 when there may be more. */
 static int journal_read_batch(Manager *m) {
         uid_t trusted[] = { 0, m->own_uid };
@@ -169,7 +245,7 @@ static int journal_read_batch(Manager *m) {
                 r = sd_journal_next(m->journal);
                 if (r <= 0)
                         break;
-                if (entry_already_chained(m))
+                if (entry_already_chained(m) || entry_written_here(m))
                         continue;
                 if (result_read_entry(m->journal, trusted, ELEMENTSOF(trusted), &res) > 0 && res->job_id)
                         (void) manager_job_result(m, res->job_id, res->param, res->success, res->error, res->result, true);
@@ -180,7 +256,8 @@ static int journal_read_batch(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Could not read the journal: %m");
         if (r == 0) {
-                m->catching_up = false;
+                if (m->catching_up)
+                        follow_narrow(m);
                 return 0;
         }
         return 1;
@@ -219,7 +296,7 @@ int manager_journal_setup(Manager *m) {
         r = sd_journal_open(&m->journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
                 return log_error_errno(r, "Could not open the journal: %m");
-        r = result_add_matches(m->journal);
+        r = follow_matches(m, false);
         if (r < 0)
                 return log_error_errno(r, "Could not add the journal matches: %m");
 
@@ -232,10 +309,7 @@ int manager_journal_setup(Manager *m) {
         if (asprintf(&path, "%s/" CURSOR_FILE, m->state_dir) < 0)
                 return log_oom();
         r = read_file(path, 4096, &saved, &size);
-        if (r >= 0 && size > 0 && sd_journal_seek_cursor(m->journal, saved) >= 0) {
-                /* seek_cursor lands before the entry; skip the entry itself, read last time. */
-                if (sd_journal_next(m->journal) > 0 && sd_journal_test_cursor(m->journal, saved) <= 0)
-                        (void) sd_journal_previous(m->journal);
+        if (r >= 0 && size > 0 && seek_after_cursor(m->journal, saved) >= 0) {
                 m->cursor = TAKE_PTR(saved);
                 m->catching_up = true;
         } else {
@@ -246,6 +320,12 @@ int manager_journal_setup(Manager *m) {
                         /* Saved at once: results that come while heraldd is not running
                          * are read from here next time, even if it reads none now. */
                         cursor_update(m);
+                /* Nothing to catch up with: the narrow matches from here on. */
+                r = follow_matches(m, true);
+                if (r >= 0)
+                        r = m->cursor ? seek_after_cursor(m->journal, m->cursor) : sd_journal_seek_tail(m->journal);
+                if (r < 0)
+                        return log_error_errno(r, "Could not set the journal matches: %m");
         }
 
 

@@ -185,7 +185,9 @@ static int run_none(Firing *f, const Router *r, const Task *t, const char *job_i
                 if (k < 0)
                         return k;
         }
-        return manager_job_result(f->m, job_id, param, true, "", result, false);
+        /* Chained now, and only here: the journal follower passes over the entries this
+         * heraldd wrote (chain.c), so the id is not remembered as chained either. */
+        return manager_fire_exe_done(f->m, job_id, param, true, "", result, false);
 }
 
 static int select_task(Firing *f, const Router *r, const Task *t) {

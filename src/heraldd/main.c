@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,25 +377,47 @@ static void manager_done(Manager *m) {
         m->event = sd_event_unref(m->event);
 }
 
+/* Once idle for this long, heraldd gives the heap a burst left free back to the kernel
+ * (malloc_trim()): it may stay up, idle, for its whole idle timeout. */
+#define HEAP_TRIM_DELAY_USEC (1 * 1000000ULL)
+
 static int run_loop(Manager *m) {
+        uint64_t idle_waited = 0;       /* of the idle timeout, waited before a trim */
+        bool trimmed = true;            /* at start-up (see run()) */
+
         for (;;) {
-                bool idle;
-                uint64_t timeout;
+                uint64_t timeout, wait;
+                bool idle, trim_now = false;
                 int r;
 
                 if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                         break;
                 idle = manager_is_idle(m);
+                if (!idle)
+                        trimmed = false, idle_waited = 0;
                 timeout = m->exit_when_idle_soon ? 0 : m->idle_timeout_usec;
-                r = sd_event_run(m->event, idle && timeout != UINT64_MAX ? timeout : UINT64_MAX);
+                wait = !idle || timeout == UINT64_MAX ? UINT64_MAX : timeout > idle_waited ? timeout - idle_waited : 0;
+                if (idle && !trimmed && wait > HEAP_TRIM_DELAY_USEC) {
+                        wait = HEAP_TRIM_DELAY_USEC;
+                        trim_now = true;
+                }
+                r = sd_event_run(m->event, wait);
                 if (r < 0)
                         return log_error_errno(r, "Event loop failed: %m");
                 if (r == 0 && idle && manager_is_idle(m)) {
+                        if (trim_now) {
+                                (void) malloc_trim(0);
+                                trimmed = true;
+                                if (timeout != UINT64_MAX)
+                                        idle_waited += HEAP_TRIM_DELAY_USEC;
+                                continue;
+                        }
                         /* PID 1 queues new connections on the sockets and starts us again. */
                         (void) sd_notify(false, "STOPPING=1");
                         log_debug("Idle, exiting.");
                         break;
                 }
+                idle_waited = 0;
         }
         return 0;
 }
@@ -470,6 +493,9 @@ static int run(void) {
         if (r < 0)
                 log_warning_errno(r, "Could not read the pending requests in %s, ignoring: %m", requests);
 
+        /* The workflow's YAML tree and the parse buffers are freed by now: give their
+         * pages back before idling. */
+        (void) malloc_trim(0);
         (void) sd_notify(false, "READY=1");
         return run_loop(&m);
 }

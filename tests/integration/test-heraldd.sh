@@ -208,6 +208,35 @@ assert p["trigger"] == "exe_done", p
 print("ok - the chained job saw Herald'"'"'s exe_done trigger param")
 ' || fail "exe_done trigger param"
 
+step "a result whose datagram never came is chained from the journal, heraldd running"
+# A copy of the clean job's result entry with another job id, written by root as
+# herald-done writes it but without the datagram: heraldd, up and caught up (following
+# root's result entries only), must read it from the journal and chain it, once.
+ns_run systemctl start heraldd.service
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+lost=0D1E0D1E-0000-4000-8000-$(printf '%012d' $((RANDOM * RANDOM)))
+ns_run journalctl --no-pager -o json -n 1 MESSAGE_ID=$RESULT_ID HERALD_ROUTER=clean_on_request _UID=0 |
+  $PY -c '
+import json, sys
+e = json.loads(sys.stdin.readline())
+lost = sys.argv[1]
+param = json.loads(e["HERALD_PARAM"]); param["job_id"] = lost
+e["HERALD_PARAM"] = json.dumps(param, separators=(",", ":"))
+e["HERALD_JOB_ID"] = lost
+for k, v in e.items():
+    if k.startswith("HERALD_") or k in ("MESSAGE_ID", "MESSAGE", "PRIORITY"):
+        if "\n" not in v:
+            print(f"{k}={v}")
+' "$lost" >/tmp/test-heraldd-lost.fields
+ns_run sh -c 'logger --journald' </tmp/test-heraldd-lost.fields
+rm -f /tmp/test-heraldd-lost.fields
+chained_lost() { [[ $(entries | $PY -c "import json, sys; print(sum(1 for e in json.load(sys.stdin) if e['router'] == 'print_job_result' and e['param']['trigger_param']['job_id'] == '$lost'))") == "$1" ]]; }
+wait_until 10 chained_lost 1 || fail "the result without a datagram was not chained from the journal"
+assert_eq "$(ns_run systemctl show -P MainPID heraldd.service)" "$pid" "chained by the heraldd that was running (not by a restart's catch-up)"
+sleep 1
+chained_lost 1 || fail "the result without a datagram was chained more than once"
+printf 'ok - chained from the journal, once\n'
+
 step "a timer route's job chains too (its result datagram starts heraldd)"
 ns_run systemctl stop heraldd.service
 ns_run systemctl start herald-trigger-hourly.service
@@ -266,7 +295,7 @@ step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"
 printf 'ok - heraldd exited when idle\n'
 assert_eq "$(post -X POST -d '{"clean":"old_files"}' localhost:8123)" 200 "the next request starts it again"
-wait_until 20 router_count_is print_job_result 2 || fail "the second chain never ran"
+wait_until 20 router_count_is print_job_result 3 || fail "the chain of the second request never ran (the third chain: one more came from the journal above)"
 
 step "SIGKILL at random moments: every finished job chained exactly once"
 N=40

@@ -7,6 +7,7 @@
  * From those this builds a Workflow with just the parts list and status print: routers
  * that have run, their tasks, and the schedule of the trigger timers systemd has. A
  * router that never ran and a trigger without a timer (http, exe_done) are not seen. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -45,8 +46,12 @@ Component *trigger_from_description(const char *description) {
         tick = find_last(rest, "' (tick every ");
         cron = find_last(rest, "' (cron '");
         if (tick && (!cron || tick > cron)) {
+                const char *num = tick + strlen("' (tick every ");
+
+                if (!isdigit((unsigned char) num[0]))
+                        return NULL;
                 errno = 0;
-                n = strtoull(tick + strlen("' (tick every "), &end, 10);
+                n = strtoull(num, &end, 10);
                 if (errno != 0 || n == 0 || !streq(end, " s)"))
                         return NULL;
                 c->type = TRIGGER_TICK;

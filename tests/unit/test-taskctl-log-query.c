@@ -12,6 +12,7 @@
 
 #include "log-query.h"
 #include "macro.h"
+#include "workflow-observed.h"
 
 static void test_priority(void **state) {
         int a = -1, b = -1;
@@ -125,12 +126,47 @@ static void test_output_modes(void **state) {
         assert_false(journalctl_output_mode_valid("short;rm"));
 }
 
+static void free_trigger(Component *c) {
+        free(c->name);
+        free(c->type_name);
+        free(c->cron_spec);
+        free(c);
+}
+
+/* A timer's Description= as plan.c writes it, read back for a reader without the workflow. */
+static void test_trigger_description(void **state) {
+        Component *c;
+
+        c = trigger_from_description("herald trigger 'every5s' (tick every 5 s)");
+        assert_non_null(c);
+        assert_string_equal(c->name, "every5s");
+        assert_int_equal(c->type, TRIGGER_TICK);
+        assert_int_equal(c->interval_sec, 5);
+        free_trigger(c);
+
+        c = trigger_from_description("herald trigger 'it's late' (cron '0 3 * * *')");
+        assert_non_null(c);
+        assert_string_equal(c->name, "it's late");
+        assert_int_equal(c->type, TRIGGER_CRON);
+        assert_string_equal(c->cron_spec, "0 3 * * *");
+        free_trigger(c);
+
+        assert_null(trigger_from_description("/bin/true"));
+        assert_null(trigger_from_description("herald trigger 'x' (tick every 0 s)"));
+        assert_null(trigger_from_description("herald trigger 'x' (tick every -5 s)"));
+        assert_null(trigger_from_description("herald trigger '' (tick every 5 s)"));
+        assert_null(trigger_from_description("herald trigger 'x' (cron '0 3 * * *'"));
+        assert_null(trigger_from_description("herald trigger 'x' (http 1.2.3.4:80)"));
+        assert_null(trigger_from_description(NULL));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_priority),
                 cmocka_unit_test(test_wanted),
                 cmocka_unit_test(test_journalctl_argv),
                 cmocka_unit_test(test_output_modes),
+                cmocka_unit_test(test_trigger_description),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

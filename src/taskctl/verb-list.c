@@ -166,8 +166,8 @@ int verb_list(int argc, char **argv) {
         if (r < 0)
                 return r;
         (void) unit_bus_open(&bus);
-        r = taskctl_workflow_load_or_observe(arg_read.workflow, j, bus, &w, &observed);
-        if (r < 0)
+        r = taskctl_workflow_load_or_observe(arg_read.workflow, j, arg_read.directory, bus, &w, &observed);
+        if (r != 0)
                 return r;
 
         /* One timer and one schedule per router; one row per task. */

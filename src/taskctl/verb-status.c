@@ -717,8 +717,8 @@ int verb_status(int argc, char **argv) {
         (void) unit_bus_open(&bus);
         if (!w || w->unloadable) {
                 w = workflow_free(w);
-                r = taskctl_workflow_load_or_observe(arg_read.workflow, j, bus, &w, &observed);
-                if (r < 0)
+                r = taskctl_workflow_load_or_observe(arg_read.workflow, j, arg_read.directory, bus, &w, &observed);
+                if (r != 0)
                         return r;
         }
         if (target && !router) {

@@ -15,8 +15,10 @@ const char *taskctl_workflow_path(void);
 int taskctl_workflow_load(const char *path, Workflow **ret);
 
 /* As taskctl_workflow_load(), but a workflow in force this user may not read becomes
- * what the journal and the bus show of it (one hint line); *ret_observed says so. */
-int taskctl_workflow_load_or_observe(const char *path, sd_journal *j, sd_bus *bus, Workflow **ret, bool *ret_observed);
+ * what the journal and the bus show of it (one hint line); *ret_observed says so.
+ * Return: 0, TASKCTL_EXIT_NO_ACCESS (the journal cannot be read either), or <0. */
+int taskctl_workflow_load_or_observe(const char *path, sd_journal *j, const char *directory, sd_bus *bus, Workflow **ret,
+                                     bool *ret_observed);
 
 /* Logs "No router 'X' in 'W'; did you mean 'Y'?" when the workflow loads and has no
  * router @name: returns true then. A workflow that cannot be read says nothing. */

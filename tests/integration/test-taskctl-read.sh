@@ -341,6 +341,11 @@ if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$TASKCT
         assert_eq "$rc" 0 "logs -o exits 0"
         assert_eq "$out" "Job backup/upload failed"$'\n'"forged" "logs -o cat: journalctl, run as the reader"
         rm -f "$errf"
+        r=0
+        err=$(ns_run "${nobody[@]}" list 2>&1) || r=$?
+        assert_eq "$r" 4 "list by a user who may read neither the workflow nor the journal: 4"
+        assert_contains "$err" "you cannot read the system journal; add yourself to group 'systemd-journal'" \
+                "list names what to fix"
 else
         step "skipped: nobody cannot execute $TASKCTL"
 fi

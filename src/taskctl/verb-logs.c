@@ -233,10 +233,11 @@ static int cursor_file_read(const char *path, char **ret) {
 static int cursor_file_write(const char *path, const char *cursor) {
         _cleanup_free_ char *tmp = NULL;
         FILE *f;
+        int fd;
 
         if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
                 return log_oom();
-        int fd = mkostemp(tmp, O_CLOEXEC);
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to write cursor file '%s': %m", path);
         f = fdopen(fd, "w");
@@ -318,13 +319,12 @@ static int hand_over(void) {
                 .name_space = arg_read.name_space,
                 .cursor_file = arg_cursor_file,
         };
-        const char *journalctl = getenv("TASKCTL_JOURNALCTL") ?: "journalctl";
 
         if (log_query_journalctl_argv(&arg_query, &x, &argv) < 0)
                 return log_oom();
         fflush(stdout);
-        execvp(journalctl, argv);
-        return log_error_errno(errno, "Failed to run %s: %m", journalctl);
+        execvp(argv[0], argv);
+        return log_error_errno(errno, "Failed to run journalctl: %m");
 }
 
 /* Leaves the journal so that the next sd_journal_next() returns what comes after

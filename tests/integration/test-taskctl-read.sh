@@ -241,6 +241,10 @@ assert_eq "$(tc logs aaaa1111 --cursor-file /run/c.cursor | wc -l)" 3 "--cursor-
 assert_eq "$(tc logs aaaa1111 --cursor-file /run/c.cursor | wc -l)" 0 "--cursor-file, second call: nothing new"
 assert_eq "$(ns_run cat /run/c.cursor)" "$(tc logs --json aaaa1111 | python3 -c 'import json, sys; print(json.load(sys.stdin)[-1]["cursor"])')" \
         "--cursor-file holds the newest line's cursor"
+ns_run sh -c 'head -c 5000 /dev/zero | tr "\\0" s > /run/big.cursor; echo bogus > /run/bad.cursor'
+assert_eq "$(rc tc logs aaaa1111 --cursor-file /run/big.cursor)" 1 "a cursor file over 4096 bytes is refused"
+assert_contains "$(tc logs aaaa1111 --cursor-file /run/big.cursor 2>&1 || true)" "larger than 4096 bytes" "... saying why"
+assert_eq "$(rc tc logs aaaa1111 --cursor-file /run/bad.cursor)" 1 "a cursor file without a cursor: error"
 assert_eq "$(rc tc logs aaaa1111 -f -r)" 2 "-f with -r: usage error"
 assert_eq "$(rc tc logs aaaa1111 --json -o json)" 2 "--json with -o: usage error"
 assert_eq "$(rc tc logs aaaa1111 -o fancy)" 2 "an unknown -o mode: usage error"

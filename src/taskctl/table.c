@@ -203,14 +203,16 @@ static void print_padding(FILE *f, size_t n) {
                 fputc(' ', f);
 }
 
-/* Writes s in at most "width" columns: cut, "…" in the last one. Return: the columns
- * written (one less than width when a double-width character did not fit before "…"). */
+/* Writes the cell in at most "width" columns (f NULL: only measures): cut, "…" in the
+ * last one. Return: the columns taken, one less than width when a double-width
+ * character did not fit before the "…". */
 static size_t print_cut(FILE *f, const Cell *c, size_t width) {
         const char *s = c->text;
         size_t n = 0, w, len;
 
         if (c->width <= width) {
-                fputs(s, f);
+                if (f)
+                        fputs(s, f);
                 return c->width;
         }
         if (width == 0)
@@ -219,11 +221,13 @@ static size_t print_cut(FILE *f, const Cell *c, size_t width) {
                 w = char_width(s, &len);
                 if (n + w > width - 1)
                         break;
-                fwrite(s, 1, len, f);
+                if (f)
+                        fwrite(s, 1, len, f);
                 n += w;
                 s += len;
         }
-        fputs("…", f);
+        if (f)
+                fputs("…", f);
         return n + 1;
 }
 
@@ -231,7 +235,7 @@ static void print_pretty_row(const Table *t, FILE *f, const Cell *row, const siz
                              const char *row_color) {
         for (size_t i = 0; i < t->n_columns; i++) {
                 const Cell *c = &row[i];
-                size_t w = c->width < widths[i] ? c->width : widths[i];
+                size_t w = print_cut(NULL, c, widths[i]);
                 const char *col = row_color ?: c->color;
                 bool last = i + 1 == t->n_columns;
 
@@ -241,11 +245,7 @@ static void print_pretty_row(const Table *t, FILE *f, const Cell *row, const siz
                         print_padding(f, widths[i] - w);
                 if (color && col)
                         fputs(col, f);
-                /* a cut before a double-width character leaves one column more to pad */
-                if (!t->align_right[i])
-                        w = print_cut(f, c, widths[i]);
-                else
-                        (void) print_cut(f, c, widths[i]);
+                (void) print_cut(f, c, widths[i]);
                 if (color && col)
                         fputs(ANSI_NORMAL, f);
                 if (!t->align_right[i] && !last)

@@ -138,6 +138,25 @@ static void test_double_width(void **state) {
                             "\xe5\x82\x99\xe4\xbb\xbd\xe2\x80\xa6   x     y\n");
 }
 
+/* Right-aligned and cut before a double-width character: the pad goes to the left. */
+static void test_double_width_right(void **state) {
+        _cleanup_table_free_ Table *t = table_new("A", "N", NULL);
+        _cleanup_free_ char *out = NULL;
+
+        assert_non_null(t);
+        table_set_align_right(t, 1, true);
+        table_set_max_width(t, 1, 6);
+        assert_int_equal(table_add_cell(t, "x"), 0);
+        assert_int_equal(table_add_cell(t, "\xe5\x82\x99\xe4\xbb\xbd\xe5\x82\x99\xe4\xbb\xbd"), 0);
+        assert_int_equal(table_add_cell(t, "y"), 0);
+        assert_int_equal(table_add_cell(t, "12"), 0);
+        out = render(t, TABLE_PRETTY, false);
+        assert_string_equal(out,
+                            "A       N\n"
+                            "x   \xe5\x82\x99\xe4\xbb\xbd\xe2\x80\xa6\n"
+                            "y      12\n");
+}
+
 static void test_color(void **state) {
         _cleanup_table_free_ Table *t = table_new("R", "X", NULL);
         _cleanup_free_ char *out = NULL, *nocolor = NULL;
@@ -172,6 +191,7 @@ int main(void) {
                 cmocka_unit_test(test_max_width),
                 cmocka_unit_test(test_utf8_and_control),
                 cmocka_unit_test(test_double_width),
+                cmocka_unit_test(test_double_width_right),
                 cmocka_unit_test(test_color),
                 cmocka_unit_test(test_empty),
         };

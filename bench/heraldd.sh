@@ -58,7 +58,9 @@
 # Until heraldd is built (BUILD_DIR/src/heraldd/heraldd), only the floors are measured,
 # and the output says so.
 #
-# Environment: BUILD_DIR (default SRC/build, must be built), RUNS (3), DURATION (10, wrk
+# Environment: ROWS (the rows to measure, of "hn ng hl rs rt hc cf": heraldd none, nginx,
+# heraldd jobs, raw transient, raw template, heraldd chains, chain floor; default all),
+# BUILD_DIR (default SRC/build, must be built), RUNS (3), DURATION (10, wrk
 # seconds), CONNS (16), JOBS (300), CHAINS (500), NGINX_WORKERS (1), IDLE_WAIT (60:
 # seconds to wait for heraldd's idle exit), MAX_STARTING (unset: heraldd's default,
 # MANAGER_MAX_STARTING; set: 'heraldd --max-starting N' by a drop-in, to compare 2/4/8).
@@ -439,7 +441,8 @@ if ((HAVE_HERALDD)); then
     [[ $(ns_run cat "/proc/$pid/cmdline" | tr '\0' ' ') == *"--max-starting $MAX_STARTING "* ]] ||
       fail "heraldd does not run with --max-starting $MAX_STARTING (the drop-in did not apply)"
   fi
-  VARIANTS=(hn ng hl rs rt hc cf)
+  # shellcheck disable=SC2206  # ROWS is a list of words
+  VARIANTS=(${ROWS:-hn ng hl rs rt hc cf})
 else
   step "heraldd is not built ($BUILD_DIR/src/heraldd/heraldd missing): measuring the floors only"
   VARIANTS=(ng rs rt cf)

@@ -6,6 +6,8 @@
 #   no GROUP   what the build and the test suite need
 #   bench      also what bench/heraldd.sh needs (wrk, nginx-light)
 #   package    also what the Debian package's build and check need (docs/PACKAGING.md)
+#   status     also what test-status-page needs: headless Chromium, promtool (prometheus)
+#              and prometheus_client's strict OpenMetrics parser
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
@@ -16,7 +18,8 @@ for group in "$@"; do
         case $group in
         bench) pkgs+=(wrk) ;;
         package) pkgs+=(debhelper dpkg-dev fakeroot lintian bash-completion) ;;
-        *) echo "deps.sh: unknown group '$group' (known: bench, package)" >&2; exit 2 ;;
+        status) pkgs+=(chromium prometheus python3-prometheus-client) ;;
+        *) echo "deps.sh: unknown group '$group' (known: bench, package, status)" >&2; exit 2 ;;
         esac
 done
 missing=()

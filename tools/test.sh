@@ -11,7 +11,7 @@ if ((EUID != 0)); then
         exit 1
 fi
 cd "$(dirname "$0")/.."
-bash tools/deps.sh package
+bash tools/deps.sh package status    # status: test-status-page (chromium, promtool)
 
 rm -rf build-ci; meson setup build-ci -Dwerror=true -Dtests=enabled >/dev/null
 ninja -C build-ci

@@ -85,6 +85,10 @@ struct HttpListener {
         sd_event_source *io;            /* MHD's epoll fd */
         sd_event_source *timer;         /* MHD's next timeout, or "run again now" */
         bool kick;                      /* MHD must run again soon (see listener_kick()) */
+
+        uint64_t rejects[_HTTP_REJECT_MAX];
+        HttpPageFunc page;              /* a page listener (status page), not a trigger */
+        void *page_userdata;
 };
 
 /* One open connection (MHD's socket context), for its request deadline. */
@@ -209,6 +213,19 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, c
 }
 
 static void listener_kick(HttpListener *l);
+static int listener_add(HttpServer *s, int listen_fd, const HttpTriggerConfig *cfg, HttpPageFunc page, void *page_userdata);
+
+static void count_reject(HttpListener *l, HttpReject r) {
+        l->rejects[r]++;
+}
+
+static void count_reject_status(HttpListener *l, unsigned status) {
+        for (HttpReject r = 0; r < _HTTP_REJECT_MAX; r++)
+                if (http_reject_status(r) == status) {
+                        count_reject(l, r);
+                        return;
+                }
+}
 
 static HttpConnection *connection_get(struct MHD_Connection *c) {
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -279,8 +296,10 @@ static enum MHD_Result request_begin(HttpListener *l, struct MHD_Connection *c, 
         connection_set_deadline(connection_get(c), ((uint64_t) s->limits.connection_timeout_sec +
                                                      l->max_body / HTTP_BODY_MIN_RATE) * 1000000ULL);
 
-        if (!streq(method, MHD_HTTP_METHOD_POST))
+        if (!streq(method, MHD_HTTP_METHOD_POST)) {
+                count_reject(l, HTTP_REJECT_METHOD);
                 return respond_fixed(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, FIXED_METHOD);
+        }
 
         /* MHD has already refused a Content-Length that is not a number. */
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -293,6 +312,7 @@ static enum MHD_Result request_begin(HttpListener *l, struct MHD_Connection *c, 
                         length = UINT64_MAX;
                 if (length > l->max_body) {
                         log_debug("Trigger '%s': Content-Length %s beyond max_body %zu, refused.", l->name, cl, l->max_body);
+                        count_reject(l, HTTP_REJECT_TOO_LARGE);
                         return respond_fixed(s, c, MHD_HTTP_CONTENT_TOO_LARGE, FIXED_TOO_LARGE);
                 }
         }
@@ -361,6 +381,7 @@ static enum MHD_Result request_complete(HttpRequest *req) {
 
                         log_debug("Trigger '%s': %s", l->name, signature_result_to_string(r));
                         snprintf(buf, sizeof buf, "%s\n", signature_result_to_string(r));
+                        count_reject_status(l, signature_result_http_status(r));
                         return respond_text(c, signature_result_http_status(r), buf);
                 }
         }
@@ -375,8 +396,10 @@ static enum MHD_Result request_complete(HttpRequest *req) {
         req->size = req->allocated = 0;
         if (r < 0)
                 return respond_fixed(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, FIXED_INTERNAL);
-        if (r > 0)
+        if (r > 0) {
+                count_reject_status(l, (unsigned) r);
                 return respond_text(c, (unsigned) r, text);
+        }
 
         req->handed = true;
         pending_link(s, req);
@@ -391,6 +414,52 @@ static enum MHD_Result request_complete(HttpRequest *req) {
         return MHD_YES;
 }
 
+/* A page listener answers from the headers, whatever body follows (MHD then closes
+ * the connection rather than read it). */
+static enum MHD_Result page_access(HttpListener *l, struct MHD_Connection *c, const char *url, const char *method) {
+        HttpPage page = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR };
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+
+        connection_set_deadline(connection_get(c), (uint64_t) l->server->limits.connection_timeout_sec * 1000000ULL);
+        if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD)) {
+                resp = response_new(CONTENT_TYPE_TEXT, "Method not allowed: this page is read-only (GET, HEAD)\n", 0);
+                if (!resp || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
+                        if (resp)
+                                MHD_destroy_response(resp);
+                        return MHD_NO;
+                }
+                ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+                MHD_destroy_response(resp);
+                return ret;
+        }
+
+        l->page(url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT), &page, l->page_userdata);
+        /* MHD frees the body with the response; HEAD gets the headers only (MHD). */
+        resp = MHD_create_response_from_buffer(page.size, page.body ?: (char *) "",
+                                               page.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (!resp) {
+                free(page.body);
+                return MHD_NO;
+        }
+        /* Nothing on the page is script or from elsewhere: a policy that forbids both
+         * stops whatever an escaping bug would let through. */
+        if (MHD_add_response_header(resp, "Server", "herald") != MHD_YES ||
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, page.content_type ?: CONTENT_TYPE_TEXT) != MHD_YES ||
+            MHD_add_response_header(resp, "Content-Security-Policy",
+                                    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+                                    "form-action 'none'; frame-ancestors 'none'") != MHD_YES ||
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+            MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+                MHD_destroy_response(resp);
+                return MHD_NO;
+        }
+        ret = MHD_queue_response(c, page.status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,
                                  void **req_cls) {
@@ -398,6 +467,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         HttpRequest *req = *req_cls;
         int r;
 
+        if (l->page)
+                return page_access(l, c, url, method);
         if (!req)
                 return request_begin(l, c, method, req_cls);
 
@@ -412,6 +483,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                          * now (an upload is in progress), so the connection is closed. */
                         log_debug("Trigger '%s': body beyond max_body %zu (or out of memory), connection closed.",
                                   l->name, req->max_body);
+                        if (r == -E2BIG)
+                                count_reject(l, HTTP_REJECT_TOO_LARGE);
                         return MHD_NO;
                 }
                 *upload_data_size = 0;
@@ -491,6 +564,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
                 return MHD_YES;
         log_debug("Trigger '%s': %u connections open on all triggers (the limit), connection refused.", l->name,
                   s->n_connections);
+        count_reject(l, HTTP_REJECT_CONNECTION);
         return MHD_NO;
 }
 
@@ -705,20 +779,27 @@ HttpServer *http_server_free(HttpServer *s) {
  * or a negative errno from dup or sd-event.
  */
 int http_server_add_listener(HttpServer *s, int listen_fd, const HttpTriggerConfig *cfg) {
+        return listener_add(s, listen_fd, cfg, NULL, NULL);
+}
+
+static int listener_add(HttpServer *s, int listen_fd, const HttpTriggerConfig *cfg, HttpPageFunc page, void *page_userdata) {
         HttpListener *l;
         const union MHD_DaemonInfo *info;
         int fd, r;
 
         if (!cfg || isempty(cfg->name))
                 return -EINVAL;
+        /* Trigger names are unique among triggers; a page listener has a name of its own. */
         for (HttpListener *i = s->listeners; i; i = i->next)
-                if (streq(i->name, cfg->name))
+                if (!i->page && !page && streq(i->name, cfg->name))
                         return -EEXIST;
 
         l = calloc(1, sizeof *l);
         if (!l)
                 return -ENOMEM;
         l->server = s;
+        l->page = page;
+        l->page_userdata = page_userdata;
         l->name = strdup(cfg->name);
         if (!l->name) {
                 r = -ENOMEM;
@@ -791,7 +872,7 @@ fail:
  */
 int http_server_update_listener(HttpServer *s, const char *name, const HttpTriggerConfig *cfg) {
         for (HttpListener *l = s->listeners; l; l = l->next)
-                if (streq(l->name, name))
+                if (!l->page && streq(l->name, name))
                         return listener_configure(l, cfg);
         return -ENOENT;
 }
@@ -816,6 +897,8 @@ void http_request_reply(HttpRequest *req, unsigned status, const char *content_t
         assert(req->handed && !req->replied);
         req->replied = true;
         pending_unlink(s, req);
+        if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+                count_reject(req->listener, HTTP_REJECT_UNAVAILABLE);
 
         if (!req->connection) {
                 /* MHD closed it already (on_completed left it to us). */
@@ -958,4 +1041,70 @@ int http_listen_bind(const char *host, uint16_t port, const char *unix_socket, i
                 return -errno;
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+const char *http_reject_reason(HttpReject r) {
+        static const char *const reasons[_HTTP_REJECT_MAX] = {
+                [HTTP_REJECT_BAD_REQUEST] = "bad_request",
+                [HTTP_REJECT_UNAUTHORIZED] = "unauthorized",
+                [HTTP_REJECT_FORBIDDEN] = "forbidden",
+                [HTTP_REJECT_METHOD] = "method",
+                [HTTP_REJECT_TOO_LARGE] = "too_large",
+                [HTTP_REJECT_UNAVAILABLE] = "unavailable",
+                [HTTP_REJECT_CONNECTION] = "connection_limit",
+        };
+        return r < _HTTP_REJECT_MAX ? reasons[r] : NULL;
+}
+
+unsigned http_reject_status(HttpReject r) {
+        static const unsigned codes[_HTTP_REJECT_MAX] = {
+                [HTTP_REJECT_BAD_REQUEST] = 400,
+                [HTTP_REJECT_UNAUTHORIZED] = 401,
+                [HTTP_REJECT_FORBIDDEN] = 403,
+                [HTTP_REJECT_METHOD] = 405,
+                [HTTP_REJECT_TOO_LARGE] = 413,
+                [HTTP_REJECT_UNAVAILABLE] = 503,
+        };
+        return r < _HTTP_REJECT_MAX ? codes[r] : 0;
+}
+
+/**
+ * http_server_rejects() - one trigger listener's refused requests
+ * @s: the server
+ * @i: which listener (0, 1, ...); page listeners are skipped
+ * @ret_name: its trigger's name
+ * @ret_counts: _HTTP_REJECT_MAX counters, by HttpReject, since the listener was added
+ *
+ * Return: 0, or -ENOENT when there are fewer than @i + 1 trigger listeners.
+ */
+int http_server_rejects(const HttpServer *s, size_t i, const char **ret_name, const uint64_t **ret_counts) {
+        for (HttpListener *l = s->listeners; l; l = l->next) {
+                if (l->page)
+                        continue;
+                if (i-- > 0)
+                        continue;
+                *ret_name = l->name;
+                *ret_counts = l->rejects;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/**
+ * http_server_add_page_listener() - serve read-only pages on a listening socket
+ * @s: the server
+ * @listen_fd: a listening stream socket (duplicated, as http_server_add_listener())
+ * @name: the listener's name (its fd name, for the logs)
+ * @cb: makes the answer to a GET or HEAD of a path
+ * @userdata: passed to @cb
+ *
+ * The same limits, deadlines and idle accounting as the triggers' listeners.
+ *
+ * Return: as http_server_add_listener().
+ */
+int http_server_add_page_listener(HttpServer *s, int listen_fd, const char *name, HttpPageFunc cb, void *userdata) {
+        HttpTriggerConfig cfg = { .name = name };
+
+        assert(cb);
+        return listener_add(s, listen_fd, &cfg, cb, userdata);
 }

@@ -54,6 +54,36 @@ void http_request_reply_stream(HttpRequest *req, unsigned status, const char *co
                                HttpReadFunc read, void (*free_cb)(void *cls), void *cls);
 unsigned http_server_busy(const HttpServer *s);
 
+/* Requests a trigger listener refused, by reason (heraldd's /metrics), since the start. */
+typedef enum HttpReject {
+        HTTP_REJECT_BAD_REQUEST,        /* 400: not a JSON object */
+        HTTP_REJECT_UNAUTHORIZED,       /* 401: signature missing or malformed */
+        HTTP_REJECT_FORBIDDEN,          /* 403: signature mismatch, replayed, stale */
+        HTTP_REJECT_METHOD,             /* 405: not POST */
+        HTTP_REJECT_TOO_LARGE,          /* 413, or a chunked body cut at max_body */
+        HTTP_REJECT_UNAVAILABLE,        /* 503: queue full, limits, shutting down */
+        HTTP_REJECT_CONNECTION,         /* a connection closed at once: all fds in use */
+        _HTTP_REJECT_MAX,
+} HttpReject;
+
+const char *http_reject_reason(HttpReject r);
+unsigned http_reject_status(HttpReject r);     /* 0: no HTTP answer */
+/* The @i-th trigger listener's name and counters; -ENOENT past the last. */
+int http_server_rejects(const HttpServer *s, size_t i, const char **ret_name, const uint64_t **ret_counts);
+
+/* A read-only page listener (heraldd's status page and /metrics): GET and HEAD are
+ * answered from the callback at once, anything else 405 with "Allow: GET, HEAD". The
+ * callback fills @ret: status, a static content type, and a malloc()ed body it hands
+ * over (NULL: none). @accept is the Accept header, or NULL. */
+typedef struct HttpPage {
+        unsigned status;
+        const char *content_type;
+        char *body;
+        size_t size;
+} HttpPage;
+typedef void (*HttpPageFunc)(const char *path, const char *accept, HttpPage *ret, void *userdata);
+int http_server_add_page_listener(HttpServer *s, int listen_fd, const char *name, HttpPageFunc cb, void *userdata);
+
 static inline void http_server_freep(HttpServer **s) {
         if (*s)
                 http_server_free(*s);

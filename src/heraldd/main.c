@@ -32,6 +32,8 @@
 #include "macro.h"
 #include "manager.h"
 #include "notify.h"
+#include "status.h"
+#include "timestamp.h"
 #include "trigger-request.h"
 #include "unit-name.h"
 
@@ -49,6 +51,7 @@ static unsigned arg_chain_depth_max = MANAGER_CHAIN_DEPTH_MAX;
 static unsigned arg_max_starting = MANAGER_MAX_STARTING;
 static const char *arg_activate_socket = ACTIVATE_SOCKET;
 static bool arg_verify = false;
+static const char *arg_status_listen = NULL;
 
 WorkflowRef *workflow_ref(WorkflowRef *r) {
         if (r)
@@ -180,6 +183,57 @@ static const char *trigger_by_fd_name(const Workflow *w, const char *fd_name) {
         return NULL;
 }
 
+static int parse_unsigned(const char *s, const char *option, unsigned *ret);
+
+/* The status page and /metrics (status.h), on a socket of their own. */
+static int status_listen(Manager *m, int fd, const char *where) {
+        int r;
+
+        r = http_server_add_page_listener(m->http, fd, "status page", status_page_serve, m);
+        if (r < 0)
+                return log_error_errno(r, "Could not serve the status page: %m");
+        if (where)
+                log_info("Status page on http://%s/", where);
+        return 0;
+}
+
+/* --status-listen: [HOST:]PORT, [IPV6]:PORT, or an absolute path for a unix socket. */
+static int status_bind(Manager *m, const char *spec) {
+        _cleanup_free_ char *host = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *colon, *port_s = spec;
+        unsigned port;
+        int r;
+
+        if (spec[0] == '/')
+                r = http_listen_bind(NULL, 0, spec, &fd);
+        else {
+                colon = strrchr(spec, ':');
+                if (colon) {
+                        const char *h = spec;
+                        size_t hl = colon - spec;
+                        if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+                                h++;
+                                hl -= 2;
+                        }
+                        host = strndup(h, hl);
+                        if (!host)
+                                return log_oom();
+                        port_s = colon + 1;
+                }
+                r = parse_unsigned(port_s, "--status-listen port", &port);
+                if (r < 0)
+                        return r;
+                if (port == 0 || port > 65535)
+                        return log_error_errno(EINVAL, "--status-listen: port %u is out of range.", port);
+                /* loopback unless asked otherwise: the page shows job output */
+                r = http_listen_bind(host ?: "127.0.0.1", (uint16_t) port, NULL, &fd);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Could not listen on %s for the status page: %m", spec);
+        return status_listen(m, fd, spec);
+}
+
 static int add_listeners(Manager *m) {
         _cleanup_strv_free_ char **names = NULL;
         int n, r;
@@ -193,6 +247,8 @@ static int add_listeners(Manager *m) {
 
                 if (streq(name, HERALDD_NOTIFY_FD_NAME))
                         r = manager_notify_setup(m, fd);
+                else if (streq(name, STATUS_FD_NAME))
+                        r = status_listen(m, fd, NULL);
                 else {
                         /* The fd is named by unit_name_trigger_id(): find its trigger. */
                         const char *trigger = trigger_by_fd_name(m->workflow->w, name);
@@ -216,6 +272,11 @@ static int add_listeners(Manager *m) {
         }
         if (n > 0)
                 return 0;
+        if (arg_status_listen) {
+                r = status_bind(m, arg_status_listen);
+                if (r < 0)
+                        return r;
+        }
         /* Started without sockets (systemctl start, or they failed): serve the journal
          * and the request files; only development mode (--workflow) binds by itself. */
         if (!arg_workflow) {
@@ -305,6 +366,7 @@ static void manager_done(Manager *m) {
                         free(m->chained_ring[i]);
         free(m->chained_ring);
         strv_free(m->listener_names);
+        m->metrics = metrics_state_free(m->metrics);
         m->bus = sd_bus_flush_close_unref(m->bus);
         workflow_unref(m->workflow);
         if (m->requests_fd >= 0)
@@ -352,6 +414,7 @@ static int run(void) {
         m.starter_path = arg_activate_socket;
         m.chain_depth_max = arg_chain_depth_max;
         m.own_uid = geteuid();
+        m.start_realtime_usec = now_realtime();
 
         r = workflow_ref_load(m.workflow_path, &m.workflow);
         if (r < 0)
@@ -435,6 +498,9 @@ static int help(void) {
                "                            chain's next step from waiting behind a burst\n"
                "     --max-chain-depth N    exe_done steps in one chain (default %u)\n"
                "     --activate-socket PATH herald-activate's socket (default " ACTIVATE_SOCKET ")\n"
+               "     --status-listen ADDR   Development mode: serve the status page and /metrics\n"
+               "                            on [HOST:]PORT (default host 127.0.0.1) or a socket\n"
+               "                            path (systemd: herald-status.socket)\n"
                "     --verify               Load the workflow, report, exit\n"
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n\n"
@@ -469,6 +535,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_STARTING,
                 ARG_ACTIVATE_SOCKET,
                 ARG_VERIFY,
+                ARG_STATUS_LISTEN,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -483,6 +550,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-starting",    required_argument, NULL, ARG_MAX_STARTING    },
                 { "activate-socket", required_argument, NULL, ARG_ACTIVATE_SOCKET },
                 { "verify",          no_argument,       NULL, ARG_VERIFY          },
+                { "status-listen",   required_argument, NULL, ARG_STATUS_LISTEN   },
                 {}
         };
         unsigned u;
@@ -537,6 +605,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_VERIFY:
                         arg_verify = true;
+                        break;
+                case ARG_STATUS_LISTEN:
+                        arg_status_listen = optarg;
                         break;
                 case '?':
                         return -EINVAL;

@@ -105,6 +105,10 @@ typedef struct Manager {
         uint64_t idle_timeout_usec;
         unsigned max_queued, max_running, max_starting, chain_depth_max;
         bool exit_when_idle_soon;       /* a reload found triggers we hold no socket for */
+
+        /* status.h: the status page and /metrics */
+        struct MetricsState *metrics;   /* run totals read from the journal */
+        uint64_t start_realtime_usec;
 } Manager;
 
 /* firing.c: one firing of an http trigger or of exe_done */

@@ -97,31 +97,54 @@ int journal_native_encode(const struct iovec *iov, size_t n, char **ret, size_t 
         return 0;
 }
 
-/* One unconnected datagram socket per process, made at the first entry: each sendto()
- * names journald's socket, so it outlives a journald restart. heraldd writes an entry
- * per 'none' request; a socket() and close() around each were a seventh of its time. */
-static int journal_socket(void) {
-        static int fd = -1;
+/* One datagram socket per process, connected to journald's socket at the first entry:
+ * heraldd writes an entry per 'none' request, and naming the socket in each sendto()
+ * made the kernel look its path up every time. When journald restarts, its socket is a
+ * new one and a send on the old connection fails (ECONNREFUSED): the socket is then
+ * connected again, once per entry at most. */
+static struct {
+        int fd;
+        char path[sizeof(((struct sockaddr_un *) NULL)->sun_path)];
+} journal_conn = { .fd = -1 };
 
-        if (fd < 0) {
-                fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                if (fd < 0)
-                        return -errno;
+static void journal_disconnect(void) {
+        if (journal_conn.fd >= 0)
+                (void) close(journal_conn.fd);
+        journal_conn.fd = -1;
+}
+
+static int journal_connect(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (journal_conn.fd >= 0 && streq(journal_conn.path, path))
+                return journal_conn.fd;
+        journal_disconnect();
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -EINVAL;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (const struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1)) < 0) {
+                int r = -errno;
+                (void) close(fd);
+                return r;
         }
+        journal_conn.fd = fd;
+        strcpy(journal_conn.path, path);
         return fd;
 }
 
 /* The entry in a sealed memfd, its descriptor in an otherwise empty datagram: what
  * journald takes for entries bigger than the socket's send buffer. */
-static int send_as_memfd(int fd, const struct sockaddr_un *sa, socklen_t sa_len, const char *buf, size_t size) {
+static int send_as_memfd(int fd, const char *buf, size_t size) {
         _cleanup_close_ int mfd = -1;
         union {
                 struct cmsghdr cmsghdr;
                 char buf[CMSG_SPACE(sizeof(int))];
         } control = {};
         struct msghdr mh = {
-                .msg_name = (void *) sa,
-                .msg_namelen = sa_len,
                 .msg_control = &control,
                 .msg_controllen = sizeof control,
         };
@@ -165,36 +188,36 @@ static int send_as_memfd(int fd, const struct sockaddr_un *sa, socklen_t sa_len,
  */
 int journal_native_send_to(const char *path, const struct iovec *iov, size_t n) {
         _cleanup_free_ char *buf = NULL;
-        int fd;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t sa_len;
         size_t size;
-        int r;
+        int fd, r;
 
-        if (strlen(path) >= sizeof sa.sun_path)
+        if (strlen(path) >= sizeof journal_conn.path)
                 return -EINVAL;
-        strcpy(sa.sun_path, path);
-        sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
-
         r = journal_native_encode(iov, n, &buf, &size);
         if (r < 0)
                 return r;
 
-        fd = journal_socket();
-        if (fd < 0)
-                return fd;
-
-        /* blocking: when journald is behind, wait for room rather than lose the entry */
-        for (;;) {
-                if (sendto(fd, buf, size, MSG_NOSIGNAL, (const struct sockaddr *) &sa, sa_len) >= 0)
+        for (int attempt = 0;; attempt++) {
+                fd = journal_connect(path);
+                if (fd < 0)
+                        return fd;
+                /* blocking: when journald is behind, wait for room rather than lose the entry */
+                if (send(fd, buf, size, MSG_NOSIGNAL) >= 0)
                         return 0;
-                if (errno != EINTR)
+                if (errno == EINTR) {
+                        attempt--;
+                        continue;
+                }
+                if (errno == EMSGSIZE || errno == ENOBUFS)
                         break;
+                r = -errno;
+                journal_disconnect();
+                /* journald's socket was made anew (a restart): connect to the new one */
+                if (attempt > 0 || !(r == -ECONNREFUSED || r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE))
+                        return r;
         }
-        if (errno != EMSGSIZE && errno != ENOBUFS)
-                return -errno;
 
-        return send_as_memfd(fd, &sa, sa_len, buf, size);
+        return send_as_memfd(fd, buf, size);
 }
 
 int journal_native_send(const struct iovec *iov, size_t n) {

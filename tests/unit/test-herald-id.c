@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -23,6 +26,49 @@ static void test_new(void **state) {
         for (const char *c = a; *c; c++)
                 assert_false(*c >= 'a' && *c <= 'f');
         assert_int_equal(a[14], '4');
+}
+
+/* Many ids span several refills of the random pool: all distinct, all version 4 with
+ * the RFC 4122 variant. */
+static void test_new_many(void **state) {
+        enum { N = 2000 };
+        static char ids[N][HERALD_ID_LEN + 1];
+
+        for (size_t i = 0; i < N; i++) {
+                assert_int_equal(herald_id_new(ids[i]), 0);
+                assert_true(herald_id_valid(ids[i]));
+                assert_int_equal(ids[i][14], '4');
+                assert_non_null(strchr("89AB", ids[i][19]));
+        }
+        qsort(ids, N, sizeof ids[0], (int (*)(const void *, const void *)) strcmp);
+        for (size_t i = 1; i < N; i++)
+                assert_string_not_equal(ids[i - 1], ids[i]);
+}
+
+/* A forked child must not make the ids its parent makes next (the pool's page is wiped
+ * in the child). */
+static void test_new_fork(void **state) {
+        char parent[HERALD_ID_LEN + 1], child[HERALD_ID_LEN + 1] = "";
+        int p[2];
+        pid_t pid;
+        int status;
+
+        assert_int_equal(herald_id_new(parent), 0);     /* the pool is filled now */
+        assert_int_equal(pipe(p), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char id[HERALD_ID_LEN + 1];
+                _exit(herald_id_new(id) == 0 && write(p[1], id, sizeof id) == (ssize_t) sizeof id ? 0 : 1);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], child, sizeof child), (ssize_t) sizeof child);
+        close(p[0]);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_int_equal(herald_id_new(parent), 0);
+        assert_true(herald_id_valid(child));
+        assert_string_not_equal(parent, child);
 }
 
 static void test_derive(void **state) {
@@ -72,6 +118,8 @@ static void test_valid(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_new),
+                cmocka_unit_test(test_new_many),
+                cmocka_unit_test(test_new_fork),
                 cmocka_unit_test(test_derive),
                 cmocka_unit_test(test_valid),
         };

@@ -54,7 +54,7 @@ static unsigned busy_in_callback;
 /* Server thread state */
 static pthread_t server_thread;
 static int exit_fd = -1, ready_fd = -1;
-static uint16_t port_open, port_signed, port_replay, port_limited;
+static uint16_t port_open, port_signed, port_replay, port_limited, port_page;
 static sd_event *loop;
 static HttpServer *server, *server_limited;
 static HttpRequest *deferred, *held;
@@ -114,6 +114,15 @@ static uint16_t add_listener(HttpServer *s, const HttpTriggerConfig *cfg) {
         return ntohs(sa.sin_port);
 }
 
+/* The status listener's callback: echoes the path and the Accept header. */
+static void on_page(const char *path, const char *accept, HttpPage *ret, void *userdata) {
+        ret->status = streq(path, "/missing") ? 404 : 200;
+        ret->content_type = "text/html; charset=utf-8";
+        if (asprintf(&ret->body, "page %s accept %s", path, accept ?: "-") < 0)
+                ret->body = NULL;
+        ret->size = ret->body ? strlen(ret->body) : 0;
+}
+
 static void *server_main(void *arg) {
         HttpServerLimits limited = { .connection_limit = 4, .connection_timeout_sec = 2 };
         uint64_t one = 1;
@@ -131,6 +140,18 @@ static void *server_main(void *arg) {
                 .replay_window_sec = 300 });
         CHECK(http_server_new(loop, &limited, on_trigger, &server_limited, &server_limited) == 0);
         port_limited = add_listener(server_limited, &(HttpTriggerConfig) { .name = "limited" });
+
+        /* a page listener may share a trigger's name: it is no trigger */
+        {
+                struct sockaddr_in sa;
+                socklen_t l = sizeof sa;
+
+                CHECK(http_listen_bind("127.0.0.1", 0, NULL, &fd) == 0);
+                CHECK(getsockname(fd, (struct sockaddr *) &sa, &l) == 0);
+                CHECK(http_server_add_page_listener(server, fd, "open", on_page, NULL) == 0);
+                close(fd);
+                port_page = ntohs(sa.sin_port);
+        }
 
         /* a duplicate name is refused; an unknown one cannot be updated */
         CHECK(http_listen_bind("127.0.0.1", 0, NULL, &fd) == 0);
@@ -586,6 +607,69 @@ static void test_slow_headers(void **state) {
         close(fd);
 }
 
+static void test_page(void **state) {
+        const char *methods[] = { "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
+        unsigned n = callbacks();
+        Response r;
+
+        request(port_page, "GET", "/metrics", "Accept: application/openmetrics-text\r\n", "", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "page /metrics accept application/openmetrics-text");
+        assert_non_null(strcasestr(r.headers, "\r\nContent-Type: text/html; charset=utf-8"));
+        assert_non_null(strcasestr(r.headers, "\r\nContent-Security-Policy: default-src 'none'; style-src 'self'"));
+        assert_non_null(strcasestr(r.headers, "\r\nX-Content-Type-Options: nosniff"));
+        request(port_page, "GET", "/missing", NULL, "", &r);
+        assert_int_equal(r.status, 404);
+        for (size_t i = 0; i < ELEMENTSOF(methods); i++) {
+                request(port_page, methods[i], "/", NULL, "{}", &r);
+                assert_int_equal(r.status, 405);
+                assert_non_null(strcasestr(r.headers, "\r\nAllow: GET, HEAD"));
+        }
+        /* HEAD: the headers only */
+        {
+                int fd = connect_to(port_page);
+                char buf[1024];
+                ssize_t k;
+
+                send_str(fd, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                k = recv(fd, buf, sizeof buf - 1, MSG_WAITALL);
+                assert_true(k > 0);
+                buf[k] = 0;
+                assert_non_null(strstr(buf, "HTTP/1.1 200"));
+                assert_null(strstr(buf, "page /"));
+                close(fd);
+        }
+        /* the triggers' callback never ran, and the page is no trigger */
+        assert_int_equal(callbacks(), n);
+}
+
+/* What the tests before sent, counted where http-server.c refused it. */
+static void test_rejects(void **state) {
+        const uint64_t *open = NULL, *sig = NULL, *c;
+        const char *name;
+        size_t n = 0;
+
+        pthread_mutex_lock(&lock);
+        for (size_t i = 0; http_server_rejects(server, i, &name, &c) == 0; i++, n++)
+                if (streq(name, "open"))
+                        open = c;
+                else if (streq(name, "signed"))
+                        sig = c;
+        assert_int_equal(n, 3);         /* open, signed, replay: not the page */
+        assert_non_null(open);
+        assert_non_null(sig);
+        assert_true(open[HTTP_REJECT_METHOD] >= 6);     /* test_method: 5 and HEAD */
+        assert_true(open[HTTP_REJECT_BAD_REQUEST] >= 3);
+        assert_true(open[HTTP_REJECT_TOO_LARGE] >= 1);
+        assert_true(sig[HTTP_REJECT_UNAUTHORIZED] >= 1);
+        assert_true(sig[HTTP_REJECT_FORBIDDEN] >= 1);
+        assert_int_equal(sig[HTTP_REJECT_METHOD], 0);
+        pthread_mutex_unlock(&lock);
+        assert_string_equal(http_reject_reason(HTTP_REJECT_TOO_LARGE), "too_large");
+        assert_int_equal(http_reject_status(HTTP_REJECT_UNAVAILABLE), 503);
+        assert_int_equal(http_reject_status(HTTP_REJECT_CONNECTION), 0);
+}
+
 static void test_shutdown(void **state) {
         uint64_t one = 1;
         Response r;
@@ -629,6 +713,8 @@ int main(void) {
                 cmocka_unit_test(test_keep_alive),
                 cmocka_unit_test(test_connection_limit),
                 cmocka_unit_test(test_slow_headers),
+                cmocka_unit_test(test_page),
+                cmocka_unit_test(test_rejects),
                 cmocka_unit_test(test_shutdown),
         };
         log_setup("test-http-server", LOG_TARGET_STDERR);       /* HERALD_LOG_LEVEL=debug shows MHD's view */

@@ -183,6 +183,34 @@ static void test_send_memfd(void **state) {
         assert_memory_equal(content, want, want_size);
 }
 
+/* journald restarted: its socket is a new one at the same path. The next entry reaches
+ * the new socket (the connection made for the old one is made again). */
+static void test_send_after_restart(void **state) {
+        Listener *l = *state;
+        struct iovec one[] = { IOV("MESSAGE=before") }, two[] = { IOV("MESSAGE=after") };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char got[64];
+        size_t n;
+        int fd;
+
+        assert_int_equal(journal_native_send_to(l->path, one, 1), 0);
+        n = receive(l, got, sizeof got, &fd);
+        assert_int_equal(n, strlen("MESSAGE=before\n"));
+
+        close(l->fd);
+        assert_int_equal(unlink(l->path), 0);
+        l->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_true(l->fd >= 0);
+        strcpy(sa.sun_path, l->path);
+        assert_int_equal(bind(l->fd, (struct sockaddr *) &sa, sizeof sa), 0);
+
+        assert_int_equal(journal_native_send_to(l->path, two, 1), 0);
+        n = receive(l, got, sizeof got, &fd);
+        assert_int_equal(fd, -1);
+        assert_int_equal(n, strlen("MESSAGE=after\n"));
+        assert_memory_equal(got, "MESSAGE=after\n", n);
+}
+
 static void test_send_errors(void **state) {
         Listener *l = *state;
         char path[160];
@@ -201,6 +229,7 @@ int main(void) {
                 cmocka_unit_test(test_encode_invalid),
                 cmocka_unit_test_setup_teardown(test_send_datagram, listener_setup, listener_teardown),
                 cmocka_unit_test_setup_teardown(test_send_memfd, listener_setup, listener_teardown),
+                cmocka_unit_test_setup_teardown(test_send_after_restart, listener_setup, listener_teardown),
                 cmocka_unit_test_setup_teardown(test_send_errors, listener_setup, listener_teardown),
         };
 

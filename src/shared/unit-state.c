@@ -245,3 +245,66 @@ int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) 
         *ret = l;
         return 0;
 }
+
+/**
+ * unit_list_descriptions: the Description= of every loaded unit matching @pattern.
+ * Return: 0 with *ret a strv (empty without a bus), or a negative errno, logged.
+ */
+int unit_list_descriptions(sd_bus *bus, const char *pattern, char ***ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_strv_free_ char **l = calloc(1, sizeof *l);
+        const char *desc;
+        size_t n = 0;
+        int r;
+
+        if (!l)
+                return log_oom();
+        if (!bus) {
+                *ret = TAKE_PTR(l);
+                return 0;
+        }
+        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "as", 0);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "as", 1, pattern);
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return log_error_errno(r, "Failed to build ListUnitsByPatterns call: %m");
+        }
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        sd_bus_message_unref(m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to list units '%s': %s", pattern, error.message ?: "-");
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        while (r >= 0) {
+                char **a;
+
+                r = sd_bus_message_read(reply, "(ssssssouso)", NULL, &desc, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                        NULL);
+                if (r <= 0)
+                        break;
+                a = reallocarray(l, n + 2, sizeof *a);
+                if (!a) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = a;
+                l[n] = strdup(desc);
+                l[n + 1] = NULL;
+                if (!l[n]) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        sd_bus_message_unref(reply);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the units '%s': %m", pattern);
+        *ret = TAKE_PTR(l);
+        return 0;
+}

@@ -38,3 +38,6 @@ int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret);
  * reloading) in herald.slice. */
 int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret);
 
+
+/* The Description= of each loaded unit matching the glob (e.g. herald's trigger timers). */
+int unit_list_descriptions(sd_bus *bus, const char *pattern, char ***ret);

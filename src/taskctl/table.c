@@ -8,11 +8,16 @@
  * `awk -F'\t'` work. What stdout was is decided once, before the pager takes
  * stdout over (after that it is a pipe to less).
  *
- * Widths count UTF-8 code points; double-width characters will misalign a
- * little, which is the price of not depending on the locale. */
+ * Widths are terminal columns: wcwidth() of each code point, so a CJK character or
+ * an emoji counts two and a combining accent none. wcwidth() answers by LC_CTYPE;
+ * the width is asked under glibc's built-in C.UTF-8, whatever locale the caller has
+ * (a job name is UTF-8 from the workflow, not in the user's charset), so the columns
+ * line up without taskctl calling setlocale(). */
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <wchar.h>
 
 #include "table.h"
 
@@ -31,13 +36,49 @@ struct Table {
         size_t n_cells, n_allocated;
 };
 
-/* Code points in a UTF-8 string: every byte that is not a continuation byte. */
-static size_t text_width(const char *s) {
-        size_t n = 0;
+static locale_t utf8_locale(void) {
+        static locale_t l;
 
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xc0) != 0x80)
-                        n++;
+        if (!l)
+                l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
+        return l;
+}
+
+/**
+ * char_width: the terminal columns of the character at s.
+ * @ret_len: its length in bytes (at least 1)
+ *
+ * A byte that starts no valid UTF-8 sequence, or a character wcwidth() calls
+ * unprintable, counts one column, as the terminal shows something for it.
+ */
+static size_t char_width(const char *s, size_t *ret_len) {
+        locale_t l = utf8_locale(), old = (locale_t) 0;
+        mbstate_t st = {};
+        wchar_t wc;
+        size_t len;
+        int w = 1;
+
+        if (l)
+                old = uselocale(l);
+        len = mbrtowc(&wc, s, strnlen(s, 4), &st);
+        if (len == (size_t) -1 || len == (size_t) -2 || len == 0)
+                len = 1;
+        else if (l)
+                w = wcwidth(wc);
+        if (l)
+                uselocale(old);
+        *ret_len = len;
+        return w < 0 ? 1 : (size_t) w;
+}
+
+/* The terminal columns a UTF-8 string takes. */
+static size_t text_width(const char *s) {
+        size_t n = 0, len;
+
+        while (*s) {
+                n += char_width(s, &len);
+                s += len;
+        }
         return n;
 }
 
@@ -162,28 +203,39 @@ static void print_padding(FILE *f, size_t n) {
                 fputc(' ', f);
 }
 
-/* Writes the first "width" code points of s; "…" in place of the last one if cut. */
-static void print_cut(FILE *f, const Cell *c, size_t width) {
+/* Writes the cell in at most "width" columns (f NULL: only measures): cut, "…" in the
+ * last one. Return: the columns taken, one less than width when a double-width
+ * character did not fit before the "…". */
+static size_t print_cut(FILE *f, const Cell *c, size_t width) {
         const char *s = c->text;
-        size_t n = 0;
+        size_t n = 0, w, len;
 
         if (c->width <= width) {
-                fputs(s, f);
-                return;
+                if (f)
+                        fputs(s, f);
+                return c->width;
         }
-        for (; *s; s++) {
-                if (((unsigned char) *s & 0xc0) != 0x80 && ++n == width)
+        if (width == 0)
+                return 0;
+        while (*s) {
+                w = char_width(s, &len);
+                if (n + w > width - 1)
                         break;
-                fputc(*s, f);
+                if (f)
+                        fwrite(s, 1, len, f);
+                n += w;
+                s += len;
         }
-        fputs("…", f);
+        if (f)
+                fputs("…", f);
+        return n + 1;
 }
 
 static void print_pretty_row(const Table *t, FILE *f, const Cell *row, const size_t *widths, bool color,
                              const char *row_color) {
         for (size_t i = 0; i < t->n_columns; i++) {
                 const Cell *c = &row[i];
-                size_t w = c->width < widths[i] ? c->width : widths[i];
+                size_t w = print_cut(NULL, c, widths[i]);
                 const char *col = row_color ?: c->color;
                 bool last = i + 1 == t->n_columns;
 
@@ -193,7 +245,7 @@ static void print_pretty_row(const Table *t, FILE *f, const Cell *row, const siz
                         print_padding(f, widths[i] - w);
                 if (color && col)
                         fputs(col, f);
-                print_cut(f, c, widths[i]);
+                (void) print_cut(f, c, widths[i]);
                 if (color && col)
                         fputs(ANSI_NORMAL, f);
                 if (!t->align_right[i] && !last)

@@ -155,19 +155,20 @@ int verb_list(int argc, char **argv) {
         char **schedules = NULL;
         size_t n_rows = 0, n_results = 0;
         cJSON *doc = NULL;
+        bool observed = false;
         int r;
 
         r = parse_argv(argc, argv);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
 
-        r = taskctl_workflow_load(arg_read.workflow, &w);
-        if (r < 0)
-                return r;
         r = read_args_open_journal(&arg_read, &j);
         if (r < 0)
                 return r;
         (void) unit_bus_open(&bus);
+        r = taskctl_workflow_load_or_observe(arg_read.workflow, j, arg_read.directory, bus, &w, &observed);
+        if (r != 0)
+                return r;
 
         /* One timer and one schedule per router; one row per task. */
         timers = calloc(w->n_routers ?: 1, sizeof *timers);
@@ -242,7 +243,8 @@ int verb_list(int argc, char **argv) {
 
         if (n_rows == 0) {
                 if (output_is_tty())
-                        fprintf(stderr, "No routers in '%s'.\n", w->path);
+                        fprintf(stderr, observed ? "No router has results in the journal yet.\n" : "No routers in '%s'.\n",
+                                w->path);
                 r = 0;
                 goto finish;
         }

@@ -679,6 +679,7 @@ int verb_status(int argc, char **argv) {
         _cleanup_free_ char *job_id = NULL;
         const char *target = NULL;
         const Router *router = NULL;
+        bool observed = false;
         int r;
 
         r = parse_argv(argc, argv, &target);
@@ -713,22 +714,26 @@ int verb_status(int argc, char **argv) {
                 }
         }
 
+        (void) unit_bus_open(&bus);
         if (!w || w->unloadable) {
                 w = workflow_free(w);
-                r = taskctl_workflow_load(arg_read.workflow, &w);
-                if (r < 0)
+                r = taskctl_workflow_load_or_observe(arg_read.workflow, j, arg_read.directory, bus, &w, &observed);
+                if (r != 0)
                         return r;
         }
         if (target && !router) {
                 router = workflow_find_router(w, target);
                 if (!router) {
+                        if (observed) {
+                                log_error("No router '%s' has results in the journal, and no job has that id.", target);
+                                return TASKCTL_EXIT_NOT_FOUND;
+                        }
                         (void) taskctl_router_unknown(w, target);
                         log_error("('%s' is no job id either: those have 8 or more hex digits.)", target);
                         return TASKCTL_EXIT_NOT_FOUND;
                 }
         }
 
-        (void) unit_bus_open(&bus);
         if (router)
                 return status_router(router, j, bus);
         return status_summary(w, j, bus);

@@ -185,8 +185,10 @@ static void plan_help(void) {
                "                        --output-dir, FILE made absolute)\n"
                "  -o --output-dir DIR   Write the timers and activation services into DIR (for example\n"
                "                        /etc/systemd/system), with their timers.target.wants/ links,\n"
-               "                        instead of printing them; then run 'systemctl daemon-reload'.\n"
-               "                        Existing files are not overwritten.\n\n"
+               "                        instead of printing them; then run 'systemctl daemon-reload'\n"
+               "                        and 'systemctl start timers.target' (a reload alone starts\n"
+               "                        no timer). Existing files are not overwritten. For the\n"
+               "                        installed workflow, 'taskctl reload' does all of this.\n\n"
                "Exit status: 0 valid, 1 invalid (the plan of the valid part is still printed), 2 usage.\n");
 }
 

@@ -7,8 +7,11 @@
 #include "config.h"
 #include "diag.h"
 #include "herald-ids.h"
+#include "journal-read.h"
 #include "log.h"
+#include "taskctl-verbs.h"
 #include "unit-name.h"
+#include "workflow-observed.h"
 #include "workflow-path.h"
 
 /**
@@ -63,6 +66,34 @@ int taskctl_workflow_load(const char *path, Workflow **ret) {
         }
         *ret = TAKE_PTR(w);
         return 0;
+}
+
+/**
+ * taskctl_workflow_load_or_observe: the workflow for list and status, or what can be
+ * seen of it.
+ *
+ * When no --workflow was given and the workflow in force exists but this user may not
+ * read it (a journal reader who is not root), the routers come from the journal and
+ * the bus instead (workflow-observed.c), after one hint line on stderr.
+ * Return: 0 with *ret set (*ret_observed true for the second case),
+ * TASKCTL_EXIT_NO_ACCESS when the journal cannot be read either, or a negative errno;
+ * logged.
+ */
+int taskctl_workflow_load_or_observe(const char *path, sd_journal *j, const char *directory, sd_bus *bus, Workflow **ret,
+                                     bool *ret_observed) {
+        const char *p = path ?: taskctl_workflow_path();
+
+        *ret_observed = false;
+        if (path || access(p, R_OK) == 0 || (errno != EACCES && errno != EPERM))
+                return taskctl_workflow_load(path, ret);
+        /* neither the workflow nor the journal: the second is what a group membership fixes */
+        if (journal_access_denied(j, directory))
+                return journal_report_unreadable(directory);
+
+        fprintf(stderr, "Hint: cannot read the workflow '%s' (permission denied: it is root's); "
+                        "showing the routers that have results in the journal and the trigger timers systemd has.\n", p);
+        *ret_observed = true;
+        return taskctl_workflow_observe(j, bus, p, ret);
 }
 
 bool taskctl_router_unknown(const Workflow *w, const char *name) {

@@ -4,12 +4,21 @@
 
 #include <stdbool.h>
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-journal.h>
+
 #include "workflow.h"
 
 /* The applied workflow, else the generator's copy, else the configured default. */
 const char *taskctl_workflow_path(void);
 /* Loads path (NULL: taskctl_workflow_path()); reports a file that cannot be loaded. */
 int taskctl_workflow_load(const char *path, Workflow **ret);
+
+/* As taskctl_workflow_load(), but a workflow in force this user may not read becomes
+ * what the journal and the bus show of it (one hint line); *ret_observed says so.
+ * Return: 0, TASKCTL_EXIT_NO_ACCESS (the journal cannot be read either), or <0. */
+int taskctl_workflow_load_or_observe(const char *path, sd_journal *j, const char *directory, sd_bus *bus, Workflow **ret,
+                                     bool *ret_observed);
 
 /* Logs "No router 'X' in 'W'; did you mean 'Y'?" when the workflow loads and has no
  * router @name: returns true then. A workflow that cannot be read says nothing. */

@@ -39,6 +39,8 @@ d = json.load(sys.stdin)
 assert $1, json.dumps(d, indent=1)[:3000]" || fail "$2"
         printf 'ok - %s\n' "$2"
 }
+# msg: the MESSAGE part of taskctl logs' lines
+msg() { sed 's/^[^]]*]: //'; }
 n_results() { ns_run journalctl -q -o cat "MESSAGE_ID=$RESULT_ID" | wc -l; }
 have_results() { (($(n_results) >= $1)); }
 have_lines() { (($(ns_run journalctl -q -o cat "HERALD_JOB_ID=$1" | wc -l) >= $2)); }
@@ -75,8 +77,12 @@ router:
   hook: {trigger: web, selector: all, task: {h: print}}
 YML
 # Long periods: the timers exist and have a next elapse, but fire nothing during the test.
-ns_run systemd-run -q --unit herald-trigger-every5s --on-active=1h --on-unit-active=1h /bin/true
-ns_run systemd-run -q --unit herald-trigger-nightly --on-calendar='*-*-* 03:00:00' /bin/true
+# Their descriptions as the generator writes them: what a reader who may not read the
+# workflow is shown the schedules from.
+ns_run systemd-run -q --unit herald-trigger-every5s --description "herald trigger 'every5s' (tick every 5 s)" \
+        --on-active=1h --on-unit-active=1h /bin/true
+ns_run systemd-run -q --unit herald-trigger-nightly --description "herald trigger 'nightly' (cron '0 3 * * *')" \
+        --on-calendar='*-*-* 03:00:00' /bin/true
 
 # A real job unit with output, so the result has an invocation whose start the journal knows.
 # shellcheck disable=SC2016  # $INVOCATION_ID is the unit's, expanded inside
@@ -211,6 +217,55 @@ assert_eq "$(tc logs backup | grep -c forged)" 1 "logs exclude nothing (the unpr
 tc logs --json $J4 | check '[l["message"] for l in d] == ["started", "two", "lines"] and d[0]["unit"] == "herald-my\\x2drouter-p-cccc1111.service" and d[0]["priority"] == 6' \
         "logs --json"
 assert_eq "$(rc tc logs 12345678)" 4 "unknown job or router: 4"
+
+step "logs: journalctl's options"
+assert_eq "$(tc logs aaaa1111 -r | msg | paste -sd,)" "Job backup/dump succeeded,done: 42 tables,dumping database" "-r: newest first"
+assert_eq "$(tc logs aaaa1111 -r -n 1 | msg)" "Job backup/dump succeeded" "-r -n 1: the newest"
+assert_eq "$(tc logs aaaa1111 -p notice | msg)" "Job backup/dump succeeded" "-p notice: the result entry (5), not the output (6)"
+assert_eq "$(tc logs backup -p warning..emerg | msg)" "Job backup/upload failed" "-p RANGE"
+assert_eq "$(tc logs aaaa1111 -g TABLES | wc -l)" 0 "-g with an upper-case letter is case-sensitive"
+assert_eq "$(tc logs aaaa1111 -g 'tables|database' | msg | paste -sd,)" "dumping database,done: 42 tables" "-g: an ERE, any case"
+assert_eq "$(rc tc logs aaaa1111 -g '(')" 2 "-g with a bad pattern: usage error"
+assert_eq "$(rc tc logs aaaa1111 -p loud)" 2 "-p with a bad level: usage error"
+assert_eq "$(tc logs aaaa1111 --until yesterday | wc -l)" 0 "--until yesterday: nothing"
+assert_eq "$(rc tc logs aaaa1111 --until yesterday)" 0 "... and exit 0"
+assert_eq "$(tc logs aaaa1111 --since -1h | wc -l)" 3 "--since -1h: all three"
+assert_eq "$(tc logs aaaa1111 --since -1h -n 1 | msg)" "dumping database" "--since with -n 1: the first after it, as journalctl"
+c1=$(tc logs --json aaaa1111 | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["cursor"])')
+assert_eq "$(tc logs aaaa1111 --after-cursor "$c1" | msg | paste -sd,)" "done: 42 tables,Job backup/dump succeeded" \
+        "--after-cursor takes back the cursor --json prints"
+assert_eq "$(tc logs aaaa1111 --after-cursor "$c1" -n 1 | msg)" "done: 42 tables" "--after-cursor -n 1: the next line"
+assert_eq "$(rc tc logs aaaa1111 --after-cursor bogus)" 1 "a bad cursor: error"
+ns_run rm -f /run/c.cursor
+assert_eq "$(tc logs aaaa1111 --cursor-file /run/c.cursor | wc -l)" 3 "--cursor-file, first call: everything"
+assert_eq "$(tc logs aaaa1111 --cursor-file /run/c.cursor | wc -l)" 0 "--cursor-file, second call: nothing new"
+assert_eq "$(ns_run cat /run/c.cursor)" "$(tc logs --json aaaa1111 | python3 -c 'import json, sys; print(json.load(sys.stdin)[-1]["cursor"])')" \
+        "--cursor-file holds the newest line's cursor"
+ns_run sh -c 'head -c 5000 /dev/zero | tr "\\0" s > /run/big.cursor; echo bogus > /run/bad.cursor'
+assert_eq "$(rc tc logs aaaa1111 --cursor-file /run/big.cursor)" 1 "a cursor file over 4096 bytes is refused"
+assert_contains "$(tc logs aaaa1111 --cursor-file /run/big.cursor 2>&1 || true)" "larger than 4096 bytes" "... saying why"
+assert_eq "$(rc tc logs aaaa1111 --cursor-file /run/bad.cursor)" 1 "a cursor file without a cursor: error"
+assert_eq "$(rc tc logs aaaa1111 -f -r)" 2 "-f with -r: usage error"
+assert_eq "$(rc tc logs aaaa1111 --json -o json)" 2 "--json with -o: usage error"
+assert_eq "$(rc tc logs aaaa1111 -o fancy)" 2 "an unknown -o mode: usage error"
+
+step "logs -o: handed over to journalctl with the same match"
+assert_eq "$(tc logs aaaa1111 -o cat)" "$(ns_run journalctl -q -o cat "HERALD_JOB_ID=$J1")" "-o cat is journalctl -o cat HERALD_JOB_ID=ID"
+assert_eq "$(tc logs aaaa1111 -o cat -r -n 2 | paste -sd,)" "Job backup/dump succeeded,done: 42 tables" "-o with -r and -n"
+assert_eq "$(tc logs backup -o cat -p warning)" "Job backup/upload failed" "-o with -p"
+assert_eq "$(tc logs aaaa1111 -o cat -g TABLES | wc -l)" 0 "-o with -g (journalctl's smart case too)"
+assert_eq "$(tc logs aaaa1111 -o cat --since -1h --until now | wc -l)" 3 "-o with --since/--until (sent as @EPOCH.USEC)"
+assert_eq "$(tc logs aaaa1111 -o cat --until yesterday | grep -vc '^-- No entries --$' || true)" 0 "-o with --until yesterday"
+tc logs aaaa1111 -o json -n 1 | check 'd["MESSAGE"] == "Job backup/dump succeeded" and d["HERALD_JOB_ID"] == "'$J1'" and "__CURSOR" in d' \
+        "-o json: journalctl's fields, __CURSOR among them"
+cur=$(tc logs aaaa1111 -o json -n 2 | head -n 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["__CURSOR"])')
+assert_eq "$(tc logs aaaa1111 --after-cursor "$cur" | msg)" "Job backup/dump succeeded" "--after-cursor takes journalctl's __CURSOR"
+assert_eq "$(tc logs aaaa1111 -o cat --after-cursor "$cur")" "Job backup/dump succeeded" "-o with --after-cursor"
+assert_eq "$(tc logs aaaa1111 -o short-iso | wc -l)" 3 "-o short-iso"
+assert_eq "$(rc tc logs 12345678 -o cat)" 4 "-o: an unknown job or router is still 4"
+ns_run rm -f /run/o.cursor
+assert_eq "$(tc logs aaaa1111 -o cat --cursor-file /run/o.cursor | wc -l)" 3 "-o --cursor-file, first call"
+assert_eq "$(tc logs aaaa1111 -o cat --cursor-file /run/o.cursor | grep -vc '^-- No entries --$' || true)" 0 "-o --cursor-file, second call"
 assert_eq "$(rc tc logs hook)" 0 "a router without output yet: 0"
 out=$(ns_run bash -c "(sleep 1; systemd-run -q --wait -p LogExtraFields=HERALD_JOB_ID=$J5 -p LogExtraFields=HERALD_ROUTER=my-router \
         -p LogExtraFields=HERALD_TASK=p echo followed-line) & timeout --preserve-status -s INT 5 $TASKCTL logs -f -n 1 my-router; echo rc=\$?")
@@ -246,14 +301,55 @@ if ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$TASKCT
         # name that file and the permission, not a missing /etc/herald/workflow.yml.
         ns_run chmod 0700 /run/herald/applied
         ns_run systemd-tmpfiles --create --prefix /run/log/journal    # the journal's ACLs, as at boot
-        reader=(setpriv --reuid=nobody --regid=nogroup --groups=systemd-journal "$TASKCTL")
-        assert_contains "$(ns_run "${reader[@]}" history --no-pager 2>&1)" "$J6" "a systemd-journal member reads history"
-        r=0
-        err=$(ns_run "${reader[@]}" list --no-pager 2>&1) || r=$?
-        assert_eq "$r" 1 "list without the workflow exits 1"
-        assert_contains "$err" "Cannot read workflow '/run/herald/applied/workflow.yml': permission denied" \
-                "list names the workflow in force and the real cause"
+        step "read verbs for a member of systemd-journal who may not read the workflow"
+        ns_run useradd --system --no-create-home --shell /usr/sbin/nologin --groups systemd-journal reader
+        reader=(runuser -u reader -- "$TASKCTL")
+        # rd VERB...: stdout in $out, stderr in $err, exit status in $rc
+        errf=$(mktemp)
+        rd() { rc=0; out=$(ns_run "${reader[@]}" "$@" 2>"$errf") || rc=$?; err=$(cat "$errf"); }
+        rd history --no-pager
+        assert_eq "$rc" 0 "history exits 0"
+        assert_contains "$out" "$J6" "a systemd-journal member reads history"
+        rd list
+        assert_eq "$rc" 0 "list exits 0 without the workflow"
+        assert_eq "$(grep -c '^Hint: ' <<<"$err")" 1 "list: one hint line"
+        assert_contains "$err" "cannot read the workflow '/run/herald/applied/workflow.yml' (permission denied" \
+                "the hint names the workflow in force and the real cause"
         [[ $err != *"/etc/herald/workflow.yml"* ]] || fail "list blames /etc/herald/workflow.yml: $err"
+        assert_eq "$(cut -f1,2,3,4,7 <<<"$out" | tr '\t' '|' | paste -sd,)" \
+                "backup|dump|nightly|cron 0 3 * * *|success,backup|upload|nightly|cron 0 3 * * *|failed,my-router|p|every5s|every 5s|success,ns|t|-|-|success" \
+                "list: routers and tasks from the results, schedules from the timers' descriptions"
+        [[ $(grep -P '^backup\tdump\t' <<<"$out" | cut -f5) =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\ .*03:00:00 ]] ||
+                fail "list: the timer's next elapse from the bus: $out"
+        printf 'ok - list: next elapse from the bus\n'
+        rd list --json
+        assert_eq "$rc" 0 "list --json exits 0"
+        check 'len(d) == 4 and d[2]["timer_unit"] == "herald-trigger-every5s.timer" and d[2]["timer_loaded"] is True' \
+                "list --json without the workflow" <<<"$out"
+        rd status
+        assert_eq "$rc" 0 "status exits 0 without the workflow"
+        assert_eq "$(grep -P '^my-router\t' <<<"$out" | cut -f4,8 | tr '\t' '|')" "active (waiting)|success" \
+                "status: the timer's state and the last result"
+        rd status backup
+        assert_eq "$rc" 3 "status ROUTER whose last run failed: 3, as with the workflow"
+        assert_contains "$out" "Trigger: nightly (cron 0 3 * * *)" "status ROUTER: the trigger from the journal and the bus"
+        rd status nosuch
+        assert_eq "$rc" 4 "status of a router nobody has seen: 4"
+        rd status aaaa1111
+        assert_eq "$rc" 0 "status JOB_ID"
+        assert_contains "$out" "backup/dump[aaaa1111]: done: 42 tables" "status JOB_ID: the job's output"
+        rd logs backup -p warning
+        assert_eq "$rc" 0 "logs exits 0"
+        assert_eq "$(msg <<<"$out")" "Job backup/upload failed" "logs ROUTER -p warning"
+        rd logs backup -o cat -n 2
+        assert_eq "$rc" 0 "logs -o exits 0"
+        assert_eq "$out" "Job backup/upload failed"$'\n'"forged" "logs -o cat: journalctl, run as the reader"
+        rm -f "$errf"
+        r=0
+        err=$(ns_run "${nobody[@]}" list 2>&1) || r=$?
+        assert_eq "$r" 4 "list by a user who may read neither the workflow nor the journal: 4"
+        assert_contains "$err" "you cannot read the system journal; add yourself to group 'systemd-journal'" \
+                "list names what to fix"
 else
         step "skipped: nobody cannot execute $TASKCTL"
 fi

@@ -91,6 +91,9 @@ mkdir "$tmp/d"
 expect "validate: YAML files and directories" "$tmp/a.yml $tmp/b.yaml $tmp/d $tmp/journal" validate "$tmp/"
 expect "-D: directories" "$tmp/d" history -D "$tmp/d"
 expect "--since: times" "-1d -1h" history --since -1
+expect "logs -o: journalctl's output modes" "short short-delta short-full short-iso short-iso-precise short-monotonic short-precise short-unix" logs -o sh
+expect "logs --output=: journalctl's output modes" "json json-pretty json-seq json-sse" logs --output = js
+expect "logs -p: priorities" "emerg err" logs -p e
 expect "no workflow, no journal: nothing, quietly" "" history --workflow "$tmp/none.yml" -D "$tmp/d" ""
 # taskctl takes the first argument that names a command, wherever it is
 expect "after a word that is no command: the commands" "$verbs" frobnicate ""
@@ -152,6 +155,8 @@ zexpect "status: routers and job ids, --workflow=FILE" "disk_every15s print_ever
 zexpect "logs: a job id prefix" "$job" logs --directory="$tmp/journal" --workflow "$wf" 3F2A
 zexpect "--task: the workflow's tasks" "df print_param uptime" history --workflow "$wf" --task ""
 zexpect "--json=: its values" "pretty" list --json=p
+zexpect "logs -o: journalctl's output modes" "json json-pretty json-seq json-sse" logs -o js
+zexpect "logs -p: priorities" "emerg err" logs -p e
 zexpect "validate: YAML files" "_files(-g,*.(yml|yaml)(-.))" validate ""
 zexpect "-D: directories" "_files(-/)" history -D ""
 

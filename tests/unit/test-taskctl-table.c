@@ -104,6 +104,59 @@ static void test_utf8_and_control(void **state) {
         assert_string_equal(plain, "\xc3\xbc" "ber\t1\na b c\t2\n");
 }
 
+/* Double-width characters take two columns: the cells after them still line up. */
+static void test_double_width(void **state) {
+        _cleanup_table_free_ Table *t = table_new("ROUTER", "TASK", "RESULT", NULL);
+        _cleanup_free_ char *out = NULL, *cut = NULL;
+
+        assert_non_null(t);
+        /* "備份" (backup): 2 characters, 4 columns, 6 bytes */
+        assert_int_equal(table_add_cell(t, "\xe5\x82\x99\xe4\xbb\xbd"), 0);
+        assert_int_equal(table_add_cell(t, "dump"), 0);
+        assert_int_equal(table_add_cell(t, "success"), 0);
+        /* an emoji (U+1F680, 2 columns) and a combining acute accent (0 columns) */
+        assert_int_equal(table_add_cell(t, "\xf0\x9f\x9a\x80go"), 0);
+        assert_int_equal(table_add_cell(t, "e\xcc\x81t\xc3\xa9"), 0);
+        assert_int_equal(table_add_cell(t, "failed"), 0);
+        out = render(t, TABLE_PRETTY, false);
+        assert_string_equal(out,
+                            "ROUTER  TASK  RESULT\n"
+                            "\xe5\x82\x99\xe4\xbb\xbd    dump  success\n"
+                            "\xf0\x9f\x9a\x80go    e\xcc\x81t\xc3\xa9   failed\n");
+
+        /* cut to 6 columns (the header's): "備份" (4) and "…" (1) fit, the next "備"
+         * would not, so one column is padded */
+        table_set_max_width(t, 0, 4);
+        assert_int_equal(table_add_cell(t, "\xe5\x82\x99\xe4\xbb\xbd\xe5\x82\x99\xe4\xbb\xbd"), 0);
+        assert_int_equal(table_add_cell(t, "x"), 0);
+        assert_int_equal(table_add_cell(t, "y"), 0);
+        cut = render(t, TABLE_PRETTY, false);
+        assert_string_equal(cut,
+                            "ROUTER  TASK  RESULT\n"
+                            "\xe5\x82\x99\xe4\xbb\xbd    dump  success\n"
+                            "\xf0\x9f\x9a\x80go    e\xcc\x81t\xc3\xa9   failed\n"
+                            "\xe5\x82\x99\xe4\xbb\xbd\xe2\x80\xa6   x     y\n");
+}
+
+/* Right-aligned and cut before a double-width character: the pad goes to the left. */
+static void test_double_width_right(void **state) {
+        _cleanup_table_free_ Table *t = table_new("A", "N", NULL);
+        _cleanup_free_ char *out = NULL;
+
+        assert_non_null(t);
+        table_set_align_right(t, 1, true);
+        table_set_max_width(t, 1, 6);
+        assert_int_equal(table_add_cell(t, "x"), 0);
+        assert_int_equal(table_add_cell(t, "\xe5\x82\x99\xe4\xbb\xbd\xe5\x82\x99\xe4\xbb\xbd"), 0);
+        assert_int_equal(table_add_cell(t, "y"), 0);
+        assert_int_equal(table_add_cell(t, "12"), 0);
+        out = render(t, TABLE_PRETTY, false);
+        assert_string_equal(out,
+                            "A       N\n"
+                            "x   \xe5\x82\x99\xe4\xbb\xbd\xe2\x80\xa6\n"
+                            "y      12\n");
+}
+
 static void test_color(void **state) {
         _cleanup_table_free_ Table *t = table_new("R", "X", NULL);
         _cleanup_free_ char *out = NULL, *nocolor = NULL;
@@ -137,6 +190,8 @@ int main(void) {
                 cmocka_unit_test(test_plain),
                 cmocka_unit_test(test_max_width),
                 cmocka_unit_test(test_utf8_and_control),
+                cmocka_unit_test(test_double_width),
+                cmocka_unit_test(test_double_width_right),
                 cmocka_unit_test(test_color),
                 cmocka_unit_test(test_empty),
         };

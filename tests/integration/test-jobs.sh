@@ -153,7 +153,7 @@ router:
     trigger: batch
     selector: all
     task:
-      big: {executor: sh, job_param: {cmd: sh, arg: ['-c', 'head -c 100000000 /dev/zero | tr "\\\\0" x']}}
+      big: {executor: sh, job_param: {cmd: sh, arg: ['-c', 'while [ ! -e /run/herald-test/big-go ]; do sleep 0.05; done; head -c 100000000 /dev/zero | tr "\\\\0" x']}}
       lines: {executor: sh, job_param: {cmd: seq, arg: '200000'}}
       badjson: {executor: sh, job_param: {cmd: echo, arg: '{"a":'}}
       array: {executor: sh, job_param: {cmd: echo, arg: '[1,2]'}}
@@ -235,7 +235,9 @@ done
 step "100 MB of output: sample the job's memory while it runs"
 # No memory controller in this host's cgroup2 (tests/lib/README.md): the unit's
 # MemoryCurrent= is sampled when it is there; herald-exec job's peak RSS always.
-mem=$(ns_run bash -c 'hwm=0 cur=0
+# The job waits for the gate until the sampling has begun: under load it could
+# otherwise be over before the first sample (peak RSS 0 kB).
+mem=$(ns_run bash -c 'hwm=0 cur=0 opened=0
         while :; do
                 pid=$(systemctl show -P MainPID '"$big_unit"' 2>/dev/null) || break
                 { [ -z "$pid" ] || [ "$pid" = 0 ]; } && break
@@ -243,8 +245,10 @@ mem=$(ns_run bash -c 'hwm=0 cur=0
                 [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
                 c=$(systemctl show -P MemoryCurrent '"$big_unit"' 2>/dev/null)
                 case $c in [0-9]*) [ "${#c}" -lt 19 ] && [ "$c" -gt "$cur" ] && cur=$c;; esac
+                [ "$opened" = 0 ] && : > /run/herald-test/big-go && opened=1
                 sleep 0.05
         done
+        [ "$opened" = 1 ] || : > /run/herald-test/big-go
         echo "$hwm $((cur / 1024))"')
 read -r hwm cgmem <<<"$mem"
 step "peak RSS of herald-exec job: $hwm kB; peak MemoryCurrent of the unit: $cgmem kB (0: not accounted here)"

@@ -611,16 +611,19 @@ fail:
 
 /**
  * result_query_last: the newest result (trusted as by RESULT_QUERY_INIT) of router,
- * and task if not NULL.
+ * and task if not NULL, written between @since and @until (0 and USEC_INFINITY: any time).
  * Return: 0 with *ret set, or NULL when there is none; a negative errno on failure.
  */
-int result_query_last(sd_journal *j, const char *router, const char *task, HeraldResult **ret) {
+int result_query_last(sd_journal *j, const char *router, const char *task, usec_t since, usec_t until,
+                      HeraldResult **ret) {
         ResultQuery q = RESULT_QUERY_INIT;
         ResultList l = {};
         int r;
 
         q.router = router;
         q.task = task;
+        q.since = since;
+        q.until = until;
         q.limit = 1;
         r = result_query(j, &q, &l);
         if (r < 0)

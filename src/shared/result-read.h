@@ -103,4 +103,4 @@ typedef struct ResultQuery {
 #define RESULT_QUERY_INIT ((ResultQuery) { .until = USEC_INFINITY })
 
 int result_query(sd_journal *j, const ResultQuery *q, ResultList *ret);
-int result_query_last(sd_journal *j, const char *router, const char *task, HeraldResult **ret);
+int result_query_last(sd_journal *j, const char *router, const char *task, usec_t since, usec_t until, HeraldResult **ret);

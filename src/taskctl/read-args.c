@@ -48,6 +48,14 @@ static int read_args_parse(ReadArgs *a, int c, const char *arg) {
                 return 1;
         case 'n':
                 return parse_lines(a, arg);
+        case 'S':
+                if (timestamp_parse(arg, a->now, &a->since) < 0)
+                        return log_error_errno(EINVAL, "Invalid --since= time '%s'.", arg);
+                return 1;
+        case 'U':
+                if (timestamp_parse(arg, a->now, &a->until) < 0)
+                        return log_error_errno(EINVAL, "Invalid --until= time '%s'.", arg);
+                return 1;
         default:
                 return 0;
         }
@@ -81,8 +89,12 @@ static int read_args_option(int c, const char *arg, void *userdata) {
 int read_args_parse_argv(ReadArgs *a, int argc, char **argv, const char *short_options,
                          const struct option *options, void (*help)(void), VerbOption option, void *userdata) {
         ReadArgsParse p = { .args = a, .verb_option = option, .userdata = userdata };
+        int r;
 
-        return verb_parse_options(argc, argv, short_options, options, help, read_args_option, &p);
+        r = verb_parse_options(argc, argv, short_options, options, help, read_args_option, &p);
+        if (r > 0 && r != TASKCTL_EXIT_USAGE && a->since > a->until)
+                return log_error("--since= is after --until=."), TASKCTL_EXIT_USAGE;
+        return r;
 }
 
 int read_args_open_journal(const ReadArgs *a, sd_journal **ret) {

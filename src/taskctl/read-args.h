@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "journal-read.h"
+#include "timestamp.h"
 #include "verb-options.h"
 
 typedef struct ReadArgs {
@@ -18,7 +19,14 @@ typedef struct ReadArgs {
         size_t lines;                   /* -n: set the verb's default before parsing; 0: all */
         size_t lines_max;               /* the largest -n the verb takes; 0: no limit */
         bool lines_all;                 /* -n all is 0 */
+        usec_t since;                   /* -S: 0 none (read_args_init()) */
+        usec_t until;                   /* -U: USEC_INFINITY none */
+        usec_t now;                     /* one "now" for every relative time, so that
+                                         * "--since now --until now" is one instant */
 } ReadArgs;
+
+/* The shared options' defaults: no time window, now as of the call. */
+#define READ_ARGS_INIT ((ReadArgs) { .until = USEC_INFINITY, .now = now_realtime() })
 
 enum {
         ARG_JSON = 0x100,
@@ -40,6 +48,12 @@ enum {
         { "workflow", required_argument, NULL, ARG_WORKFLOW },                  \
         { "directory", required_argument, NULL, 'D' },                          \
         { "namespace", required_argument, NULL, ARG_NAMESPACE }
+
+/* -S/--since, -U/--until, for the verbs that read results or lines (add "S:U:" to the
+ * short options, READ_ARGS_TIME_HELP to the help). */
+#define READ_ARGS_TIME_OPTIONS                                                  \
+        { "since", required_argument, NULL, 'S' },                              \
+        { "until", required_argument, NULL, 'U' }
 
 /* -n/--lines, for the verbs that take it (add "n:" to the short options). */
 #define READ_ARGS_LINES_OPTION { "lines", required_argument, NULL, 'n' }

@@ -13,8 +13,6 @@
 static ReadArgs arg_read;
 static const char *arg_router;
 static const char *arg_task;
-static usec_t arg_since;
-static usec_t arg_until;
 static bool arg_failed;
 static bool arg_follow;
 
@@ -74,17 +72,7 @@ enum {
 };
 
 static int parse_option(int c, const char *arg, void *userdata) {
-        const usec_t *now = userdata;
-
         switch (c) {
-        case 'S':
-                if (timestamp_parse(arg, *now, &arg_since) < 0)
-                        return log_error_errno(EINVAL, "Invalid --since= time '%s'.", arg);
-                return 1;
-        case 'U':
-                if (timestamp_parse(arg, *now, &arg_until) < 0)
-                        return log_error_errno(EINVAL, "Invalid --until= time '%s'.", arg);
-                return 1;
         case ARG_FAILED:
                 arg_failed = true;
                 return 1;
@@ -102,34 +90,27 @@ static int parse_option(int c, const char *arg, void *userdata) {
 static int parse_argv(int argc, char **argv) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
-                { "since", required_argument, NULL, 'S' },
-                { "until", required_argument, NULL, 'U' },
+                READ_ARGS_TIME_OPTIONS,
                 { "failed", no_argument, NULL, ARG_FAILED },
                 { "task", required_argument, NULL, ARG_TASK },
                 { "follow", no_argument, NULL, 'f' },
                 READ_ARGS_LINES_OPTION,
                 {}
         };
-        /* one "now" for every relative time, so "--until now --since now" is one instant */
-        usec_t now = now_realtime();
         int r;
 
-        arg_read = (ReadArgs) {};
+        arg_read = READ_ARGS_INIT;
         arg_router = arg_task = NULL;
-        arg_since = 0;
-        arg_until = USEC_INFINITY;
         arg_failed = false;
         arg_follow = false;
 
-        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:f", options, help, parse_option, &now);
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:n:f", options, help, parse_option, NULL);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
                 arg_router = argv[optind++];
         if (optind < argc)
                 return log_error("Too many arguments: '%s'; history takes at most one ROUTER.", argv[optind]), TASKCTL_EXIT_USAGE;
-        if (arg_since > arg_until)
-                return log_error("--since= is after --until=."), TASKCTL_EXIT_USAGE;
         return 1;
 }
 
@@ -188,8 +169,8 @@ static int follow_step(sd_journal *j, void *userdata) {
         q.router = arg_router;
         q.task = arg_task;
         q.failed_only = arg_failed;
-        q.since = f->last > arg_since ? f->last : arg_since;
-        q.until = arg_until;
+        q.since = f->last > arg_read.since ? f->last : arg_read.since;
+        q.until = arg_read.until;
         q.limit = f->last == 0 ? arg_read.lines : 0;
         r = result_query(j, &q, &l);
         if (r < 0)
@@ -251,8 +232,8 @@ int verb_history(int argc, char **argv) {
         q.router = arg_router;
         q.task = arg_task;
         q.failed_only = arg_failed;
-        q.since = arg_since;
-        q.until = arg_until;
+        q.since = arg_read.since;
+        q.until = arg_read.until;
         q.limit = arg_read.lines;
         r = result_query(j, &q, &l);
         if (r < 0)

@@ -27,11 +27,13 @@ static void help(void) {
                "                next and elapsed last, as systemd reports them; '-' for\n"
                "                triggers without a timer and timers systemd has not loaded\n"
                "  RESULT, WHEN  the task's newest result in the journal (success or failed)\n"
-               "                and when it was written\n"
+               "                and when it was written (within --since/--until if given)\n"
                "On a terminal the table is aligned and paged; piped, it is tab-separated\n"
                "without a header.\n"
                "\n"
                "Options:\n"
+               "  -S, --since=TIME Only results at or after TIME count as a task's newest\n"
+               "  -U, --until=TIME Only results at or before TIME count (the state as of TIME)\n"
                READ_ARGS_HELP
                "\n"
                "With --json, an array of objects with the keys router, task, executor,\n"
@@ -51,12 +53,13 @@ static void help(void) {
 static int parse_argv(int argc, char **argv) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
+                READ_ARGS_TIME_OPTIONS,
                 {}
         };
         int r;
 
-        arg_read = (ReadArgs) {};
-        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS, options, help, NULL, NULL);
+        arg_read = READ_ARGS_INIT;
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "S:U:", options, help, NULL, NULL);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
@@ -204,7 +207,7 @@ int verb_list(int argc, char **argv) {
                         row->schedule = schedules[i];
                         row->timer = timer_unit ? &timers[i] : NULL;
                         if (row->task) {
-                                r = result_query_last(j, router->name, row->task->name, &row->last);
+                                r = result_query_last(j, router->name, row->task->name, arg_read.since, arg_read.until, &row->last);
                                 if (r < 0) {
                                         log_error_errno(r, "Failed to read results from the journal: %m");
                                         goto finish;

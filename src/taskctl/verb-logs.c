@@ -98,8 +98,6 @@ enum {
 };
 
 static int parse_option(int c, const char *arg, void *userdata) {
-        const usec_t *now = userdata;
-
         switch (c) {
         case 'f':
                 arg_follow = true;
@@ -119,14 +117,6 @@ static int parse_option(int c, const char *arg, void *userdata) {
                 return 1;
         case 'r':
                 arg_query.reverse = true;
-                return 1;
-        case 'S':
-                if (timestamp_parse(arg, *now, &arg_query.since) < 0)
-                        return log_error_errno(EINVAL, "Invalid --since= time '%s'.", arg);
-                return 1;
-        case 'U':
-                if (timestamp_parse(arg, *now, &arg_query.until) < 0)
-                        return log_error_errno(EINVAL, "Invalid --until= time '%s'.", arg);
                 return 1;
         case ARG_AFTER_CURSOR:
                 arg_query.after_cursor = arg;
@@ -148,17 +138,17 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
                 { "priority", required_argument, NULL, 'p' },
                 { "grep", required_argument, NULL, 'g' },
                 { "reverse", no_argument, NULL, 'r' },
-                { "since", required_argument, NULL, 'S' },
-                { "until", required_argument, NULL, 'U' },
+                READ_ARGS_TIME_OPTIONS,
                 { "after-cursor", required_argument, NULL, ARG_AFTER_CURSOR },
                 { "cursor-file", required_argument, NULL, ARG_CURSOR_FILE },
                 {}
         };
-        usec_t now = now_realtime();
         int r;
 
         /* SIZE_MAX: not given; a job's whole run, or a router's last LINES_DEFAULT */
-        arg_read = (ReadArgs) { .lines = SIZE_MAX, .lines_all = true };
+        arg_read = READ_ARGS_INIT;
+        arg_read.lines = SIZE_MAX;
+        arg_read.lines_all = true;
         arg_follow = false;
         arg_output = NULL;
         arg_cursor_file = NULL;
@@ -166,7 +156,7 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         arg_query = (LogQuery) LOG_QUERY_INIT;
 
         r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:fo:p:g:rS:U:", options, help,
-                                 parse_option, &now);
+                                 parse_option, NULL);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind >= argc)
@@ -179,8 +169,8 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
                 return log_error("--follow and --reverse exclude each other."), TASKCTL_EXIT_USAGE;
         if (arg_cursor_file && arg_query.after_cursor)
                 return log_error("--after-cursor= and --cursor-file= exclude each other."), TASKCTL_EXIT_USAGE;
-        if (arg_query.since > arg_query.until)
-                return log_error("--since= is after --until=."), TASKCTL_EXIT_USAGE;
+        arg_query.since = arg_read.since;
+        arg_query.until = arg_read.until;
         if (arg_query.grep_arg && log_query_compile_grep(&arg_query) < 0)
                 return TASKCTL_EXIT_USAGE;
         *ret_target = argv[optind];

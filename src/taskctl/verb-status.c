@@ -49,6 +49,8 @@ static void help(void) {
                "\n"
                "Options:\n"
                "  -n, --lines=N    How many runs and log lines to show (default 10)\n"
+               "  -S, --since=TIME Only runs at or after TIME (the runs counted and shown)\n"
+               "  -U, --until=TIME Only runs at or before TIME\n"
                READ_ARGS_HELP
                "\n"
                "With --json: without an argument, an array with one object per router\n"
@@ -74,14 +76,17 @@ static int parse_argv(int argc, char **argv, const char **ret_target) {
         static const struct option options[] = {
                 READ_ARGS_LONG_OPTIONS,
                 READ_ARGS_LINES_OPTION,
+                READ_ARGS_TIME_OPTIONS,
                 {}
         };
         int r;
 
-        arg_read = (ReadArgs) { .lines = LINES_DEFAULT, .lines_max = LINES_MAX };
+        arg_read = READ_ARGS_INIT;
+        arg_read.lines = LINES_DEFAULT;
+        arg_read.lines_max = LINES_MAX;
         *ret_target = NULL;
 
-        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:", options, help, NULL, NULL);
+        r = read_args_parse_argv(&arg_read, argc, argv, READ_ARGS_SHORT_OPTIONS "n:S:U:", options, help, NULL, NULL);
         if (r <= 0 || r == TASKCTL_EXIT_USAGE)
                 return r;
         if (optind < argc)
@@ -215,6 +220,8 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
 
         q.router = router->name;
         q.limit = arg_read.lines;
+        q.since = arg_read.since;
+        q.until = arg_read.until;
         if (arg_read.lines > 0) {
                 r = result_query(j, &q, &s.runs);
                 if (r < 0) {

@@ -181,6 +181,14 @@ assert_contains "$out" 'Running: herald-my\x2drouter-p-cccc1111.service; active 
 assert_contains "$out" "Timer: herald-trigger-every5s.timer; active (waiting)" "router view: timer"
 assert_contains "$out" "$J3" "router view: last runs"
 assert_contains "$out" "my-router/p[bbbb1111]: Job my-router/p succeeded" "router view: output of the newest job"
+# --since/--until as history takes them: nothing before the epoch's first second, nothing
+# after a time far ahead; the whole journal between them
+tc status backup --json --until @1 | check 'd["runs"] == []' "status --until before every run: no runs"
+tc status backup --json --since tomorrow | check 'd["runs"] == []' "status --since tomorrow: no runs"
+tc3 status backup --json --since @1 --until tomorrow | check 'len(d["runs"]) == 2' "status --since/--until around every run: both runs"
+tc list --json --until @1 | check 'all(r["last_result"] is None for r in d)' "list --until before every run: no last result"
+tc list --json --since @1 | check '[r for r in d if r["task"] == "dump"][0]["last_result"]["job_id"] == "'$J1'"' "list --since: the newest result in the window"
+assert_eq "$(rc tc status backup --since tomorrow --until today)" 2 "status --since after --until: usage error"
 assert_eq "$(rc tc status my-router)" 0 "router whose last run succeeded: 0"
 assert_eq "$(rc tc status backup)" 3 "router whose last run failed: 3"
 tc3 status backup --json | check 'd["router"] == "backup" and len(d["runs"]) == 2 and d["timer"]["unit"] == "herald-trigger-nightly.timer" and [t["task"] for t in d["tasks"]] == ["dump", "upload"] and d["log"][-1]["job_id"] == "'$J2'"' \

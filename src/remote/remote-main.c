@@ -8,7 +8,6 @@
  * the result from its stdout; its stderr is the job's journal stream.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "job-spec.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "remote-client.h"
 
 static int help(void) {
@@ -37,28 +37,11 @@ static int help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-        };
-        static const struct option options[] = {
-                { "help",    no_argument, NULL, 'h'         },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_VERSION:
-                        printf("herald-remote (herald) %s\n", HERALD_VERSION);
-                        return 0;
-                case '?':
-                        return -EINVAL;
-                default:
-                        abort();        /* unreachable */
-                }
+        r = main_parse_argv_plain(argc, argv, "herald-remote", help, false);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 return log_error_errno(EINVAL, "%s takes no arguments; the job comes on stdin.", program_invocation_short_name);
         return 1;
@@ -129,12 +112,4 @@ static int run(void) {
         return 0;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-remote", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r <= 0)
-                return r < 0 ? 2 : EXIT_SUCCESS;
-        return run() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("herald-remote", run());

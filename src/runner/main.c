@@ -27,6 +27,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "runner-reply.h"
 #include "runner.h"
 
@@ -84,8 +85,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         return help();
                 case ARG_VERSION:
-                        printf("herald-runner (herald) %s\n", HERALD_VERSION);
-                        return 0;
+                        return main_version("herald-runner");
                 case 'c':
                         arg_config = optarg;
                         break;
@@ -271,15 +271,4 @@ finish:
         return q < 0 ? q : 0;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-runner", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;
-        if (r == 0)
-                return EXIT_SUCCESS;
-        r = run();
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("herald-runner", run());

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "fs-util.h"
 #include "job-result.h"
 #include "job-spec.h"
 #include "log.h"
@@ -47,39 +48,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-/* All of stdin, at most max bytes. */
-static int read_stdin(size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size + 4096 + 1 > allocated) {
-                        size_t a = allocated ? allocated * 2 : 65536;
-                        char *b = realloc(buf, a);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-                n = read(STDIN_FILENO, buf + size, allocated - size - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                size += n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 static int run(void) {
         _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
         _cleanup_(job_result_done) JobResult res = {};
@@ -87,7 +55,7 @@ static int run(void) {
         size_t size = 0;
         int r;
 
-        r = read_stdin(JOB_SPEC_SIZE_MAX, &text, &size);
+        r = read_fd_full(STDIN_FILENO, JOB_SPEC_SIZE_MAX, 65536, &text, &size);
         if (r >= 0)
                 r = job_spec_parse(text, size, &spec);
         if (text)

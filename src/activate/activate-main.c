@@ -124,16 +124,10 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_LISTEN:
                         arg_listen = optarg;
                         break;
-                case ARG_IDLE_TIMEOUT: {
-                        char *end;
-                        unsigned long long v;
-                        errno = 0;
-                        v = strtoull(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v > 24ULL * 3600)
+                case ARG_IDLE_TIMEOUT:
+                        if (main_parse_idle_timeout(optarg, &arg_idle_timeout_usec) < 0)
                                 return log_error_errno(EINVAL, "--idle-timeout takes whole seconds (0-86400), not '%s'.", optarg);
-                        arg_idle_timeout_usec = v * 1000000ULL;
                         break;
-                }
                 case '?':
                         return -EINVAL;
                 default:

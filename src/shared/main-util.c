@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "config.h"
 #include "main-util.h"
@@ -52,4 +53,23 @@ int main_parse_argv_plain(int argc, char *argv[], const char *program, int (*hel
                         abort();        /* unreachable */
                 }
         return 1;
+}
+
+/**
+ * main_parse_idle_timeout() - an --idle-timeout argument: whole seconds, 0 to a day
+ * @arg: the argument
+ * @ret_usec: the time in microseconds (0: never)
+ *
+ * Return: 0; -EINVAL for anything else (the caller says so: "--idle-timeout takes...").
+ */
+int main_parse_idle_timeout(const char *arg, uint64_t *ret_usec) {
+        unsigned long long v;
+        char *end;
+
+        errno = 0;
+        v = strtoull(arg, &end, 10);
+        if (errno || end == arg || *end || v > IDLE_TIMEOUT_MAX_SEC)
+                return -EINVAL;
+        *ret_usec = v * 1000000ULL;
+        return 0;
 }

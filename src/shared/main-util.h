@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -18,6 +19,9 @@
 
 int main_version(const char *program);
 int main_parse_argv_plain(int argc, char *argv[], const char *program, int (*help)(void), bool stop_at_verb);
+/* --idle-timeout SEC of the socket-activated services: whole seconds, 0 to a day. */
+#define IDLE_TIMEOUT_MAX_SEC (24ULL * 3600)
+int main_parse_idle_timeout(const char *arg, uint64_t *ret_usec);
 
 /* main() of a program with a static parse_argv() (STYLE.md 5): logs as PROGRAM to
  * stderr; a usage error exits EXIT_USAGE, --help and --version 0; then CALL, whose

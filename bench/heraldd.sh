@@ -108,8 +108,8 @@ HAVE_HERALDD=0
 ns_boot
 ns_install
 step "sysusers and tmpfiles (the user herald, /var/lib/herald, /run/herald)"
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p "$WORK"
 
 # five ports nothing listens on (the instance has only lo; checked anyway)

@@ -48,8 +48,8 @@ ns_boot
 ns_install
 ns_run mount --make-rshared /          # LoadCredential=
 ns_run systemd-tmpfiles --create --prefix /run/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p $W $RUN /etc/herald /etc/systemd/system/herald-runner.service.d
 ns_run sh -c "umask 077 && printf %s '$KEY' > /etc/herald/runner.secret"
 ns_run sh -c 'printf "work_dir: /var/lib/herald-runner/work\n" > /etc/herald/runner.yml'

@@ -69,8 +69,8 @@ inside journalctl --no-pager -o cat MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7 
 if [[ -n ${P:-} ]] || [[ ! -e /etc/herald/workflow.yml ]]; then
         echo
         echo "== heraldd: examples/http-chain.yml as /etc/herald/workflow.yml, then taskctl reload"
-        inside systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-        inside systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf --prefix /run/herald --prefix /var/lib/herald
+        inside systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+        inside systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf --prefix /run/herald --prefix /var/lib/herald
         [[ -n ${P:-} ]] && inside systemd-tmpfiles --create --prefix /run/log/journal   # as on a real system
         inside mkdir -p /etc/herald /var/lib/herald/work/run
         inside install -m 0644 "$top/examples/http-chain.yml" /etc/herald/workflow.yml

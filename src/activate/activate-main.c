@@ -20,6 +20,7 @@
 #include "job-request.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "runner-reply.h"
 #include "serve.h"
 #include "serve-runner.h"
@@ -104,8 +105,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         return help();
                 case ARG_VERSION:
-                        printf("herald-activate (herald) %s\n", HERALD_VERSION);
-                        return 0;
+                        return main_version("herald-activate");
                 case 'w':
                         arg_workflow = optarg;
                         break;
@@ -124,16 +124,10 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_LISTEN:
                         arg_listen = optarg;
                         break;
-                case ARG_IDLE_TIMEOUT: {
-                        char *end;
-                        unsigned long long v;
-                        errno = 0;
-                        v = strtoull(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v > 24ULL * 3600)
+                case ARG_IDLE_TIMEOUT:
+                        if (main_parse_idle_timeout(optarg, &arg_idle_timeout_usec) < 0)
                                 return log_error_errno(EINVAL, "--idle-timeout takes whole seconds (0-86400), not '%s'.", optarg);
-                        arg_idle_timeout_usec = v * 1000000ULL;
                         break;
-                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -161,20 +155,12 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-activate", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;       /* usage */
-        if (r == 0)
-                return EXIT_SUCCESS;
+static int run(void) {
         if (arg_serve_runner)
-                r = serve_runner_run(arg_config, arg_listen, arg_idle_timeout_usec);
-        else if (arg_serve)
-                r = serve_run(arg_workflow, arg_listen, arg_idle_timeout_usec);
-        else
-                r = activate_run(arg_workflow, arg_trigger);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                return serve_runner_run(arg_config, arg_listen, arg_idle_timeout_usec);
+        if (arg_serve)
+                return serve_run(arg_workflow, arg_listen, arg_idle_timeout_usec);
+        return activate_run(arg_workflow, arg_trigger);
 }
+
+DEFINE_MAIN_FUNCTION("herald-activate", run());

@@ -13,19 +13,16 @@
  * herald-runner (done-runner.c). It answers STARTED once the start job ran, or FAILED.
  *
  * Separate from --serve (heraldd's): a runner host needs no workflow, no heraldd and
- * none of their directories.
+ * none of their directories. The connections, the peer check and the idle exit are
+ * serve-conn.c's, shared with --serve.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <string.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-event.h>
 
 #include "activate-protocol.h"
 #include "fs-util.h"
@@ -39,98 +36,32 @@
 #include "runner-config.h"
 #include "runner-reply.h"
 #include "runner-request.h"
+#include "serve-conn.h"
 #include "serve-runner.h"
 #include "start-window.h"
 
-#define SERVE_WINDOW 64
-#define SERVE_CONNECTIONS_MAX 16
 /* The request is the HTTP body, which herald-runner took up to max_body. */
 #define REQUEST_SLACK 4096
 
-typedef struct Server Server;
-typedef struct Conn Conn;
-
-struct Conn {
-        Server *server;
-        int fd;
-        sd_event_source *source;
-        unsigned n_ref;
-        Conn *prev, *next;
-};
-
-struct Server {
-        sd_event *event;
-        sd_bus *bus;
-        StartWindow *window;
+typedef struct Server {
         RunnerConfig *config;
-        uid_t runner_uid;
-        Conn *conns;
-        unsigned n_conns;
-        uint64_t idle_usec;
-        sd_event_source *idle_timer;
-};
+} Server;
 
 typedef struct RunCtx {
-        Server *server;
-        Conn *conn;
+        ServeConn *conn;
         char job_id[HERALD_ID_LEN + 1];
         char *unit, *dir;
         cJSON *param;
 } RunCtx;
 
-static Conn *conn_unref(Conn *c) {
-        if (c && --c->n_ref == 0) {
-                safe_close(c->fd);
-                free(c);
-        }
-        return NULL;
-}
-
-static void server_arm_idle(Server *s);
-
-static void conn_close(Conn *c) {
-        Server *s = c->server;
-
-        if (c->fd < 0)
-                return;
-        c->source = sd_event_source_disable_unref(c->source);
-        c->fd = safe_close(c->fd);
-        if (c->prev)
-                c->prev->next = c->next;
-        else
-                s->conns = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
-        s->n_conns--;
-        conn_unref(c);
-        server_arm_idle(s);
-}
-
 static void run_ctx_free(RunCtx *ctx) {
         if (!ctx)
                 return;
-        conn_unref(ctx->conn);
+        serve_conn_release(ctx->conn);
         free(ctx->unit);
         free(ctx->dir);
         cJSON_Delete(ctx->param);
         free(ctx);
-}
-
-static void reply(Conn *c, ActivateVerb verb, const char *job_id, const char *text) {
-        char buf[ACTIVATE_MESSAGE_MAX];
-        size_t len;
-        int r;
-
-        if (!c || c->fd < 0)
-                return;         /* herald-runner went: the result is in the journal */
-        r = activate_message_format(&(ActivateMessage) { .verb = verb, .job_id = job_id, .text = text }, buf,
-                                    sizeof buf, &len);
-        if (r >= 0 && send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-                r = -errno;
-        if (r < 0) {
-                log_warning_errno(r, "Could not answer herald-runner about job %s, closing the connection: %m", job_id);
-                conn_close(c);
-        }
 }
 
 /* A job that will not run still has its result entry, so the journal tells of every
@@ -177,7 +108,6 @@ static int request_read(const Server *s, const char *job_id, cJSON **ret) {
 
 static void on_started(const char *unit, const sd_bus_error *error, void *userdata) {
         RunCtx *ctx = userdata;
-        Server *s = ctx->server;
 
         if (error && !sd_bus_error_has_name(error, "org.herald.StartJobResult")) {
                 _cleanup_free_ char *text = NULL;
@@ -187,18 +117,19 @@ static void on_started(const char *unit, const sd_bus_error *error, void *userda
                 if (asprintf(&text, "Could not start the job unit %s: %s", unit, why) >= 0)
                         failed_entry(ctx->param, unit, text);
                 (void) job_dir_remove(ctx->dir);
-                reply(ctx->conn, ACTIVATE_FAILED, ctx->job_id, why);
+                serve_conn_reply(ctx->conn, ACTIVATE_FAILED, ctx->job_id, why);
         } else {
                 if (error)
                         log_warning("The start job of %s ended with result '%s'.", unit, error->message);
-                reply(ctx->conn, ACTIVATE_STARTED, ctx->job_id, NULL);
+                serve_conn_reply(ctx->conn, ACTIVATE_STARTED, ctx->job_id, NULL);
         }
         run_ctx_free(ctx);
-        server_arm_idle(s);
 }
 
-static void handle_run(Conn *c, const char *job_id) {
-        Server *s = c->server;
+static void handle_run(ServeConn *c, const ActivateMessage *m, void *userdata) {
+        const Server *s = userdata;
+        StartWindow *window = serve_conn_window(c);
+        const char *job_id = m->job_id;
         _cleanup_json_ cJSON *ep = NULL;
         RunCtx *ctx;
         const char *why;
@@ -206,7 +137,7 @@ static void handle_run(Conn *c, const char *job_id) {
 
         ctx = calloc(1, sizeof *ctx);
         if (!ctx) {
-                reply(c, ACTIVATE_FAILED, job_id, "out of memory");
+                serve_conn_reply(c, ACTIVATE_FAILED, job_id, "out of memory");
                 return;
         }
         snprintf(ctx->job_id, sizeof ctx->job_id, "%s", job_id);
@@ -227,18 +158,16 @@ static void handle_run(Conn *c, const char *job_id) {
                 why = r == -EEXIST ? "a job of this id exists" : "its job directory could not be made";
                 goto fail;
         }
-        if (start_window_full(s->window)) {
+        if (start_window_full(window)) {
                 /* Nothing was accepted: herald-runner answers 503, the client retries. */
-                log_warning("Not starting job %s: %u starts are in flight.", job_id, start_window_in_flight(s->window));
+                log_warning("Not starting job %s: %u starts are in flight.", job_id, start_window_in_flight(window));
                 (void) job_dir_remove(ctx->dir);
-                reply(c, ACTIVATE_BUSY, job_id, NULL);
+                serve_conn_reply(c, ACTIVATE_BUSY, job_id, NULL);
                 run_ctx_free(ctx);
                 return;
         }
-        ctx->server = s;
-        ctx->conn = c;
-        c->n_ref++;
-        r = start_window_start_unit(s->window, ctx->unit, on_started, ctx);
+        ctx->conn = serve_conn_ref(c);
+        r = start_window_start_unit(window, ctx->unit, on_started, ctx);
         if (r < 0) {
                 (void) job_dir_remove(ctx->dir);
                 errno = -r;
@@ -250,116 +179,8 @@ static void handle_run(Conn *c, const char *job_id) {
 fail:
         if (ctx->param)
                 failed_entry(ctx->param, ctx->unit, why);
-        reply(c, ACTIVATE_FAILED, job_id, why);
+        serve_conn_reply(c, ACTIVATE_FAILED, job_id, why);
         run_ctx_free(ctx);
-}
-
-static int on_conn(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
-        Conn *c = userdata;
-        char buf[ACTIVATE_MESSAGE_MAX + 1];
-        ActivateMessage m;
-        ssize_t n;
-
-        if (revents & EPOLLIN) {
-                n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                        return 0;
-                if (n > 0 && (size_t) n <= ACTIVATE_MESSAGE_MAX) {
-                        if (activate_message_parse(buf, (size_t) n, &m) < 0 || m.verb != ACTIVATE_RUN) {
-                                log_warning("Ignoring a malformed message from herald-runner (%zd bytes).", n);
-                                return 0;
-                        }
-                        c->n_ref++;
-                        handle_run(c, m.job_id);
-                        conn_unref(c);
-                        return 0;
-                }
-                if (n > 0) {
-                        log_warning("Ignoring a message from herald-runner larger than %d bytes.", ACTIVATE_MESSAGE_MAX);
-                        return 0;
-                }
-        }
-        conn_close(c);
-        return 0;
-}
-
-static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
-        Server *s = userdata;
-        struct ucred cred;
-        socklen_t len = sizeof cred;
-        Conn *c;
-        int cfd, r;
-
-        cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (cfd < 0)
-                return 0;
-        /* The socket's mode lets root and the group herald-runner in; of those, only
-         * herald-runner's user (or root) may ask. */
-        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            (cred.uid != 0 && cred.uid != s->runner_uid)) {
-                log_warning("Refusing a connection from uid %d: only root and " RUNNER_USER " may run jobs.",
-                            len == sizeof cred ? (int) cred.uid : -1);
-                safe_close(cfd);
-                return 0;
-        }
-        if (s->n_conns >= SERVE_CONNECTIONS_MAX) {
-                log_warning("Refusing a connection: %d are open already.", SERVE_CONNECTIONS_MAX);
-                safe_close(cfd);
-                return 0;
-        }
-        c = calloc(1, sizeof *c);
-        if (!c) {
-                safe_close(cfd);
-                return log_oom();
-        }
-        *c = (Conn) { .server = s, .fd = cfd, .n_ref = 1 };
-        r = sd_event_add_io(s->event, &c->source, cfd, EPOLLIN, on_conn, c);
-        if (r < 0) {
-                conn_unref(c);
-                return log_error_errno(r, "Could not watch a connection: %m");
-        }
-        c->next = s->conns;
-        if (s->conns)
-                s->conns->prev = c;
-        s->conns = c;
-        s->n_conns++;
-        (void) sd_event_source_set_enabled(s->idle_timer, SD_EVENT_OFF);
-        return 0;
-}
-
-static int on_idle(sd_event_source *source, uint64_t usec, void *userdata) {
-        Server *s = userdata;
-
-        if (s->n_conns == 0 && start_window_in_flight(s->window) == 0) {
-                log_debug("Idle: exiting; the socket stays.");
-                (void) sd_notify(false, "STOPPING=1");
-                return sd_event_exit(s->event, 0);
-        }
-        return 0;
-}
-
-static void server_arm_idle(Server *s) {
-        if (!s->idle_timer || s->n_conns > 0 || s->idle_usec == 0)
-                return;
-        (void) sd_event_source_set_time_relative(s->idle_timer, s->idle_usec);
-        (void) sd_event_source_set_enabled(s->idle_timer, SD_EVENT_ONESHOT);
-}
-
-static int listen_bind(const char *path, int *ret) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-
-        if (strlen(path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        (void) unlink(path);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(fd, 16) < 0)
-                return -errno;
-        *ret = TAKE_FD(fd);
-        return 0;
 }
 
 /**
@@ -371,11 +192,17 @@ static int listen_bind(const char *path, int *ret) {
  * Return: 0 at an idle exit or SIGTERM; a negative errno (logged).
  */
 int serve_runner_run(const char *config_path, const char *listen_path, uint64_t idle_usec) {
-        Server s = { .idle_usec = idle_usec };
-        _cleanup_close_ int own_fd = -1;
-        sd_event_source *listen_source = NULL;
+        Server s = {};
+        ServeInfo info = {
+                .peer = "herald-runner",
+                .peer_allowed = RUNNER_USER " may run jobs",
+                .socket_unit = "herald-runner-activate.socket",
+                .verbs = 1u << ACTIVATE_RUN,
+                .handle = handle_run,
+                .userdata = &s,
+        };
         struct passwd *pw;
-        int fd, n, r;
+        int r;
 
         r = runner_config_load(config_path, &s.config);
         if (r < 0)
@@ -390,68 +217,9 @@ int serve_runner_run(const char *config_path, const char *listen_path, uint64_t 
                 r = log_error_errno(ESRCH, "No user " RUNNER_USER " (see herald's sysusers.d).");
                 goto finish;
         }
-        s.runner_uid = pw->pw_uid;
-
-        if (listen_path) {
-                r = listen_bind(listen_path, &own_fd);
-                if (r < 0) {
-                        log_error_errno(r, "Could not listen on %s: %m", listen_path);
-                        goto finish;
-                }
-                fd = own_fd;
-        } else {
-                n = sd_listen_fds(true);
-                if (n != 1) {
-                        r = log_error_errno(n < 0 ? n : EINVAL, "Expected one socket from herald-runner-activate.socket, got %d.", n);
-                        goto finish;
-                }
-                fd = SD_LISTEN_FDS_START;
-        }
-
-        sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGTERM);
-        sigaddset(&ss, SIGINT);
-        (void) sigprocmask(SIG_BLOCK, &ss, NULL);
-        r = sd_event_default(&s.event);
-        if (r >= 0)
-                r = sd_bus_open_system(&s.bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(s.bus, s.event, SD_EVENT_PRIORITY_NORMAL);
-        if (r >= 0)
-                r = start_window_new(s.bus, SERVE_WINDOW, &s.window);
-        if (r >= 0)
-                r = start_window_wait_jobs(s.window);
-        if (r < 0) {
-                log_error_errno(r, "Could not connect to systemd on the system bus: %m");
-                goto finish;
-        }
-        r = sd_event_add_io(s.event, &listen_source, fd, EPOLLIN, on_accept, &s);
-        if (r >= 0)
-                r = sd_event_add_time_relative(s.event, &s.idle_timer, CLOCK_MONOTONIC, idle_usec ?: 3600ULL * 1000000ULL, 0,
-                                               on_idle, &s);
-        if (r >= 0 && idle_usec == 0)
-                r = sd_event_source_set_enabled(s.idle_timer, SD_EVENT_OFF);
-        if (r >= 0)
-                r = sd_event_add_signal(s.event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(s.event, NULL, SIGINT, NULL, NULL);
-        if (r < 0) {
-                log_error_errno(r, "Could not set up the event loop: %m");
-                goto finish;
-        }
-        (void) sd_notify(false, "READY=1");
-        r = sd_event_loop(s.event);
-        if (r < 0)
-                log_error_errno(r, "The event loop failed: %m");
+        info.peer_uid = pw->pw_uid;
+        r = serve_server_run(&info, listen_path, idle_usec);
 finish:
-        while (s.conns)
-                conn_close(s.conns);
-        sd_event_source_disable_unref(listen_source);
-        sd_event_source_disable_unref(s.idle_timer);
-        start_window_free(s.window);
-        sd_bus_flush_close_unref(s.bus);
-        sd_event_unref(s.event);
         runner_config_free(s.config);
-        return r < 0 ? r : 0;
+        return r;
 }

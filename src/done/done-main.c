@@ -6,16 +6,15 @@
  * loads libsystemd only when a job needs it (libsystemd-dl.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "config.h"
 #include "herald-ids.h"
 #include "done.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 
 static const char *arg_dir = NULL;
 
@@ -41,28 +40,11 @@ static int help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-        };
-        static const struct option options[] = {
-                { "help",    no_argument, NULL, 'h'         },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_VERSION:
-                        printf("herald-done (herald) %s\n", HERALD_VERSION);
-                        return 0;
-                case '?':
-                        return -EINVAL;
-                default:
-                        abort();        /* unreachable */
-                }
+        r = main_parse_argv_plain(argc, argv, "herald-done", help, false);
+        if (r <= 0)
+                return r;
 
         if (argc - optind != 1)
                 return log_error_errno(EINVAL, "Expected exactly one argument, the job directory; see --help.");
@@ -72,15 +54,4 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-done", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;       /* usage */
-        if (r == 0)
-                return EXIT_SUCCESS;
-        r = done_main(arg_dir);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("herald-done", done_main(arg_dir));

@@ -26,32 +26,11 @@
 
 #include "config.h"
 #include "exec-remote.h"
+#include "fs-util.h"
 #include "job-dir.h"
 #include "log.h"
 #include "macro.h"
-
-/* herald-remote: next to this program when installed (libexecdir); in the build tree
- * in the sibling folder src/remote/; else where it is installed. */
-static char *remote_helper_path(void) {
-        char self[PATH_MAX], *slash, *path;
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-        if (n <= 0)
-                return strdup(HERALD_REMOTE_PATH);
-        self[n] = 0;
-        slash = strrchr(self, '/');
-        if (!slash)
-                return strdup(HERALD_REMOTE_PATH);
-        *slash = 0;
-        for (const char *const *rel = (const char *const[]) { "herald-remote", "../remote/herald-remote", NULL }; *rel; rel++) {
-                if (asprintf(&path, "%s/%s", self, *rel) < 0)
-                        return NULL;
-                if (access(path, X_OK) >= 0)
-                        return path;
-                free(path);
-        }
-        return strdup(HERALD_REMOTE_PATH);
-}
+#include "spawn-util.h"
 
 /* The job description, secret included, in a sealed-off memfd for the child's stdin. */
 static int spec_memfd(const JobSpec *spec) {
@@ -95,45 +74,6 @@ static _Noreturn void child(const char *helper, int in_fd, int out_fd) {
         _exit(127);
 }
 
-/* All the child writes, at most max bytes (more is an error). */
-static int read_all(int fd, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size + 1 >= allocated) {
-                        size_t a = allocated ? allocated * 2 : 16384;
-                        char *b;
-
-                        if (allocated > max + 1)
-                                return -EFBIG;
-                        b = realloc(buf, a);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-                n = read(fd, buf + size, allocated - size - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                size += n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        if (!buf)
-                return -ENODATA;
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 /**
  * exec_remote: run an http_remote job through herald-remote.
  * @spec: the job
@@ -151,7 +91,8 @@ int exec_remote(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
 
         *ret_background = 0;
 
-        helper = remote_helper_path();
+        /* next to this program (libexecdir), or in the build tree */
+        helper = spawn_helper_path("herald-remote", "../remote/herald-remote", HERALD_REMOTE_PATH);
         if (!helper)
                 return log_oom();
         in_fd = spec_memfd(spec);
@@ -178,7 +119,7 @@ int exec_remote(const JobSpec *spec, JobResult *ret, pid_t *ret_background) {
                 child(helper, in_fd, pipefd[1]);
         close(pipefd[1]);
 
-        r = read_all(pipefd[0], JOB_RESULT_SIZE_MAX, &text, &size);
+        r = read_fd_full(pipefd[0], JOB_RESULT_SIZE_MAX, 16384, &text, &size);
         close(pipefd[0]);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR) {

@@ -35,32 +35,10 @@
 #include "git-sync.h"
 #include "log.h"
 #include "macro.h"
+#include "spawn-util.h"
 
 /* The most error text taken from the child. */
 #define GIT_SYNC_ERROR_MAX 4096
-
-/* herald-git: next to this program when installed (libexecdir); in the build tree it
- * sits in the sibling folder src/git/; else where it is installed. */
-static char *git_helper_path(void) {
-        char self[PATH_MAX], *slash, *path;
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-        if (n <= 0)
-                return strdup(HERALD_GIT_PATH);
-        self[n] = 0;
-        slash = strrchr(self, '/');
-        if (!slash)
-                return strdup(HERALD_GIT_PATH);
-        *slash = 0;
-        for (const char *const *rel = (const char *const[]) { "herald-git", "../git/herald-git", NULL }; *rel; rel++) {
-                if (asprintf(&path, "%s/%s", self, *rel) < 0)
-                        return NULL;
-                if (access(path, X_OK) >= 0)
-                        return path;
-                free(path);
-        }
-        return strdup(HERALD_GIT_PATH);
-}
 
 static _Noreturn void child(const GitSyncOptions *o, int fd) {
         _cleanup_free_ char *json = NULL, *helper = NULL;
@@ -72,7 +50,8 @@ static _Noreturn void child(const GitSyncOptions *o, int fd) {
         if (getppid() == 1)
                 _exit(EXIT_FAILURE);
 
-        helper = git_helper_path();
+        /* next to this program (libexecdir), or in the build tree */
+        helper = spawn_helper_path("herald-git", "../git/herald-git", HERALD_GIT_PATH);
         mfd = memfd_create("herald-git-options", MFD_CLOEXEC);
         if (helper && mfd >= 0 && git_options_format(o, &json) >= 0) {
                 size_t len = strlen(json);

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: herald-exec, one job (a job unit's ExecStart=); herald-done writes its result entry */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "config.h"
 #include "job.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 
 static const char *arg_verb = NULL;
 static const char *arg_dir = NULL;
@@ -30,29 +29,12 @@ static int help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-        };
-        static const struct option options[] = {
-                { "help",    no_argument, NULL, 'h'         },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
-        int c;
+        int r;
 
-        /* "+": stop at the verb; what follows it is the verb's own. */
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_VERSION:
-                        printf("herald-exec (herald) %s\n", HERALD_VERSION);
-                        return 0;
-                case '?':
-                        return -EINVAL;
-                default:
-                        abort();        /* unreachable */
-                }
+        /* stop at the verb; what follows it is the verb's own. */
+        r = main_parse_argv_plain(argc, argv, "herald-exec", help, true);
+        if (r <= 0)
+                return r;
 
         if (optind >= argc)
                 return log_error_errno(EINVAL, "Missing verb (job); see --help.");
@@ -69,16 +51,4 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-exec", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;       /* usage */
-        if (r == 0)
-                return EXIT_SUCCESS;
-        r = job_main(arg_dir);
-        /* 1 when the job failed, so the unit's result tells the same */
-        return r < 0 ? EXIT_FAILURE : r;
-}
+DEFINE_MAIN_FUNCTION_WITH_POSITIVE_STATUS("herald-exec", job_main(arg_dir));

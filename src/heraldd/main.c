@@ -31,6 +31,7 @@
 #include "herald-ids.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "manager.h"
 #include "notify.h"
 #include "status.h"
@@ -587,8 +588,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         return help();
                 case ARG_VERSION:
-                        printf("heraldd (herald) %s\n", HERALD_VERSION);
-                        return 0;
+                        return main_version("heraldd");
                 case 'w':
                         arg_workflow = optarg;
                         break;
@@ -645,15 +645,4 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("heraldd", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;
-        if (r == 0)
-                return EXIT_SUCCESS;
-        r = run();
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("heraldd", run());

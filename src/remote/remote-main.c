@@ -8,7 +8,6 @@
  * the result from its stdout; its stderr is the job's journal stream.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,12 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "fs-util.h"
 #include "job-result.h"
 #include "job-spec.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "remote-client.h"
 
 static int help(void) {
@@ -37,64 +38,14 @@ static int help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-        };
-        static const struct option options[] = {
-                { "help",    no_argument, NULL, 'h'         },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
-        int c;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        return help();
-                case ARG_VERSION:
-                        printf("herald-remote (herald) %s\n", HERALD_VERSION);
-                        return 0;
-                case '?':
-                        return -EINVAL;
-                default:
-                        abort();        /* unreachable */
-                }
+        r = main_parse_argv_plain(argc, argv, "herald-remote", help, false);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 return log_error_errno(EINVAL, "%s takes no arguments; the job comes on stdin.", program_invocation_short_name);
         return 1;
-}
-
-/* All of stdin, at most max bytes. */
-static int read_stdin(size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size + 4096 + 1 > allocated) {
-                        size_t a = allocated ? allocated * 2 : 65536;
-                        char *b = realloc(buf, a);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-                n = read(STDIN_FILENO, buf + size, allocated - size - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                size += n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
 }
 
 static int run(void) {
@@ -104,7 +55,7 @@ static int run(void) {
         size_t size = 0;
         int r;
 
-        r = read_stdin(JOB_SPEC_SIZE_MAX, &text, &size);
+        r = read_fd_full(STDIN_FILENO, JOB_SPEC_SIZE_MAX, 65536, &text, &size);
         if (r >= 0)
                 r = job_spec_parse(text, size, &spec);
         if (text)
@@ -129,12 +80,4 @@ static int run(void) {
         return 0;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-remote", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r <= 0)
-                return r < 0 ? 2 : EXIT_SUCCESS;
-        return run() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("herald-remote", run());

@@ -27,6 +27,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "macro.h"
+#include "main-util.h"
 #include "runner-reply.h"
 #include "runner.h"
 
@@ -84,25 +85,17 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         return help();
                 case ARG_VERSION:
-                        printf("herald-runner (herald) %s\n", HERALD_VERSION);
-                        return 0;
+                        return main_version("herald-runner");
                 case 'c':
                         arg_config = optarg;
                         break;
                 case ARG_VERIFY:
                         arg_verify = true;
                         break;
-                case ARG_IDLE_TIMEOUT: {
-                        char *end;
-                        unsigned long long v;
-
-                        errno = 0;
-                        v = strtoull(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v > 24ULL * 3600)
+                case ARG_IDLE_TIMEOUT:
+                        if (main_parse_idle_timeout(optarg, &arg_idle_usec) < 0)
                                 return log_error_errno(EINVAL, "--idle-timeout takes whole seconds (0-86400), not '%s'.", optarg);
-                        arg_idle_usec = v * 1000000ULL;
                         break;
-                }
                 case ARG_ACTIVATE_SOCKET:
                         arg_activate_socket = optarg;
                         break;
@@ -271,15 +264,4 @@ finish:
         return q < 0 ? q : 0;
 }
 
-int main(int argc, char *argv[]) {
-        int r;
-
-        log_setup("herald-runner", LOG_TARGET_STDERR);
-        r = parse_argv(argc, argv);
-        if (r < 0)
-                return 2;
-        if (r == 0)
-                return EXIT_SUCCESS;
-        r = run();
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION("herald-runner", run());

@@ -23,43 +23,30 @@
 #define RM_RF_DEPTH_MAX 64
 
 /**
- * read_file_at: read a whole regular file below a directory.
- * @dfd: the directory
- * @name: the file's name; a symlink is refused
+ * read_fd_full() - read all of an fd (a file, a pipe, stdin) up to its end
+ * @fd: what to read; read until EOF
  * @max: the most bytes accepted
+ * @size_hint: the first allocation (a file's size, a pipe's usual output)
  * @ret: the contents, NUL-terminated; free() it
  * @ret_size: their length (may be NULL)
  *
- * Return: 0; -ELOOP for a symlink, -EBADFD for something other than a regular file,
- * -EFBIG when larger than @max, or the negative errno of open/read.
+ * Return: 0; -EFBIG when more than @max bytes came (nothing past max + 1 is read),
+ * -ENOMEM, or the negative errno of read().
  */
-static int read_file_flags(int dfd, const char *name, int flags, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
+int read_fd_full(int fd, size_t max, size_t size_hint, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, allocated = 0;
-        struct stat st;
-
-        /* O_NONBLOCK so a FIFO planted here cannot block the open. */
-        fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uintmax_t) st.st_size > max)
-                return -EFBIG;
 
         for (;;) {
                 ssize_t n;
 
                 if (size + 1 >= allocated) {
                         /* Room for max + 1 bytes at most: one more than allowed tells
-                         * a file that grew past the limit while we read it. */
-                        size_t a = allocated ? allocated * 2 : (size_t) st.st_size + 4096;
+                         * input past the limit (a file that grew while we read it). */
+                        size_t a = allocated ? allocated * 2 : size_hint;
                         char *t;
 
-                        if (a > max + 2)
+                        if (a > max + 2 || a == 0)
                                 a = max + 2;
                         t = realloc(buf, a);
                         if (!t)
@@ -81,16 +68,40 @@ static int read_file_flags(int dfd, const char *name, int flags, size_t max, cha
                         return -EFBIG;
         }
 
-        if (!buf) {
-                buf = malloc(1);
-                if (!buf)
-                        return -ENOMEM;
-        }
         buf[size] = 0;
         *ret = TAKE_PTR(buf);
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+/**
+ * read_file_at: read a whole regular file below a directory.
+ * @dfd: the directory
+ * @name: the file's name; a symlink is refused
+ * @max: the most bytes accepted
+ * @ret: the contents, NUL-terminated; free() it
+ * @ret_size: their length (may be NULL)
+ *
+ * Return: 0; -ELOOP for a symlink, -EBADFD for something other than a regular file,
+ * -EFBIG when larger than @max, or the negative errno of open/read.
+ */
+static int read_file_flags(int dfd, const char *name, int flags, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        /* O_NONBLOCK so a FIFO planted here cannot block the open. */
+        fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uintmax_t) st.st_size > max)
+                return -EFBIG;
+
+        return read_fd_full(fd, max, (size_t) st.st_size + 4096, ret, ret_size);
 }
 
 int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_size) {

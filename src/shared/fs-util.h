@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_size);
+/* All of an fd up to EOF, NUL-terminated: stdin, a child's pipe. */
+int read_fd_full(int fd, size_t max, size_t size_hint, char **ret, size_t *ret_size);
 int write_file_atomic_at(int dfd, const char *name, const char *data, size_t size, mode_t mode);
 /* write_file_atomic_at(), fsync()ed (file and directory) before it returns. */
 int write_file_durable_at(int dfd, const char *name, const char *data, size_t size, mode_t mode);

@@ -19,6 +19,10 @@
  * SIGCHLD then.
  */
 #include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -215,4 +219,38 @@ int spawn_kill(pid_t pid, int pidfd, bool group, int sig) {
         if (kill(pid, sig) < 0 && errno != ESRCH)
                 return -errno;
         return 0;
+}
+
+/**
+ * spawn_helper_path() - where a helper program of herald's is
+ * @name: its file name ("herald-git")
+ * @build_rel: where it is built, relative to the running program's folder in the build
+ *             tree ("../git/herald-git")
+ * @installed: its installed path (config.h), the answer when neither is found
+ *
+ * Installed, it sits next to the running program (libexecdir); run from the build tree,
+ * in a sibling folder. Looked for in that order, so an installed program never runs a
+ * build tree's helper.
+ *
+ * Return: the path (free() it), or NULL when out of memory.
+ */
+char *spawn_helper_path(const char *name, const char *build_rel, const char *installed) {
+        char self[PATH_MAX], *slash, *path;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+        if (n <= 0)
+                return strdup(installed);
+        self[n] = 0;
+        slash = strrchr(self, '/');
+        if (!slash)
+                return strdup(installed);
+        *slash = 0;
+        for (const char *const *rel = (const char *const[]) { name, build_rel, NULL }; *rel; rel++) {
+                if (asprintf(&path, "%s/%s", self, *rel) < 0)
+                        return NULL;
+                if (access(path, X_OK) >= 0)
+                        return path;
+                free(path);
+        }
+        return strdup(installed);
 }

@@ -24,3 +24,4 @@ typedef struct SpawnOptions {
 int spawn_process(const SpawnOptions *o, pid_t *ret_pid, int *ret_pidfd);
 int spawn_env_merge(char *const *base, char *const *add, char ***ret);
 int spawn_kill(pid_t pid, int pidfd, bool group, int sig);
+char *spawn_helper_path(const char *name, const char *build_rel, const char *installed);

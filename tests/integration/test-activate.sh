@@ -29,8 +29,8 @@ LIBEXEC=$(sed -n 's/^#define HERALD_EXEC_PATH "\(.*\)\/herald-exec"$/\1/p' "$BUI
 
 ns_boot
 ns_install
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 
 ns_run mkdir -p /etc/herald /etc/herald-test /run/herald-test
 ns_run tee /etc/herald/workflow.yml >/dev/null <<'EOF'

@@ -73,8 +73,8 @@ KEY=fleet-k3y-$RANDOM$RANDOM
 for i in 1 2 3; do
         h=${H[i]}
         ns_run_in "$h" mount --make-rshared /     # LoadCredential= needs shared propagation
-        ns_run_in "$h" systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-        ns_run_in "$h" systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+        ns_run_in "$h" systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+        ns_run_in "$h" systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
         ns_run_in "$h" sh -c "umask 077 && printf %s '$KEY' > /etc/herald/runner.secret"
         ns_run_in "$h" sh -c 'printf "work_dir: /var/lib/herald-runner/work\n" > /etc/herald/runner.yml'
         ns_run_in "$h" mkdir -p /var/lib/herald-runner/work/run /etc/systemd/system/herald-runner.socket.d
@@ -92,8 +92,8 @@ done
 
 step "central: heraldd runs one job on every host through http_remote, files come back"
 ns_run mount --make-rshared /
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run systemd-tmpfiles --create --prefix /run/log/journal
 ns_run mkdir -p /etc/herald /var/lib/herald/fleet-data
 ns_run sh -c "umask 077 && printf %s '$KEY' > /etc/herald/fleet.secret"

@@ -37,8 +37,8 @@ trap '_rc=$?; set +e; for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; don
 ns_install
 ns_run mount --make-rshared /
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald /etc/systemd/system/heraldd.service.d
 # Small limits for the burst; never idle-exit, so one heraldd's fds and RSS are watched.
 ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF

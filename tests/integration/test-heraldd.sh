@@ -28,8 +28,8 @@ ns_run mount --make-rshared /
 # The journal's directory as systemd-tmpfiles leaves it on a real system (group
 # systemd-journal): heraldd reads result entries as a member of that group.
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald
 ns_run sh -c 'umask 077 && printf k3y > /etc/herald/hook.secret'
 # A short idle time, so the test sees heraldd go and come back.

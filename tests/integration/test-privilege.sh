@@ -21,10 +21,10 @@ ns_boot
 ns_install
 
 step "sysusers and tmpfiles"
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
 uid=$(ns_run id -u herald) || fail "no user herald after systemd-sysusers"
 assert_eq "$(ns_run id -gn herald)" herald "herald's group is herald"
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 assert_eq "$(ns_run stat -c '%a %U:%G' /var/lib/herald/requests)" "750 herald:herald" "/var/lib/herald/requests"
 assert_eq "$(ns_run stat -c '%a %U:%G' /run/herald/started)" "755 root:root" "/run/herald/started"
 

@@ -315,8 +315,8 @@ step "the Herald docs' remote example: a timer route, an exe_done chain"
 # heraldd's set-up, as test-heraldd.sh does it
 ns_run mount --make-rshared /
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /etc/herald
 # The example as it is, pointed at the peer; and an http trigger whose route runs the
 # same remote executor through heraldd (a template instance), answering with the result.

@@ -38,8 +38,8 @@ ns_install
 # LoadCredential= needs shared mount propagation, which a container's PID 1 does not set.
 ns_run mount --make-rshared /
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p $T $RUN /etc/herald
 ns_run sh -c "umask 077 && printf %s '$KEY' > /etc/herald/runner.secret"
 ns_run sh -c 'cat > /etc/herald/runner.yml' <<'EOF'

@@ -38,8 +38,8 @@ mkdir -p "$LOG_DIR"
 ns_boot
 ns_install
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
-ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald.conf
-ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald.conf
+ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
+ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
 ns_run mkdir -p /etc/herald /var/lib/herald-test
 
 ns_run sh -c 'cat > /etc/herald/workflow.yml' <<'YML'

@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "unit-name.h"
 #include "workflow.h"
+#include "test-helpers.h"
 
 #define JOB "0123ABCD-EF01-4567-89AB-CDEF01234567"
 #define TRG "89ABCDEF-0000-4000-8000-000000000001"
@@ -32,11 +33,7 @@ static const char *const yaml =
         "      t: {executor: print, job_param: {print_key: a, n: 1}}\n";
 
 static Workflow *load(void) {
-        Workflow *w = NULL;
-
-        assert_int_equal(workflow_load_string("t.yml", yaml, strlen(yaml), NULL, &w), 0);
-        assert_false(w->unloadable);
-        return w;
+        return test_workflow_load(yaml);
 }
 
 static void test_trigger_param(void **state) {

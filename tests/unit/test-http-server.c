@@ -250,6 +250,18 @@ static void request(uint16_t port, const char *method, const char *path, const c
         close(fd);
 }
 
+/* HEAD / and all the server sends until it closes (MHD closes: Connection: close). */
+static void head_request(uint16_t port, char *buf, size_t size) {
+        int fd = connect_to(port);
+        ssize_t k;
+
+        send_str(fd, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        k = recv(fd, buf, size - 1, MSG_WAITALL);
+        assert_true(k > 0);
+        buf[k] = 0;
+        close(fd);
+}
+
 static void post(uint16_t port, const char *extra_headers, const char *body, Response *r) {
         request(port, "POST", "/", extra_headers, body, r);
 }
@@ -322,6 +334,7 @@ static void test_method(void **state) {
         const char *methods[] = { "GET", "PUT", "DELETE", "PATCH", "OPTIONS" };
         unsigned n = callbacks();
         Response r;
+        char head[1024];
 
         for (size_t i = 0; i < ELEMENTSOF(methods); i++) {
                 request(port_open, methods[i], "/", NULL, "{}", &r);
@@ -330,19 +343,9 @@ static void test_method(void **state) {
                 assert_non_null(strcasestr(r.headers, "\r\nAllow: POST"));
         }
         /* HEAD: the same answer without its body */
-        {
-                int fd = connect_to(port_open);
-                char buf[1024];
-                ssize_t k;
-
-                send_str(fd, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                k = recv(fd, buf, sizeof buf - 1, MSG_WAITALL);
-                assert_true(k > 0);
-                buf[k] = 0;
-                assert_non_null(strstr(buf, "HTTP/1.1 405"));
-                assert_null(strstr(buf, "Only POST"));
-                close(fd);
-        }
+        head_request(port_open, head, sizeof head);
+        assert_non_null(strstr(head, "HTTP/1.1 405"));
+        assert_null(strstr(head, "Only POST"));
         assert_int_equal(callbacks(), n);
 }
 
@@ -611,6 +614,7 @@ static void test_page(void **state) {
         const char *methods[] = { "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
         unsigned n = callbacks();
         Response r;
+        char head[1024];
 
         request(port_page, "GET", "/metrics", "Accept: application/openmetrics-text\r\n", "", &r);
         assert_int_equal(r.status, 200);
@@ -626,19 +630,9 @@ static void test_page(void **state) {
                 assert_non_null(strcasestr(r.headers, "\r\nAllow: GET, HEAD"));
         }
         /* HEAD: the headers only */
-        {
-                int fd = connect_to(port_page);
-                char buf[1024];
-                ssize_t k;
-
-                send_str(fd, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                k = recv(fd, buf, sizeof buf - 1, MSG_WAITALL);
-                assert_true(k > 0);
-                buf[k] = 0;
-                assert_non_null(strstr(buf, "HTTP/1.1 200"));
-                assert_null(strstr(buf, "page /"));
-                close(fd);
-        }
+        head_request(port_page, head, sizeof head);
+        assert_non_null(strstr(head, "HTTP/1.1 200"));
+        assert_null(strstr(head, "page /"));
         /* the triggers' callback never ran, and the page is no trigger */
         assert_int_equal(callbacks(), n);
 }

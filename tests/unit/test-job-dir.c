@@ -19,6 +19,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "workflow.h"
+#include "test-helpers.h"
 
 #define JOB "0123ABCD-EF01-4567-89AB-CDEF01234567"
 
@@ -37,11 +38,7 @@ static const char *const yaml =
         "      u: {executor: nobody, cmd: 'true'}\n";
 
 static Workflow *load(void) {
-        Workflow *w = NULL;
-
-        assert_int_equal(workflow_load_string("t.yml", yaml, strlen(yaml), NULL, &w), 0);
-        assert_false(w->unloadable);
-        return w;
+        return test_workflow_load(yaml);
 }
 
 /* Refusals come before the file system is touched: no root needed. */

@@ -18,6 +18,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "multipart-receive.h"
+#include "test-helpers.h"
 
 #define JOB "0123ABCD-EF01-4567-89AB-CDEF01234567"
 #define B "9c2f0d8e1b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b"
@@ -41,34 +42,6 @@ static int teardown(void **state) {
         close(data_fd);
         assert_int_equal(rm_rf(tmp), 0);
         return 0;
-}
-
-typedef struct Buf {
-        char *data;
-        size_t size, allocated;
-} Buf;
-
-static void buf_add(Buf *b, const void *data, size_t size) {
-        /* grown by doubling: the 10,000-part answers are built a few bytes at a time */
-        if (b->size + size + 1 > b->allocated) {
-                size_t n = b->allocated * 2 > b->size + size + 1 ? b->allocated * 2 : b->size + size + 1;
-
-                b->data = realloc(b->data, n);
-                assert_non_null(b->data);
-                b->allocated = n;
-        }
-        memcpy(b->data + b->size, data, size);
-        b->size += size;
-        b->data[b->size] = 0;
-}
-
-static void buf_adds(Buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_done(Buf *b) {
-        free(b->data);
-        *b = (Buf) {};
 }
 
 static void sha256_hex(const void *data, size_t size, char ret[65]) {

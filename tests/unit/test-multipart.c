@@ -13,37 +13,9 @@
 
 #include "macro.h"
 #include "multipart.h"
+#include "test-helpers.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-/* A growing byte buffer. */
-typedef struct Buf {
-        char *data;
-        size_t size, allocated;
-} Buf;
-
-static void buf_add(Buf *b, const void *data, size_t size) {
-        /* grown by doubling: the 10,000-part answers are built a few bytes at a time */
-        if (b->size + size + 1 > b->allocated) {
-                size_t n = b->allocated * 2 > b->size + size + 1 ? b->allocated * 2 : b->size + size + 1;
-
-                b->data = realloc(b->data, n);
-                assert_non_null(b->data);
-                b->allocated = n;
-        }
-        memcpy(b->data + b->size, data, size);
-        b->size += size;
-        b->data[b->size] = 0;
-}
-
-static void buf_adds(Buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_done(Buf *b) {
-        free(b->data);
-        *b = (Buf) {};
-}
 
 /* What the callbacks saw, in a form that does not depend on how the input was split:
  * one line per part_begin, a part's bytes joined, one line per part_end. */

@@ -10,7 +10,7 @@
 #              and prometheus_client's strict OpenMetrics parser
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-      libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev
+      libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libpcre2-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client
       systemd-journal-remote man-db groff-base zsh    # test-cli, test-fleet; test-manpages, test-completion
       nginx-light openssl)    # test-remote.sh: nginx as the TLS proxy, openssl makes its CA

@@ -52,33 +52,52 @@ int log_priority_parse(const char *s, int *ret_min, int *ret_max) {
 }
 
 void log_query_done(LogQuery *q) {
-        if (q->grep_compiled)
-                regfree(&q->grep);
-        q->grep_compiled = false;
+        pcre2_match_data_free(q->grep_match);
+        pcre2_code_free(q->grep);
+        q->grep_match = NULL;
+        q->grep = NULL;
+}
+
+static bool has_upper(const char *s) {
+        for (; *s; s++)
+                if (isupper((unsigned char) *s))
+                        return true;
+        return false;
 }
 
 int log_query_compile_grep(LogQuery *q) {
-        int flags = REG_EXTENDED | REG_NOSUB | REG_ICASE, r;
-        char err[256];
+        uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+        PCRE2_UCHAR err[256];
+        PCRE2_SIZE offset;
+        int code;
 
-        for (const char *c = q->grep_arg; *c; c++)
-                if (isupper((unsigned char) *c)) {
-                        flags &= ~REG_ICASE;
-                        break;
-                }
-        r = regcomp(&q->grep, q->grep_arg, flags);
-        if (r != 0) {
-                regerror(r, &q->grep, err, sizeof err);
-                return log_error_errno(EINVAL, "Invalid --grep= pattern '%s': %s.", q->grep_arg, err);
+        if (!has_upper(q->grep_arg))
+                flags |= PCRE2_CASELESS;
+        q->grep = pcre2_compile((PCRE2_SPTR) q->grep_arg, PCRE2_ZERO_TERMINATED, flags, &code, &offset, NULL);
+        if (!q->grep) {
+                if (pcre2_get_error_message(code, err, sizeof err) < 0)
+                        snprintf((char *) err, sizeof err, "error %d", code);
+                return log_error_errno(EINVAL, "Invalid --grep= pattern '%s' at offset %zu: %s.",
+                                       q->grep_arg, (size_t) offset, (const char *) err);
         }
-        q->grep_compiled = true;
+        q->grep_match = pcre2_match_data_create_from_pattern(q->grep, NULL);
+        if (!q->grep_match) {
+                log_query_done(q);
+                return log_oom();
+        }
         return 0;
+}
+
+/* A match that fails for another reason than "no match" (PCRE2's match or heap limit
+ * on a pathological pattern) shows no line rather than every line. */
+static bool grep_matches(const LogQuery *q, const char *message) {
+        return pcre2_match(q->grep, (PCRE2_SPTR) message, PCRE2_ZERO_TERMINATED, 0, 0, q->grep_match, NULL) >= 0;
 }
 
 bool log_query_line_wanted(const LogQuery *q, const JournalLine *l) {
         if (l->realtime < q->since || l->realtime > q->until)
                 return false;
-        if (q->grep_compiled && regexec(&q->grep, strempty(l->message), 0, NULL, 0) != 0)
+        if (q->grep && !grep_matches(q, strempty(l->message)))
                 return false;
         return true;
 }
@@ -302,8 +321,8 @@ static int strv_pushf(char ***l, size_t *n, const char *fmt, ...) {
  *
  * Times go over as "@SECONDS.MICROSECONDS", so journalctl reads exactly the instant
  * taskctl parsed (taskctl takes the times it prints, with weekday and zone). The
- * pattern goes over as given: journalctl reads it as PCRE2, taskctl as POSIX ERE;
- * for the usual words and classes they agree. --namespace=+NS is journalctl's
+ * pattern goes over as given: both read it as PCRE2 with the same smart case.
+ * --namespace=+NS is journalctl's
  * "this namespace and the default one", which is what taskctl reads.
  */
 int log_query_journalctl_argv(const LogQuery *q, const JournalctlExtra *x, char ***ret) {

@@ -3,7 +3,8 @@
  * --after-cursor, -n and -r over one job's or one router's entries */
 #pragma once
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,8 +21,8 @@ typedef struct LogQuery {
         usec_t since;                   /* 0: none */
         usec_t until;                   /* USEC_INFINITY: none */
         const char *grep_arg;           /* -g as given, NULL: none */
-        regex_t grep;                   /* compiled grep_arg */
-        bool grep_compiled;
+        pcre2_code *grep;               /* compiled grep_arg, NULL: none */
+        pcre2_match_data *grep_match;
         const char *after_cursor;       /* NULL: none */
         size_t lines;                   /* 0: all */
         bool reverse;
@@ -35,9 +36,10 @@ void log_query_done(LogQuery *q);
  * Return: 0, or -EINVAL. */
 int log_priority_parse(const char *s, int *ret_min, int *ret_max);
 
-/* Compiles q->grep_arg: POSIX extended regular expression, case-insensitive unless
- * the pattern has an upper-case letter (journalctl's "smart case").
- * Return: 0 or -EINVAL (logged, with regerror()'s reason). */
+/* Compiles q->grep_arg as journalctl does: a PCRE2 pattern, UTF-8, case-insensitive
+ * unless the pattern has an upper-case letter ("smart case"). Messages that are not
+ * valid UTF-8 are still matched (PCRE2_MATCH_INVALID_UTF).
+ * Return: 0, -EINVAL (logged, with PCRE2's reason and offset), or -ENOMEM. */
 int log_query_compile_grep(LogQuery *q);
 
 /* Does a line the journal matches pass the filters no journal match can express

@@ -73,6 +73,33 @@ static void test_wanted(void **state) {
         q.grep_arg = "(unclosed";
         assert_int_equal(log_query_compile_grep(&q), -EINVAL);
         log_query_done(&q);
+
+        /* PCRE2 as journalctl reads it: classes, lazy and possessive quantifiers */
+        l.message = (char *) "Connection refused after 42 tries";
+        q.grep_arg = "\\d{2}\\s+tries$";
+        assert_int_equal(log_query_compile_grep(&q), 0);
+        assert_true(log_query_line_wanted(&q, &l));
+        log_query_done(&q);
+        q.grep_arg = "con.*?ref(?=used)";
+        assert_int_equal(log_query_compile_grep(&q), 0);
+        assert_true(log_query_line_wanted(&q, &l));
+        log_query_done(&q);
+        /* a run of repeat operators: glibc's regcomp() took 2 GB for this (found by
+         * fuzz-log-args); PCRE2 refuses it at once */
+        q.grep_arg = " ++++++++++++++++++++++++++++++++++++++++++++++++(tick";
+        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
+        assert_null(q.grep);
+        log_query_done(&q);
+        /* a message that is not UTF-8 is still searched, not an error */
+        l.message = (char *) "bad \xff\xfe byte, then refused";
+        q.grep_arg = "refused";
+        assert_int_equal(log_query_compile_grep(&q), 0);
+        assert_true(log_query_line_wanted(&q, &l));
+        log_query_done(&q);
+        /* a pattern that is not UTF-8 is refused */
+        q.grep_arg = "\xff";
+        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
+        log_query_done(&q);
 }
 
 static char *joined(char **l) {

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "command.h"
+#include "fs-util.h"
 #include "spawn-util.h"
 
 #define COMMAND_CHUNK (64 * 1024)
@@ -80,19 +81,6 @@ int command_start(const char *exec_path, char *const argv[], char *const envp[],
         return 0;
 }
 
-static int forward(const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(STDOUT_FILENO, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
 
 /**
  * command_stream: copy a command's stdout to ours until it ends, keeping its head.
@@ -129,7 +117,7 @@ int command_stream(int fd, size_t keep, CommandOutput *ret) {
                         break;
 
                 if (forwarding) {
-                        r = forward(chunk, (size_t) n);
+                        r = loop_write(STDOUT_FILENO, chunk, (size_t) n);
                         if (r < 0) {
                                 log_warning_errno(r, "Could not pass the command's output on to the journal, ignoring: %m");
                                 forwarding = false;

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
@@ -43,27 +44,6 @@ static bool id_shape_valid(const char *s) {
                 if (!strchr("0123456789ABCDEF-", *p))
                         return false;
         return true;
-}
-
-static int memfd_with(const char *text, size_t size, int *ret) {
-        _cleanup_close_ int fd = memfd_create("herald-runner-reply", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        size_t done = 0;
-
-        if (fd < 0)
-                return -errno;
-        while (done < size) {
-                ssize_t n = write(fd, text + done, size - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t) n;
-        }
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
-        *ret = TAKE_FD(fd);
-        return 0;
 }
 
 /* The socket herald-runner made, opened without following a symlink: root connects
@@ -131,7 +111,7 @@ int runner_reply_send(const char *socket_path, const char *job_id, const cJSON *
                 return r;
         if (strlen(text) > RUNNER_REPLY_SIZE_MAX)
                 return -E2BIG;
-        r = memfd_with(text, strlen(text), &mfd);
+        r = memfd_new_sealed("herald-runner-reply", text, strlen(text), &mfd);
         if (r < 0)
                 return r;
 

@@ -82,11 +82,11 @@ int bus_reset_failed_unit(sd_bus *bus, const char *name, sd_bus_error *ret_error
         return sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", ret_error, NULL, "s", name);
 }
 
-int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret) {
-        sd_bus_message *m = NULL, *reply = NULL;
-        char **list = NULL;
-        size_t n = 0;
-        const char *name;
+/* The one ListUnitsByPatterns call: units matching the glob in one of @states
+ * (NULL-terminated; NULL or empty means any state). The reply's array is "(ssssssouso)". */
+int bus_call_list_units(sd_bus *bus, const char *const *states, const char *pattern, sd_bus_error *ret_error,
+                        sd_bus_message **ret_reply) {
+        sd_bus_message *m = NULL;
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
@@ -99,8 +99,19 @@ int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, 
         if (r >= 0)
                 r = sd_bus_message_append(m, "as", 1, pattern);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, NULL, &reply);
+                r = sd_bus_call(bus, m, 0, ret_error, ret_reply);
         sd_bus_message_unref(m);
+        return r;
+}
+
+int bus_list_units(sd_bus *bus, const char *pattern, const char *const *states, char ***ret) {
+        sd_bus_message *reply = NULL;
+        char **list = NULL;
+        size_t n = 0;
+        const char *name;
+        int r;
+
+        r = bus_call_list_units(bus, states, pattern, NULL, &reply);
         if (r < 0)
                 return r;
 

@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "file-sink.h"
+#include "fs-util.h"
 #include "json-util.h"
 #include "macro.h"
 #include "utf8.h"
@@ -267,22 +268,6 @@ int file_sink_abort(FileSink *s) {
         return r;
 }
 
-static int write_all(int fd, const char *data, size_t size) {
-        while (size > 0) {
-                ssize_t n = write(fd, data, size);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -EIO;
-                data += n;
-                size -= (size_t) n;
-        }
-        return 0;
-}
 
 /**
  * file_sink_write: the next bytes of the open file.
@@ -309,7 +294,7 @@ int file_sink_write(FileSink *s, const void *data, size_t size) {
                 (void) file_sink_abort(s);
                 return -ENOMEM;
         }
-        r = write_all(s->fd, data, size);
+        r = loop_write(s->fd, data, size);
         if (r < 0) {
                 (void) file_sink_abort(s);
                 return r;

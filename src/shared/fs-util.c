@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,17 +109,39 @@ int read_file_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_
         return read_file_flags(dfd, name, O_NOFOLLOW, max, ret, ret_size);
 }
 
-static int write_all(int fd, const char *data, size_t size) {
+int loop_write(int fd, const void *data, size_t size) {
+        const char *p = data;
+
         while (size > 0) {
-                ssize_t n = write(fd, data, size);
+                ssize_t n = write(fd, p, size);
+
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                data += n;
+                if (n == 0)
+                        return -EIO;
+                p += n;
                 size -= (size_t) n;
         }
+        return 0;
+}
+
+/* Sealed, so the reader (journald, the runner's reply) knows the bytes cannot change
+ * under it once it has the descriptor. */
+int memfd_new_sealed(const char *name, const void *data, size_t size, int *ret) {
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        r = loop_write(fd, data, size);
+        if (r < 0)
+                return r;
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
         return 0;
 }
 
@@ -133,7 +156,7 @@ static int write_atomic(int dfd, const char *name, const char *data, size_t size
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, data, size);
+        r = loop_write(fd, data, size);
         if (r >= 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && close(fd) < 0)

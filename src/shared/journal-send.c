@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "journal-send.h"
 #include "macro.h"
 
@@ -149,21 +150,11 @@ static int send_as_memfd(int fd, const char *buf, size_t size) {
                 .msg_controllen = sizeof control,
         };
         struct cmsghdr *cmsg;
+        int r;
 
-        mfd = memfd_create("herald-journal-entry", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-        if (mfd < 0)
-                return -errno;
-        for (size_t off = 0; off < size;) {
-                ssize_t k = write(mfd, buf + off, size - off);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                off += (size_t) k;
-        }
-        if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
+        r = memfd_new_sealed("herald-journal-entry", buf, size, &mfd);
+        if (r < 0)
+                return r;
 
         cmsg = CMSG_FIRSTHDR(&mh);
         cmsg->cmsg_level = SOL_SOCKET;

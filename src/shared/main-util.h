@@ -25,8 +25,10 @@ int main_parse_idle_timeout(const char *arg, uint64_t *ret_usec);
 
 /* main() of a program with a static parse_argv() (STYLE.md 5): logs as PROGRAM to
  * stderr; a usage error exits EXIT_USAGE, --help and --version 0; then CALL, whose
- * negative errno (logged) exits 1, anything else 0. */
-#define DEFINE_MAIN_FUNCTION(program, call)                                     \
+ * negative errno (logged) exits 1, anything else 0 -- or, with POSITIVE_STATUS, a
+ * positive result is the exit status (herald-exec: 1 when the job failed, so the unit's
+ * result tells the same). */
+#define DEFINE_MAIN_FUNCTION_FULL(program, call, positive_status)               \
         int main(int argc, char *argv[]) {                                      \
                 int _r;                                                         \
                                                                                 \
@@ -35,19 +37,10 @@ int main_parse_idle_timeout(const char *arg, uint64_t *ret_usec);
                 if (_r <= 0)                                                    \
                         return _r < 0 ? EXIT_USAGE : EXIT_SUCCESS;              \
                 _r = (call);                                                    \
-                return _r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;                    \
+                if (_r < 0)                                                     \
+                        return EXIT_FAILURE;                                    \
+                return (positive_status) ? _r : EXIT_SUCCESS;                   \
         }
 
-/* The same, but a positive result of CALL is the exit status (herald-exec: 1 when the
- * job failed, so the unit's result tells the same). */
-#define DEFINE_MAIN_FUNCTION_WITH_POSITIVE_STATUS(program, call)                \
-        int main(int argc, char *argv[]) {                                      \
-                int _r;                                                         \
-                                                                                \
-                log_setup(program, LOG_TARGET_STDERR);                          \
-                _r = parse_argv(argc, argv);                                    \
-                if (_r <= 0)                                                    \
-                        return _r < 0 ? EXIT_USAGE : EXIT_SUCCESS;              \
-                _r = (call);                                                    \
-                return _r < 0 ? EXIT_FAILURE : _r;                              \
-        }
+#define DEFINE_MAIN_FUNCTION(program, call) DEFINE_MAIN_FUNCTION_FULL(program, call, false)
+#define DEFINE_MAIN_FUNCTION_WITH_POSITIVE_STATUS(program, call) DEFINE_MAIN_FUNCTION_FULL(program, call, true)

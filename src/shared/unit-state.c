@@ -4,6 +4,7 @@
  * Read-only calls on org.freedesktop.systemd1, which any user may make. GetUnit
  * (not LoadUnit) is used on purpose: asking about a unit must not load it, and
  * "not loaded" is an answer ("-" in the tables), not an error. */
+#include "bus-unit.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "unit-name.h"
@@ -174,7 +175,7 @@ int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) 
         static const char *const states[] = { "active", "activating", "deactivating", "reloading", NULL };
         sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *pattern = NULL;
-        sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_message *reply = NULL;
         UnitStateList l = {};
         const char *name, *path;
         int r;
@@ -187,17 +188,7 @@ int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) 
         if (!pattern)
                 return log_oom();
 
-        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, (char **) states);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "as", 1, pattern);
-        if (r < 0) {
-                sd_bus_message_unref(m);
-                return log_error_errno(r, "Failed to build ListUnitsByPatterns call: %m");
-        }
-        r = sd_bus_call(bus, m, 0, &error, &reply);
-        sd_bus_message_unref(m);
+        r = bus_call_list_units(bus, states, pattern, &error, &reply);
         if (r < 0) {
                 log_error_errno(r, "Failed to list the job units of router '%s': %s", router, error.message ?: "-");
                 sd_bus_error_free(&error);
@@ -252,7 +243,7 @@ int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) 
  */
 int unit_list_descriptions(sd_bus *bus, const char *pattern, char ***ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **l = calloc(1, sizeof *l);
         const char *desc;
         size_t n = 0;
@@ -264,17 +255,7 @@ int unit_list_descriptions(sd_bus *bus, const char *pattern, char ***ret) {
                 *ret = TAKE_PTR(l);
                 return 0;
         }
-        r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "as", 0);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "as", 1, pattern);
-        if (r < 0) {
-                sd_bus_message_unref(m);
-                return log_error_errno(r, "Failed to build ListUnitsByPatterns call: %m");
-        }
-        r = sd_bus_call(bus, m, 0, &error, &reply);
-        sd_bus_message_unref(m);
+        r = bus_call_list_units(bus, NULL, pattern, &error, &reply);
         if (r < 0) {
                 log_error_errno(r, "Failed to list units '%s': %s", pattern, error.message ?: "-");
                 sd_bus_error_free(&error);

@@ -159,6 +159,23 @@ static int lines_push(JournalLine **lines, size_t *n, size_t *allocated, Journal
         return 0;
 }
 
+/* Reads the entry the journal stands on and keeps it if the query wants it.
+ * Return: 1 kept, 0 not wanted, or a negative errno. */
+static int take_current_line(sd_journal *j, const LogQuery *q, JournalLine **lines, size_t *n, size_t *allocated) {
+        JournalLine l;
+        int r;
+
+        r = journal_line_read(j, &l);
+        if (r < 0)
+                return r;
+        if (!log_query_line_wanted(q, &l)) {
+                journal_line_done(&l);
+                return 0;
+        }
+        r = lines_push(lines, n, allocated, &l);
+        return r < 0 ? r : 1;
+}
+
 /**
  * log_query_run: the lines of the query.
  *
@@ -191,7 +208,6 @@ int log_query_run(sd_journal *j, const LogQuery *q, JournalLine **ret, size_t *r
                 if (r < 0)
                         return r;
                 while ((r = sd_journal_next(j)) > 0) {
-                        JournalLine l;
                         usec_t t;
 
                         r = sd_journal_get_realtime_usec(j, &t);
@@ -201,14 +217,7 @@ int log_query_run(sd_journal *j, const LogQuery *q, JournalLine **ret, size_t *r
                                 break;
                         if (t < floor || (q->after_cursor && sd_journal_test_cursor(j, q->after_cursor) > 0))
                                 continue;
-                        r = journal_line_read(j, &l);
-                        if (r < 0)
-                                break;
-                        if (!log_query_line_wanted(q, &l)) {
-                                journal_line_done(&l);
-                                continue;
-                        }
-                        r = lines_push(&lines, &n, &allocated, &l);
+                        r = take_current_line(j, q, &lines, &n, &allocated);
                         if (r < 0 || n >= q->lines)
                                 break;
                 }
@@ -229,7 +238,6 @@ int log_query_run(sd_journal *j, const LogQuery *q, JournalLine **ret, size_t *r
                 return r;
 
         while ((r = sd_journal_previous(j)) > 0) {
-                JournalLine l;
                 usec_t t;
 
                 if (!newest && q->until == USEC_INFINITY) {
@@ -244,17 +252,8 @@ int log_query_run(sd_journal *j, const LogQuery *q, JournalLine **ret, size_t *r
                         break;
                 if (q->after_cursor && sd_journal_test_cursor(j, q->after_cursor) > 0)
                         break;
-                r = journal_line_read(j, &l);
-                if (r < 0)
-                        break;
-                if (!log_query_line_wanted(q, &l)) {
-                        journal_line_done(&l);
-                        continue;
-                }
-                r = lines_push(&lines, &n, &allocated, &l);
-                if (r < 0)
-                        break;
-                if (q->lines > 0 && n >= q->lines)
+                r = take_current_line(j, q, &lines, &n, &allocated);
+                if (r < 0 || (q->lines > 0 && n >= q->lines))
                         break;
         }
         if (r < 0) {

@@ -25,7 +25,7 @@ printf 'herald benchmarks: %s, %s cores, kernel %s, %s, build %s\n' "$(date -u '
 printf 'load average before: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 failed=()
-for b in job-throughput latency generator heraldd; do
+for b in job-throughput latency generator heraldd runner; do
   printf '\n===== %s =====\n' "$b"
   rc=0
   "$BENCH_DIR/$b.sh" || rc=$?

@@ -4,7 +4,7 @@
 #
 # Usage: tools/deps.sh [GROUP...]
 #   no GROUP   what the build and the test suite need
-#   bench      also what bench/heraldd.sh needs (wrk, nginx-light)
+#   bench      also what bench/heraldd.sh and bench/runner.sh need (wrk, nginx-light)
 #   package    also what the Debian package's build and check need (docs/PACKAGING.md)
 #   status     also what test-status-page needs: headless Chromium, promtool (prometheus)
 #              and prometheus_client's strict OpenMetrics parser

@@ -81,7 +81,6 @@ int command_start(const char *exec_path, char *const argv[], char *const envp[],
         return 0;
 }
 
-
 /**
  * command_stream: copy a command's stdout to ours until it ends, keeping its head.
  * @fd: the pipe's read end (taken: closed here)

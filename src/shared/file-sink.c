@@ -268,7 +268,6 @@ int file_sink_abort(FileSink *s) {
         return r;
 }
 
-
 /**
  * file_sink_write: the next bytes of the open file.
  * @s: the sink

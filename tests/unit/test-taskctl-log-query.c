@@ -37,6 +37,29 @@ static void test_priority(void **state) {
         assert_int_equal(log_priority_parse("33", &a, &b), -EINVAL);
 }
 
+/* Whether a line with @message (NULL: none) is shown under --grep=@pattern. */
+static bool grep_wants(const char *pattern, const char *message) {
+        LogQuery q = LOG_QUERY_INIT;
+        JournalLine l = { .realtime = 1000, .message = (char *) message };
+        bool wanted;
+
+        q.grep_arg = pattern;
+        assert_int_equal(log_query_compile_grep(&q), 0);
+        wanted = log_query_line_wanted(&q, &l);
+        log_query_done(&q);
+        return wanted;
+}
+
+/* --grep=@pattern is refused, with nothing kept. */
+static void grep_refused(const char *pattern) {
+        LogQuery q = LOG_QUERY_INIT;
+
+        q.grep_arg = pattern;
+        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
+        assert_null(q.grep);
+        log_query_done(&q);
+}
+
 static void test_wanted(void **state) {
         LogQuery q = LOG_QUERY_INIT;
         JournalLine l = { .realtime = 1000, .message = (char *) "Connection REFUSED by host" };
@@ -52,54 +75,23 @@ static void test_wanted(void **state) {
         q.until = USEC_INFINITY;
 
         /* smart case: lower-case pattern matches any case */
-        q.grep_arg = "refused";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_true(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
-        q.grep_arg = "Refused";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_false(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
-        q.grep_arg = "^Conn.*(REFUSED|denied)";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_true(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
+        assert_true(grep_wants("refused", l.message));
+        assert_false(grep_wants("Refused", l.message));
+        assert_true(grep_wants("^Conn.*(REFUSED|denied)", l.message));
         /* no message: matches only what matches the empty string */
-        l.message = NULL;
-        q.grep_arg = "x";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_false(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
-        q.grep_arg = "(unclosed";
-        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
-        log_query_done(&q);
+        assert_false(grep_wants("x", NULL));
+        grep_refused("(unclosed");
 
-        /* PCRE2 as journalctl reads it: classes, lazy and possessive quantifiers */
-        l.message = (char *) "Connection refused after 42 tries";
-        q.grep_arg = "\\d{2}\\s+tries$";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_true(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
-        q.grep_arg = "con.*?ref(?=used)";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_true(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
+        /* PCRE2 as journalctl reads it: classes, a lazy quantifier, a look-ahead */
+        assert_true(grep_wants("\\d{2}\\s+tries$", "Connection refused after 42 tries"));
+        assert_true(grep_wants("con.*?ref(?=used)", "Connection refused after 42 tries"));
         /* a run of repeat operators: glibc's regcomp() took 2 GB for this (found by
          * fuzz-log-args); PCRE2 refuses it at once */
-        q.grep_arg = " ++++++++++++++++++++++++++++++++++++++++++++++++(tick";
-        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
-        assert_null(q.grep);
-        log_query_done(&q);
+        grep_refused(" ++++++++++++++++++++++++++++++++++++++++++++++++(tick");
         /* a message that is not UTF-8 is still searched, not an error */
-        l.message = (char *) "bad \xff\xfe byte, then refused";
-        q.grep_arg = "refused";
-        assert_int_equal(log_query_compile_grep(&q), 0);
-        assert_true(log_query_line_wanted(&q, &l));
-        log_query_done(&q);
+        assert_true(grep_wants("refused", "bad \xff\xfe byte, then refused"));
         /* a pattern that is not UTF-8 is refused */
-        q.grep_arg = "\xff";
-        assert_int_equal(log_query_compile_grep(&q), -EINVAL);
-        log_query_done(&q);
+        grep_refused("\xff");
 }
 
 static char *joined(char **l) {

@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "bus-unit.h"
 #include "fs-util.h"
 #include "log.h"
 #include "macro.h"
@@ -267,7 +268,7 @@ int serve_server_run(const ServeInfo *info, const char *listen_path, uint64_t id
         (void) sigprocmask(SIG_BLOCK, &ss, NULL);
         r = sd_event_default(&s.event);
         if (r >= 0)
-                r = sd_bus_open_system(&s.bus);
+                r = bus_open_systemd(&s.bus);
         if (r >= 0)
                 r = sd_bus_attach_event(s.bus, s.event, SD_EVENT_PRIORITY_NORMAL);
         if (r >= 0)

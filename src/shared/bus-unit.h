@@ -6,6 +6,8 @@
 
 #include "plan.h"
 
+/* PID 1's private socket as root, else the system bus. */
+int bus_open_systemd(sd_bus **ret);
 /* Builds a StartTransientUnit call for main (and optionally one aux unit). */
 int bus_message_new_start_transient(sd_bus *bus, const PlanUnit *main_unit, const PlanUnit *aux, sd_bus_message **ret);
 /* Starts it and waits for the reply; error text in *ret_error (may be NULL). */

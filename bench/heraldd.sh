@@ -52,9 +52,8 @@
 # PID 1's "Started" message (its _SOURCE_REALTIME_TIMESTAMP: for a Type=exec service,
 # sent once the main process was exec'd) and the result entry's _SOURCE_REALTIME_TIMESTAMP.
 #
-# herald-activate subscribes to PID 1's signals (it waits for each start job's
-# JobRemoved), and while any client is subscribed PID 1 sends every unit's signals
-# through dbus-daemon. So it is started before each heraldd job row (its start-up and
+# herald-activate follows PID 1's signals (it waits for each start job's JobRemoved)
+# on /run/systemd/private, where PID 1 sends every unit's signals to every client. So it is started before each heraldd job row (its start-up and
 # CPU counters outside the round) and stopped before each floor row, which then run as
 # before: with no subscriber. heraldd reconnects (socket activation) at its next job.
 #

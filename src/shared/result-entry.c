@@ -145,10 +145,12 @@ int result_entry_build(const cJSON *param, const char *unit, const char *invocat
         ADD(field_add(&l, "HERALD_EXIT_CODE", num));
         ADD(field_add(&l, "HERALD_ERROR", err));
         ADD(field_add_json(&l, "HERALD_RESULT", "HERALD_RESULT_TRUNCATED", result));
-        redacted = param_redact_secrets(param);
-        if (!redacted)
-                return -ENOMEM;
-        ADD(field_add_json(&l, "HERALD_PARAM", "HERALD_PARAM_TRUNCATED", redacted));
+        if (param_has_secrets(param)) {
+                redacted = param_redact_secrets(param);
+                if (!redacted)
+                        return -ENOMEM;
+        }
+        ADD(field_add_json(&l, "HERALD_PARAM", "HERALD_PARAM_TRUNCATED", redacted ?: param));
         if (unit)
                 ADD(field_add(&l, "HERALD_UNIT", unit));
         if (invocation_id)

@@ -13,6 +13,7 @@
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
+#include "param-redact.h"
 #include "result-entry.h"
 
 static const char *PARAM =
@@ -181,6 +182,44 @@ static void test_secrets_redacted(void **state) {
                                                              "git_password")->valuestring, "hunter2");
 }
 
+/* The copy is skipped only when nothing needs redacting: each credential alone, at any
+ * depth, is found, and never reaches HERALD_PARAM. */
+static void test_secret_found_alone(void **state) {
+        static const char *const with[] = {
+                "{\"job_id\":\"J\",\"job_param\":{\"git_password\":\"s3cr3t\"}}",
+                "{\"job_id\":\"J\",\"job_param\":{\"git_ssh_key\":\"s3cr3t\"}}",
+                "{\"job_id\":\"J\",\"job_param\":{\"git_ssh_key_password\":\"s3cr3t\"}}",
+                "{\"job_id\":\"J\",\"job_param\":{\"git_repo\":\"https://u:s3cr3t@h/r.git\"}}",
+                "{\"job_id\":\"J\",\"trigger_param\":{\"a\":[1,{\"b\":[{\"git_password\":\"s3cr3t\"}]}]}}",
+                "{\"job_id\":\"J\",\"git_ssh_key\":{\"nested\":\"s3cr3t\"}}",
+        };
+        static const char *const without[] = {
+                "{\"job_id\":\"J\",\"trigger_param\":{\"bench\":\"heraldd\",\"n\":1}}",
+                "{\"job_id\":\"J\",\"job_param\":{\"git_password\":null,\"password\":\"p\"}}",
+                "{\"job_id\":\"J\",\"trigger_param\":[\"git_password\",\"git_repo\"]}",
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(with) + ELEMENTSOF(without); i++) {
+                bool secret = i < ELEMENTSOF(with);
+                const char *p = secret ? with[i] : without[i - ELEMENTSOF(with)];
+                _cleanup_json_ cJSON *param = NULL;
+                _cleanup_strv_free_ char **f = NULL;
+                _cleanup_free_ char *plain = NULL;
+
+                assert_int_equal(json_parse(p, strlen(p), &param), 0);
+                assert_int_equal(param_has_secrets(param), secret);
+                assert_int_equal(result_entry_build(param, NULL, NULL, true, "", NULL, NULL, -1, &f), 0);
+                assert_non_null(field(f, "HERALD_PARAM"));
+                if (secret)
+                        assert_null(strstr(field(f, "HERALD_PARAM"), "s3cr3t"));
+                else {
+                        plain = cJSON_PrintUnformatted(param);
+                        assert_string_equal(field(f, "HERALD_PARAM"), plain);
+                }
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_success),
@@ -189,6 +228,7 @@ int main(void) {
                 cmocka_unit_test(test_exit_code_from_result),
                 cmocka_unit_test(test_caps),
                 cmocka_unit_test(test_secrets_redacted),
+                cmocka_unit_test(test_secret_found_alone),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,11 +248,16 @@ assert_eq "$(ns_journal -o cat | grep -c '^floodok ')" 60000 \
         "all 60,000 entries of the job kept"
 
 step "100 MB of output: bounded memory"
-start_job big local '{"cmd":"sh","arg":["-c","head -c 100000000 /dev/zero | tr \"\\\\0\" x"]}'
-peak=$(ns_run bash -c 'max=0
+# The command then sleeps: herald-exec's VmHWM (its high-water mark) stays readable after
+# the output is through, however late the first sample comes (without the sleep, a
+# loaded machine once sampled only after the job had ended: "peak RSS 0 kB").
+start_job big local '{"cmd":"sh","arg":["-c","head -c 100000000 /dev/zero | tr \"\\\\0\" x; sleep 2"]}'
+# Sampled until the job has run and ended, at most ~30 s.
+peak=$(ns_run bash -c 'max=0 seen=0
         for i in $(seq 1 600); do
                 pid=$(systemctl show -P MainPID herald-test-big)
-                if [ "$pid" = 0 ]; then [ $i -gt 20 ] && break; sleep 0.05; continue; fi
+                if [ "$pid" = 0 ]; then [ $seen = 1 ] && break; sleep 0.05; continue; fi
+                seen=1
                 h=$(awk "/VmHWM/{print \$2}" /proc/$pid/status 2>/dev/null)
                 [ -n "$h" ] && [ "$h" -gt "$max" ] && max=$h
                 sleep 0.05

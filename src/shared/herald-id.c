@@ -14,9 +14,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "herald-id.h"
+#include "libcrypto-dl.h"
 
 static void format_uuid(const uint8_t b[16], char ret[HERALD_ID_LEN + 1]) {
         static const char hex[] = "0123456789ABCDEF";
@@ -127,26 +126,19 @@ int herald_id_new(char ret[HERALD_ID_LEN + 1]) {
  * Return: 0; -EINVAL when a string is NULL; -ENOMEM when OpenSSL fails.
  */
 int herald_id_derive(const char *parent_job_id, const char *router, const char *task, char ret[HERALD_ID_LEN + 1]) {
-        const char *parts[] = { parent_job_id, router, task };
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-        EVP_MD_CTX *ctx;
-        int ok;
+        unsigned char md[32];
+        int r;
 
         if (!parent_job_id || !router || !task)
                 return -EINVAL;
 
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
-        ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-        for (size_t i = 0; ok && i < sizeof parts / sizeof parts[0]; i++)
-                ok = EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
-        if (ok)
-                ok = EVP_DigestFinal_ex(ctx, md, &md_len);
-        EVP_MD_CTX_free(ctx);
-        if (!ok || md_len < 16)
-                return -ENOMEM;
+        r = sha256_pieces((const Sha256Piece[]) {
+                                  { parent_job_id, strlen(parent_job_id) + 1 },
+                                  { router, strlen(router) + 1 },
+                                  { task, strlen(task) + 1 },
+                          }, 3, md);
+        if (r < 0)
+                return r;
 
         md[6] = (md[6] & 0x0f) | 0x50;         /* version 5 */
         md[8] = (md[8] & 0x3f) | 0x80;         /* RFC 4122 variant */

@@ -8,15 +8,10 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "hmac.h"
+#include "libcrypto-dl.h"
 #include "macro.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC *, EVP_MAC_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC_CTX *, EVP_MAC_CTX_free);
 
 /**
  * hmac_sha256() - HMAC-SHA256 of the concatenated pieces
@@ -26,37 +21,42 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MAC_CTX *, EVP_MAC_CTX_free);
  * @n_pieces: how many pieces
  * @ret: the 32-byte MAC
  *
- * Return: 0, -ENOMEM when OpenSSL cannot set up the MAC (it reports nothing finer),
- * or -EIO when it fails half-way.
+ * Return: 0, -ENOMEM when OpenSSL cannot set up the MAC (it reports nothing finer) or
+ * cannot be loaded (libcrypto-dl.c), or -EIO when it fails half-way.
  */
 int hmac_sha256(const uint8_t *key, size_t key_len, const HmacPiece *pieces, size_t n_pieces,
                 uint8_t ret[static HMAC_SHA256_SIZE]) {
-        _cleanup_(EVP_MAC_freep) EVP_MAC *mac = NULL;
-        _cleanup_(EVP_MAC_CTX_freep) EVP_MAC_CTX *ctx = NULL;
+        const LibCrypto *c = libcrypto_get();
         static const uint8_t empty_key[1];
         char digest[] = "SHA256";
-        OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                OSSL_PARAM_construct_end(),
-        };
+        EVP_MAC_CTX *ctx = NULL;
+        EVP_MAC *mac = NULL;
         size_t out_len = 0;
+        int r = 0;
 
-        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        if (!mac)
+        if (!c)
                 return -ENOMEM;
-        ctx = EVP_MAC_CTX_new(mac);
+        OSSL_PARAM params[] = {
+                c->OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                c->OSSL_PARAM_construct_end(),
+        };
+
+        mac = c->EVP_MAC_fetch(NULL, "HMAC", NULL);
+        ctx = mac ? c->EVP_MAC_CTX_new(mac) : NULL;
         if (!ctx)
-                return -ENOMEM;
+                r = -ENOMEM;
         /* EVP_MAC_init() takes a NULL key as "keep the old key"; an empty secret is a
          * key of length 0, as in Go's hmac.New(). */
-        if (EVP_MAC_init(ctx, key_len > 0 ? key : empty_key, key_len, params) != 1)
-                return -EIO;
-        for (size_t i = 0; i < n_pieces; i++)
-                if (pieces[i].size > 0 && EVP_MAC_update(ctx, pieces[i].data, pieces[i].size) != 1)
-                        return -EIO;
-        if (EVP_MAC_final(ctx, ret, &out_len, HMAC_SHA256_SIZE) != 1 || out_len != HMAC_SHA256_SIZE)
-                return -EIO;
-        return 0;
+        else if (c->EVP_MAC_init(ctx, key_len > 0 ? key : empty_key, key_len, params) != 1)
+                r = -EIO;
+        for (size_t i = 0; r == 0 && i < n_pieces; i++)
+                if (pieces[i].size > 0 && c->EVP_MAC_update(ctx, pieces[i].data, pieces[i].size) != 1)
+                        r = -EIO;
+        if (r == 0 && (c->EVP_MAC_final(ctx, ret, &out_len, HMAC_SHA256_SIZE) != 1 || out_len != HMAC_SHA256_SIZE))
+                r = -EIO;
+        c->EVP_MAC_CTX_free(ctx);
+        c->EVP_MAC_free(mac);
+        return r;
 }
 
 /**
@@ -89,9 +89,12 @@ int hmac_sha256_hex(const uint8_t *key, size_t key_len, const void *data, size_t
  * @size: their length
  *
  * Return: whether they are equal; the time taken does not depend on where they differ.
+ * Never equal when libcrypto cannot be loaded.
  */
 bool hmac_equal(const uint8_t *a, const uint8_t *b, size_t size) {
-        return CRYPTO_memcmp(a, b, size) == 0;
+        const LibCrypto *c = libcrypto_get();
+
+        return c && c->CRYPTO_memcmp(a, b, size) == 0;
 }
 
 /**

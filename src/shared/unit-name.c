@@ -2,8 +2,8 @@
 /* unit-name.c: build unit names from workflow names */
 #include <assert.h>
 #include <ctype.h>
-#include <openssl/evp.h>
 
+#include "libcrypto-dl.h"
 #include "macro.h"
 #include "unit-name.h"
 
@@ -29,15 +29,14 @@ char *unit_name_escape_part(const char *s) {
         *o = 0;
 
         if (o - out > PART_MAX) {
-                unsigned char md[EVP_MAX_MD_SIZE];
-                unsigned md_len = 0;
+                unsigned char md[32];
                 size_t cut = PART_MAX - 17;
 
                 /* Never cut inside a \xNN sequence. */
                 for (size_t i = cut > 3 ? cut - 3 : 0; i < cut; i++)
                         if (out[i] == '\\')
                                 cut = i;
-                if (!EVP_Digest(s, len, md, &md_len, EVP_sha256(), NULL)) {
+                if (sha256_pieces(&(Sha256Piece) { s, len }, 1, md) < 0) {
                         free(out);
                         return NULL;
                 }
@@ -116,15 +115,14 @@ char *unit_name_job_pattern(const char *router, const char *task) {
 char *unit_name_trigger_id(const char *trigger) {
         size_t len = strlen(trigger);
         bool plain = len > 0 && len <= PART_MAX && trigger[0] != '.';
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
+        unsigned char md[32];
         char *s, *o;
 
         for (const char *c = trigger; plain && *c; c++)
                 plain = (isascii((unsigned char) *c) && isalnum((unsigned char) *c)) || strchr("_.-", *c);
         if (plain)
                 return strdup(trigger);
-        if (!EVP_Digest(trigger, len, md, &md_len, EVP_sha256(), NULL))
+        if (sha256_pieces(&(Sha256Piece) { trigger, len }, 1, md) < 0)
                 return NULL;
         s = malloc(1 + 32 + 1);
         if (!s)

@@ -24,6 +24,21 @@ for p in taskctl generator/herald-generator src/activate/herald-activate src/exe
         expect 0 "$(basename "$p") (herald) " "$(basename "$p") --version" "$B/$p" --version
 done
 
+# What a program loads at start (its DT_NEEDED): the two programs of every job load no
+# libsystemd and no libcrypto (herald-done opens libsystemd when it needs it), and
+# heraldd opens libcrypto only when a signed trigger or a chain needs it
+# (libcrypto-dl.c: 1.4 MB of an idle heraldd's RSS otherwise).
+needed() { readelf -d "$B/$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | paste -sd' '; }
+[[ $(needed src/heraldd/heraldd) == *libc.so* ]] || fail "readelf does not list heraldd's libraries"
+for p in src/exec/herald-exec src/done/herald-done src/heraldd/heraldd; do
+        [[ $(needed "$p") != *libcrypto* ]] || fail "$p links libcrypto: $(needed "$p")"
+        ok "$(basename "$p") does not link libcrypto"
+done
+for p in src/exec/herald-exec src/done/herald-done; do
+        [[ $(needed "$p") != *libsystemd* ]] || fail "$p links libsystemd: $(needed "$p")"
+        ok "$(basename "$p") does not link libsystemd"
+done
+
 for v in validate plan apply reload list status logs history; do
         expect 2 "taskctl: Unknown option '--bogus'; see 'taskctl $v --help'." "$v: an unknown option, exit 2, one style" \
                 "$B/taskctl" "$v" --bogus

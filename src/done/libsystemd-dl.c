@@ -10,27 +10,11 @@
  * optional libraries (dlopen-util.c); the compiler checks every pointer's type against
  * the installed headers.
  */
-#include <dlfcn.h>
-#include <errno.h>
-
+#include "dlopen-util.h"
 #include "libsystemd-dl.h"
-#include "log.h"
 #include "macro.h"
 
-#define LIBSYSTEMD_SONAME "libsystemd.so.0"
-
 static LibSystemd lib;
-static int lib_state;   /* 0 not tried, 1 loaded, -1 failed */
-
-#define SYM(name)                                                                       \
-        do {                                                                            \
-                lib.name = (typeof(lib.name)) dlsym(lib.handle, #name);                 \
-                if (!lib.name) {                                                        \
-                        log_error("Could not find %s in " LIBSYSTEMD_SONAME ": %s",    \
-                                  #name, dlerror());                                    \
-                        goto fail;                                                      \
-                }                                                                       \
-        } while (0)
 
 /**
  * libsystemd_get: libsystemd's functions that herald-done uses, loaded once.
@@ -39,32 +23,21 @@ static int lib_state;   /* 0 not tried, 1 loaded, -1 failed */
  * missing.
  */
 const LibSystemd *libsystemd_get(void) {
-        if (lib_state != 0)
-                return lib_state > 0 ? &lib : NULL;
+        static DlLibrary dl = { .soname = "libsystemd.so.0" };
+        const DlSymbol symbols[] = {
+                DL_SYMBOL(lib, sd_bus_open_system),
+                DL_SYMBOL(lib, sd_bus_path_encode),
+                DL_SYMBOL(lib, sd_bus_get_property_trivial),
+                DL_SYMBOL(lib, sd_bus_flush_close_unref),
+                DL_SYMBOL(lib, sd_id128_get_machine),
+                DL_SYMBOL(lib, sd_id128_to_string),
+                DL_SYMBOL(lib, sd_journal_open),
+                DL_SYMBOL(lib, sd_journal_open_files),
+                DL_SYMBOL(lib, sd_journal_add_match),
+                DL_SYMBOL(lib, sd_journal_seek_tail),
+                DL_SYMBOL(lib, sd_journal_previous),
+                DL_SYMBOL(lib, sd_journal_close),
+        };
 
-        lib.handle = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!lib.handle) {
-                log_error("Could not load " LIBSYSTEMD_SONAME ": %s", dlerror());
-                goto fail;
-        }
-        SYM(sd_bus_open_system);
-        SYM(sd_bus_path_encode);
-        SYM(sd_bus_get_property_trivial);
-        SYM(sd_bus_flush_close_unref);
-        SYM(sd_id128_get_machine);
-        SYM(sd_id128_to_string);
-        SYM(sd_journal_open);
-        SYM(sd_journal_open_files);
-        SYM(sd_journal_add_match);
-        SYM(sd_journal_seek_tail);
-        SYM(sd_journal_previous);
-        SYM(sd_journal_close);
-        lib_state = 1;
-        return &lib;
-fail:
-        if (lib.handle)
-                dlclose(lib.handle);
-        lib = (LibSystemd) {};
-        lib_state = -1;
-        return NULL;
+        return dlopen_symbols(&dl, symbols, ELEMENTSOF(symbols)) >= 0 ? &lib : NULL;
 }

@@ -7,7 +7,6 @@
 #include <systemd/sd-journal.h>
 
 typedef struct LibSystemd {
-        void *handle;
         typeof(sd_bus_open_system) *sd_bus_open_system;
         typeof(sd_bus_path_encode) *sd_bus_path_encode;
         typeof(sd_bus_get_property_trivial) *sd_bus_get_property_trivial;

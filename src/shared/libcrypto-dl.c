@@ -6,32 +6,18 @@
  * cost heraldd 1.4 MB of RSS for nothing (its relocations and the pages they touch;
  * `ldd` and /proc/PID/smaps), a sixth of an idle heraldd. So hmac.c, herald-id.c and
  * unit-name.c call it through this table, opened once, as systemd opens its optional
- * libraries (dlopen-util.c); the compiler checks every pointer's type against the
- * installed headers. Programs that hash files (herald-runner, herald-remote) link it
+ * libraries (dlopen-util.c, as herald-done opens libsystemd); the compiler checks every
+ * pointer's type against the installed headers. Programs that hash files (herald-runner, herald-remote) link it
  * anyway; dlopen() then returns the copy already loaded. Single-threaded callers only.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 
+#include "dlopen-util.h"
 #include "libcrypto-dl.h"
-#include "log.h"
 #include "macro.h"
 
-#define LIBCRYPTO_SONAME "libcrypto.so.3"
-
 static LibCrypto lib;
-static int lib_state;   /* 0 not tried, 1 loaded, -1 failed */
-
-#define SYM(name)                                                                       \
-        do {                                                                            \
-                lib.name = (typeof(lib.name)) dlsym(lib.handle, #name);                 \
-                if (!lib.name) {                                                        \
-                        log_error("Could not find %s in " LIBCRYPTO_SONAME ": %s",     \
-                                  #name, dlerror());                                    \
-                        goto fail;                                                      \
-                }                                                                       \
-        } while (0)
 
 /**
  * libcrypto_get: the libcrypto functions herald calls through this table, loaded once.
@@ -40,38 +26,27 @@ static int lib_state;   /* 0 not tried, 1 loaded, -1 failed */
  * is missing; callers then fail closed (no MAC matches, no id is made).
  */
 const LibCrypto *libcrypto_get(void) {
-        if (lib_state != 0)
-                return lib_state > 0 ? &lib : NULL;
+        static DlLibrary dl = { .soname = "libcrypto.so.3" };
+        const DlSymbol symbols[] = {
+                DL_SYMBOL(lib, EVP_MAC_fetch),
+                DL_SYMBOL(lib, EVP_MAC_free),
+                DL_SYMBOL(lib, EVP_MAC_CTX_new),
+                DL_SYMBOL(lib, EVP_MAC_CTX_free),
+                DL_SYMBOL(lib, EVP_MAC_init),
+                DL_SYMBOL(lib, EVP_MAC_update),
+                DL_SYMBOL(lib, EVP_MAC_final),
+                DL_SYMBOL(lib, OSSL_PARAM_construct_utf8_string),
+                DL_SYMBOL(lib, OSSL_PARAM_construct_end),
+                DL_SYMBOL(lib, CRYPTO_memcmp),
+                DL_SYMBOL(lib, EVP_MD_CTX_new),
+                DL_SYMBOL(lib, EVP_MD_CTX_free),
+                DL_SYMBOL(lib, EVP_DigestInit_ex),
+                DL_SYMBOL(lib, EVP_DigestUpdate),
+                DL_SYMBOL(lib, EVP_DigestFinal_ex),
+                DL_SYMBOL(lib, EVP_sha256),
+        };
 
-        lib.handle = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!lib.handle) {
-                log_error("Could not load " LIBCRYPTO_SONAME ": %s", dlerror());
-                goto fail;
-        }
-        SYM(EVP_MAC_fetch);
-        SYM(EVP_MAC_free);
-        SYM(EVP_MAC_CTX_new);
-        SYM(EVP_MAC_CTX_free);
-        SYM(EVP_MAC_init);
-        SYM(EVP_MAC_update);
-        SYM(EVP_MAC_final);
-        SYM(OSSL_PARAM_construct_utf8_string);
-        SYM(OSSL_PARAM_construct_end);
-        SYM(CRYPTO_memcmp);
-        SYM(EVP_MD_CTX_new);
-        SYM(EVP_MD_CTX_free);
-        SYM(EVP_DigestInit_ex);
-        SYM(EVP_DigestUpdate);
-        SYM(EVP_DigestFinal_ex);
-        SYM(EVP_sha256);
-        lib_state = 1;
-        return &lib;
-fail:
-        if (lib.handle)
-                dlclose(lib.handle);
-        lib = (LibCrypto) {};
-        lib_state = -1;
-        return NULL;
+        return dlopen_symbols(&dl, symbols, ELEMENTSOF(symbols)) >= 0 ? &lib : NULL;
 }
 
 /**

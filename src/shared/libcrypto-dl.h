@@ -7,7 +7,6 @@
 #include <openssl/params.h>
 
 typedef struct LibCrypto {
-        void *handle;
         typeof(EVP_MAC_fetch) *EVP_MAC_fetch;
         typeof(EVP_MAC_free) *EVP_MAC_free;
         typeof(EVP_MAC_CTX_new) *EVP_MAC_CTX_new;

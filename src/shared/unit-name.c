@@ -2,6 +2,7 @@
 /* unit-name.c: build unit names from workflow names */
 #include <assert.h>
 #include <ctype.h>
+#include <stdio.h>
 
 #include "libcrypto-dl.h"
 #include "macro.h"

@@ -7,8 +7,9 @@
  * `ldd` and /proc/PID/smaps), a sixth of an idle heraldd. So hmac.c, herald-id.c and
  * unit-name.c call it through this table, opened once, as systemd opens its optional
  * libraries (dlopen-util.c, as herald-done opens libsystemd); the compiler checks every
- * pointer's type against the installed headers. Programs that hash files (herald-runner, herald-remote) link it
- * anyway; dlopen() then returns the copy already loaded. Single-threaded callers only.
+ * pointer's type against the installed headers. Programs that hash files (herald-runner,
+ * herald-remote) link it anyway; dlopen() then returns the copy already loaded.
+ * Single-threaded callers only.
  */
 #include <errno.h>
 #include <string.h>
@@ -27,6 +28,9 @@ static LibCrypto lib;
  */
 const LibCrypto *libcrypto_get(void) {
         static DlLibrary dl = { .soname = "libcrypto.so.3" };
+
+        if (dl.state > 0)       /* every HMAC comes here: skip building the list */
+                return &lib;
         const DlSymbol symbols[] = {
                 DL_SYMBOL(lib, EVP_MAC_fetch),
                 DL_SYMBOL(lib, EVP_MAC_free),

@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* done.c: herald-done DIR, the ExecStopPost=+ of a job unit: the one result entry
+/* done.c: the one result entry of a job, written by whoever is last to see it
  *
- * systemd runs this as root after every process of the job is gone, whatever ended
- * it: its end, a crash, `systemctl stop`, RuntimeMaxSec=. It reads job.json (the ids,
- * root's file) and out/result.json (what `herald-exec job` found); when there is no usable result.json,
- * the result comes from $SERVICE_RESULT, $EXIT_CODE and $EXIT_STATUS. It writes exactly
- * one result entry, tells heraldd (notify.c: best effort, the entry is the record) and
- * removes DIR. It never fails silently: when the entry cannot be
- * sent, it says so on stderr, exits non-zero and keeps DIR for inspection.
+ * Three callers, one code:
+ * - herald-done DIR, the ExecStopPost=+ of a job unit that runs as another user, with
+ *   `unit:` settings, or for a runner or remote job: systemd runs it as root after every
+ *   process of the job is gone, whatever ended it (its end, a crash, `systemctl stop`,
+ *   RuntimeMaxSec=).
+ * - herald-exec job --result-entry DIR, for a root job with no `unit:` settings: the
+ *   job's own main process, once its command is gone (job.c). A process that PID 1
+ *   forks costs ~9.5 ms here, half of such a job unit (bench/README.md).
+ * - herald-done --on-failure DIR, the OnFailure= unit of those jobs
+ *   (herald-result@.service): when herald-exec itself was killed or could not write
+ *   the entry, DIR is still there and the entry comes from $MONITOR_*.
+ *
+ * It reads job.json (the ids, root's file) and out/result.json (what `herald-exec job`
+ * found); when there is no usable result.json, the result comes from how the job
+ * ended (JobEnd). It writes exactly one result entry, tells heraldd (notify.c: best
+ * effort, the entry is the record) and removes DIR. It never fails silently: when the
+ * entry cannot be sent, it says so on stderr, exits non-zero and keeps DIR for
+ * inspection.
  *
  * journald may also drop the entry without a word, when the job flooded the journal
  * and used up its unit's rate limit. A herald job unit's bucket is too big for that
@@ -126,9 +137,8 @@ static uint64_t job_duration_usec(const char *unit) {
 
 /* Sends the entry; when the unit's rate limit could drop it, looks for it and sends it
  * once more when journald did. */
-static int send_checked(char ***fieldsp, const char *unit, const char *job_id) {
+static int send_checked(char ***fieldsp, const char *unit, const char *inv, const char *job_id) {
         _cleanup_free_ char *match = NULL;
-        const char *inv = getenv("INVOCATION_ID");
         bool found = false;
         int r;
 
@@ -184,25 +194,30 @@ static void notify_heraldd(const cJSON *param, const JobResult *res) {
 }
 
 /**
- * done_main: herald-done DIR.
+ * done_main: write the result entry of the job in @dir, then remove @dir.
  * @dir: the job's directory
+ * @end: how the job ended
  *
  * Return: 0 once the entry is sent (the job's own success is in the entry); a negative
  * errno (logged) when it could not be.
  */
-int done_main(const char *dir) {
+int done_main(const char *dir, const JobEnd *end) {
         _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
         _cleanup_(job_result_done) JobResult res = {};
         _cleanup_free_ char *text = NULL;
         _cleanup_json_ cJSON *no_param = NULL;
         _cleanup_strv_free_ char **fields = NULL;
         _cleanup_close_ int dfd = -1;
-        const char *service_result = getenv("SERVICE_RESULT"), *job_id;
+        const char *job_id;
         const cJSON *param;
         size_t size;
         int r;
 
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 && errno == ENOENT && end->dir_gone_is_written) {
+                log_debug("No '%s': the job wrote its result entry itself.", dir);
+                return 0;
+        }
         if (dfd < 0)
                 log_error_errno(errno, "Could not open the job directory '%s', writing a result without the job's ids: %m", dir);
 
@@ -223,13 +238,13 @@ int done_main(const char *dir) {
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
-                r = job_result_from_service(service_result, getenv("EXIT_CODE"), getenv("EXIT_STATUS"), &res);
+                r = job_result_from_service(end->service_result, end->exit_code, end->exit_status, &res);
                 if (r < 0)
                         return log_oom();
         }
 
-        r = result_entry_build(param, spec.unit, getenv("INVOCATION_ID"), res.success, res.error,
-                               res.result, service_result, spec.counter, &fields);
+        r = result_entry_build(param, spec.unit, end->invocation_id, res.success, res.error,
+                               res.result, end->service_result, spec.counter, &fields);
         if (r < 0)
                 return log_oom();
 
@@ -237,8 +252,8 @@ int done_main(const char *dir) {
          * signal ended it (a background job stopped mid-run has a result.json written
          * early, and $SERVICE_RESULT is "success" for `systemctl stop`). */
         uint64_t duration = res.duration_usec;
-        if (duration == 0 || !streq_ptr(getenv("EXIT_CODE"), "exited"))
-                duration = job_duration_usec(spec.unit);
+        if (duration == 0 || !streq_ptr(end->exit_code, "exited"))
+                duration = end->duration_usec ?: job_duration_usec(spec.unit);
         if (duration > 0) {
                 char field[64];
                 snprintf(field, sizeof field, "HERALD_DURATION_USEC=%" PRIu64, duration);
@@ -247,7 +262,7 @@ int done_main(const char *dir) {
         }
 
         job_id = json_object_get_string(param, "job_id");
-        r = send_checked(&fields, spec.unit, job_id);
+        r = send_checked(&fields, spec.unit, end->invocation_id, job_id);
         if (r < 0)
                 return log_error_errno(r, "Could not write the result entry of job '%s' (%s: %s) to the journal, keeping '%s': %m",
                                        strna(job_id), res.success ? "succeeded" : "failed", res.error, dir);

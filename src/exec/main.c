@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: herald-exec, one job (a job unit's ExecStart=); herald-done writes its result entry */
+/* main.c: herald-exec, one job (a job unit's ExecStart=) and, with --result-entry, its
+ * result entry; otherwise herald-done writes that */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +13,24 @@
 
 static const char *arg_verb = NULL;
 static const char *arg_dir = NULL;
+static bool arg_result_entry = false;
 
 static int help(void) {
         printf("%s [OPTIONS...] VERB ...\n\n"
                "Runs one herald job; run by the job units herald-activate starts, as their\n"
-               "ExecStart=. herald-done, their ExecStopPost=+, writes the result entry.\n\n"
+               "ExecStart=.\n\n"
                "Verbs:\n"
-               "  job DIR        Run the job described by DIR/job.json and write\n"
+               "  job [--result-entry] DIR\n"
+               "                 Run the job described by DIR/job.json and write\n"
                "                 DIR/out/result.json; exit 0 when the job succeeded,\n"
-               "                 1 when it failed, 2 on a usage error\n\n"
+               "                 1 when it failed, 2 on a usage error. Then\n"
+               "                 herald-done, the unit's ExecStopPost=+, writes the\n"
+               "                 result entry; with --result-entry (a root job with\n"
+               "                 no 'unit:' settings) this program writes it once the\n"
+               "                 command is gone, as herald-done would, and removes\n"
+               "                 DIR; a stopped job's entry says so, and the unit's\n"
+               "                 OnFailure=herald-result@<job_id>.service writes\n"
+               "                 the entry of a job this program could not finish\n\n"
                "Options:\n"
                "  -h --help      Show this help\n"
                "     --version   Show the version\n",
@@ -42,13 +52,18 @@ static int parse_argv(int argc, char *argv[]) {
 
         if (!streq(arg_verb, "job"))
                 return log_error_errno(EINVAL, "Unknown verb '%s'; see --help.", arg_verb);
-        if (argc - optind != 2)
+        optind++;
+        if (optind < argc && streq(argv[optind], "--result-entry")) {
+                arg_result_entry = true;
+                optind++;
+        }
+        if (argc - optind != 1)
                 return log_error_errno(EINVAL, "'%s' takes exactly one argument, the job directory.", arg_verb);
-        arg_dir = argv[optind + 1];
+        arg_dir = argv[optind];
         if (arg_dir[0] != '/')
                 return log_error_errno(EINVAL, "The job directory must be an absolute path: '%s'.", arg_dir);
 
         return 1;
 }
 
-DEFINE_MAIN_FUNCTION_WITH_POSITIVE_STATUS("herald-exec", job_main(arg_dir));
+DEFINE_MAIN_FUNCTION_WITH_POSITIVE_STATUS("herald-exec", job_main(arg_dir, arg_result_entry));

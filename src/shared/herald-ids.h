@@ -18,6 +18,10 @@
 #define HERALD_SLICE "herald.slice"
 /* Everything of herald's that runs is PartOf= it (units/herald.target). */
 #define HERALD_TARGET "herald.target"
+/* The OnFailure= unit of a job whose herald-exec writes its own result entry
+ * (units/herald-result@.service): herald-result@<job_id>.service. No job unit can be
+ * named so: a job template is herald-<router>-<task>@ with '-' escaped in both. */
+#define HERALD_RESULT_UNIT_PREFIX "herald-result@"
 
 /* heraldd: its unit, its user and group (units/herald.sysusers), the datagram socket
  * herald-done sends results to, and the request files heraldd writes before it starts a

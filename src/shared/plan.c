@@ -442,6 +442,16 @@ static int plan_credentials(Plan *plan, const Workflow *w) {
         return 0;
 }
 
+/* Does herald-exec write this task's result entry itself (job.c)? A root job whose unit
+ * nothing in 'unit:' changes (no User=, LogNamespace=, RuntimeMaxSec=, KillSignal=, ...),
+ * run by an executor inside herald-exec: its entry is what herald-done would write, and
+ * PID 1 forks one process per job instead of two (half a job unit's cost here;
+ * bench/README.md). Every other job keeps ExecStopPost=+herald-done. */
+static bool job_writes_own_entry(const Task *t) {
+        return t->unit.n_items == 0 && t->executor &&
+               (t->executor->type == EXECUTOR_LOCAL || t->executor->type == EXECUTOR_PRINT);
+}
+
 #define JOB_LOG_RATE_LIMIT_INTERVAL_USEC 1000000
 #define JOB_LOG_RATE_LIMIT_BURST 10000000
 
@@ -470,16 +480,28 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
                 r = prop_string(u, "Service", "Type", "Type", "exec");
         if (r >= 0)
                 r = prop_string(u, "Service", "Slice", "Slice", HERALD_SLICE);
-        if (r >= 0) {
+        if (r >= 0 && job_writes_own_entry(t)) {
+                /* herald-exec writes the entry once the command is gone; what it cannot
+                 * (it was killed) makes the unit fail, and herald-done --on-failure runs. */
+                _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
+                char **argv = e ? strv_new(e, "job", "--result-entry", job_dir, NULL) : NULL;
+                r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
+                if (r >= 0) {
+                        p = prop_add(u, "Unit", "OnFailure", "OnFailure", UNIT_PROP_UNIT_NAMES);
+                        r = p && asprintf(&p->string, HERALD_RESULT_UNIT_PREFIX "%s.service", job_id) >= 0 ? 0 : -ENOMEM;
+                        if (r >= 0)
+                                p->specifiers = template;
+                }
+        } else if (r >= 0) {
                 _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
                 char **argv = e ? strv_new(e, "job", job_dir, NULL) : NULL;
                 r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
-        }
-        if (r >= 0) {
-                /* Runs as root after the job's processes are gone: the one result entry. */
-                _cleanup_free_ char *d = template ? percent_escape(o->done_path) : strdup(o->done_path);
-                char **argv = d ? strv_new(d, job_dir, NULL) : NULL;
-                r = argv ? prop_exec(u, "ExecStopPost", true, argv) : -ENOMEM;
+                if (r >= 0) {
+                        /* Runs as root after the job's processes are gone: the one result entry. */
+                        _cleanup_free_ char *d = template ? percent_escape(o->done_path) : strdup(o->done_path);
+                        argv = d ? strv_new(d, job_dir, NULL) : NULL;
+                        r = argv ? prop_exec(u, "ExecStopPost", true, argv) : -ENOMEM;
+                }
         }
         if (r >= 0 && template)
                 for (size_t i = 0; i < u->n_props; i++)

@@ -9,7 +9,8 @@
 #
 # The jobs: 100 MB of output, 200,000 lines, invalid JSON, JSON that is not an object,
 # a JSON object, a job that never ends (RuntimeMaxSec through the 'unit:' key), death by
-# SIGKILL, 'systemctl stop' of a running job, and git failures (a missing file:// repo,
+# SIGKILL, 'systemctl stop' of a running job, a SIGKILL of herald-exec itself (the
+# OnFailure= unit herald-result@ writes that entry), and git failures (a missing file:// repo,
 # a missing branch, wrong HTTP credentials, a server that never answers), next to three
 # good jobs that share the checkout of the missing-branch one. All of one firing share
 # its trigger_id and tick counter; a second firing of a busy tick router is skipped.
@@ -226,10 +227,24 @@ assert_eq "$(ns_run systemctl show -P RuntimeMaxUSec herald-output-hang@00000000
 mapfile -t running < <(ns_run systemctl list-units --plain --no-legend --state=active 'herald-output-*@*' 'herald-git-*@*' | awk '{print $1}')
 ((${#running[@]} > 0)) || fail "no job runs any more: the reload would prove nothing"
 ns_run systemctl daemon-reload
+# The result step is herald-done (ExecStopPost=+) for a job with 'unit:' settings, or
+# herald-exec's --result-entry with herald-result@<id>.service as OnFailure= for the rest.
+result_step() {
+        local u=$1 id=${1#*@}
+        id=${id%.service}
+        if [[ $(ns_run systemctl show -P ExecStart "$u") == *--result-entry* ]]; then
+                [[ $(ns_run systemctl show -P OnFailure "$u") == "herald-result@$id.service" ]] && echo own-entry
+        else
+                ns_run systemctl show -P ExecStopPost "$u" | grep -q herald-done && echo herald-done
+        fi
+}
 for u in "${running[@]}"; do
         [[ $(ns_run systemctl show -P ActiveState "$u") == active ]] || continue
-        assert_eq "$(ns_run systemctl show -P ExecStopPost "$u" | grep -c herald-done)" 1 \
-                "after a daemon-reload the running $u still has its result step"
+        case $u in
+                herald-output-hang@*) want=herald-done ;;       # unit: RuntimeMaxSec
+                *) want=own-entry ;;
+        esac
+        assert_eq "$(result_step "$u")" "$want" "after a daemon-reload the running $u still has its result step"
 done
 
 step "100 MB of output: sample the job's memory while it runs"
@@ -529,6 +544,54 @@ printf "ok - the alert unit got the failed job unit's name: %s\n" "$alerts"
 entries HERALD_ROUTER=alarm | save alarm
 check alarm 'len(d) == 2 and sorted(e["HERALD_SUCCESS"] for e in d) == ["false", "true"]' \
         "the failed job still has its one result entry, next to the good one"
+tc apply --remove >/dev/null
+
+step "herald-exec writes a root job's entry; when it is killed, herald-result@<id> does"
+# A root job with no 'unit:' settings (all of this file's but 'hang' and 'alarm'): the
+# stopped job above had its entry from herald-exec. Here a job that fails (its unit
+# fails, herald-result@ runs and finds the entry written) and a job whose herald-exec
+# itself is SIGKILLed while its command runs (the directory is still there: herald-done
+# --on-failure writes the entry from $MONITOR_*). Exactly one entry each.
+ns_run bash -c "cat >$WF" <<'EOF'
+trigger:
+  own: {type: tick, interval: 86400}
+router:
+  own:
+    trigger: own
+    selector: all
+    task:
+      fails: {executor: local, job_param: {cmd: sh, arg: ['-c', 'echo failing; exit 3']}}
+      killed: {executor: local, job_param: {cmd: sh, arg: ['-c', 'echo waiting-for-kill; exec sleep 300']}}
+EOF
+tc apply "$WF" >/dev/null
+fire own act_own
+killed_unit=$(ns_run systemctl list-units --plain --no-legend 'herald-own-killed@*' | awk '{print $1}')
+[[ $killed_unit == herald-own-killed@*.service ]] || fail "no unit for own/killed: '$killed_unit'"
+assert_contains "$(ns_run systemctl show -P ExecStart "$killed_unit")" "job --result-entry /run/herald/jobs/" \
+        "the job unit runs herald-exec job --result-entry"
+assert_eq "$(ns_run systemctl show -P ExecStopPost "$killed_unit")" "" "and has no ExecStopPost="
+killed_id=${killed_unit#*@}
+killed_id=${killed_id%.service}
+killed_inv=$(ns_run systemctl show -P InvocationID "$killed_unit")
+_waiting() { ns_journal -o cat HERALD_ROUTER=own | grep -q waiting-for-kill; }
+wait_until 10 _waiting || fail "the job did not start its command"
+ns_run systemctl kill -s KILL --kill-who=main "$killed_unit"
+wait_until 30 have_entries 2 HERALD_ROUTER=own || fail "only $(n_entries HERALD_ROUTER=own) of 2 result entries"
+wait_until 15 ns_run sh -c '[ -z "$(ls -A /run/herald/jobs)" ]' || fail "job directories left: $(ns_run ls /run/herald/jobs)"
+sleep 1
+entries HERALD_ROUTER=own | save own
+check own 'len(d) == 2 and sorted(e["HERALD_TASK"] for e in d) == ["fails", "killed"]' "exactly one entry per job"
+check own 'all(e["_UID"] == "0" and e["HERALD_SUCCESS"] == "false" and e["PRIORITY"] == "4" for e in d)' \
+        "written by root, both failed, PRIORITY 4"
+assert_eq "$(py own '[e["HERALD_ERROR"] for e in d if e["HERALD_TASK"] == "fails"][0]')" "Command failed with code 3" \
+        "fails: Herald's error, from herald-exec"
+killed_want=$($PY -c 'import json, sys; print(json.dumps(["Job was killed (SIGKILL)", "{\"exit_code\":-1,\"signal\":\"SIGKILL\"}", "signal", sys.argv[1], sys.argv[2]], separators=(",", ":")))' "$killed_id" "$killed_inv")
+assert_eq "$(py own '[[e["HERALD_ERROR"], e["HERALD_RESULT"], e["HERALD_SERVICE_RESULT"], e["HERALD_JOB_ID"], e["HERALD_INVOCATION_ID"]] for e in d if e["HERALD_TASK"] == "killed"][0]')" \
+        "$killed_want" "killed: what systemd said, under the job's own id and invocation"
+[[ -n $(ns_journal -o cat -u "herald-result@$killed_id.service") ]] || fail "herald-result@$killed_id.service wrote nothing"
+printf 'ok - herald-result@ ran for the killed job\n'
+assert_eq "$(ns_run systemctl list-units --plain --no-legend --all 'herald-own-*' 'herald-result@*' | wc -l)" 0 \
+        "no job unit and no herald-result@ unit left loaded"
 tc apply --remove >/dev/null
 
 step "no sanitizer reports (for builds with -Db_sanitize=...)"

@@ -373,9 +373,10 @@ static const PlanUnit *plan_unit(const Plan *p, const char *name) {
 }
 
 static void test_plan_heraldd(void **state) {
-        Workflow *w = load("trigger:\n  h: {type: http, unix_socket: /run/h.sock, secret_file: /etc/h%.key}\n"
+        Workflow *w = load("executor:\n  lu: {type: local, unit: {MemoryMax: 512M}}\n"
+                           "trigger:\n  h: {type: http, unix_socket: /run/h.sock, secret_file: /etc/h%.key}\n"
                            "  'o:dd': {type: http, port: 9000}\n"
-                           "router:\n  'r%1': {trigger: h, selector: all, task: {t-1: print, n: none}}\n"
+                           "router:\n  'r%1': {trigger: h, selector: all, task: {t-1: print, n: none, u: lu}}\n"
                            "  o: {trigger: 'o:dd', selector: all, task: {p: print}}\n");
         Plan *p = NULL;
         char *text;
@@ -387,10 +388,21 @@ static void test_plan_heraldd(void **state) {
         /* %i is the specifier; every literal '%' is doubled. */
         assert_non_null(strstr(text, "Description=herald job r%%1/t-1 (%i)\n"));
         assert_null(strstr(text, "ExecStartPre="));   /* herald-activate --serve prepares the job */
-        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
-        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done /run/herald/jobs/%i\n"));
+        /* a root job with no 'unit:' settings: herald-exec writes its result entry, and
+         * the OnFailure= unit what a killed herald-exec could not */
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job --result-entry /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "OnFailure=herald-result@%i.service\n"));
+        assert_null(strstr(text, "ExecStopPost="));
         assert_non_null(strstr(text, "LogExtraFields=HERALD_JOB_ID=%i\nLogExtraFields=HERALD_ROUTER=r%%1\n"));
         assert_non_null(strstr(text, "SyslogIdentifier=r%%1/t-1\n"));
+        free(text);
+        /* with 'unit:' settings (here MemoryMax=; User=, LogNamespace=, RuntimeMaxSec= could
+         * change who or what writes the entry): herald-done, as root, after the job */
+        text = unit_text(plan_unit(p, "herald-r\\x251-u@.service"));
+        assert_non_null(strstr(text, "ExecStart=/x/herald-exec job /run/herald/jobs/%i\n"));
+        assert_non_null(strstr(text, "ExecStopPost=+/x/herald-done /run/herald/jobs/%i\n"));
+        assert_null(strstr(text, "OnFailure="));
+        assert_non_null(strstr(text, "MemoryMax=536870912\n"));
         free(text);
 
         text = unit_text(plan_unit(p, "herald-activate.socket"));

@@ -22,8 +22,9 @@
 #    http -> heraldd (user herald: request file, then START over /run/herald/activate)
 #    -> herald-activate --serve (root, herald-activate.service, socket-activated) ->
 #    StartUnit of herald-rl-t@<job id>.service, an instance of the generator's
-#    template for the task (ExecStart=herald-exec, ExecStopPost=+herald-done, no
-#    ExecStartPre: the timer path's shape, as a unit file). herald-activate answers a START once its start job has run
+#    template for the task (ExecStart=herald-exec job --result-entry, which writes the
+#    result entry itself, OnFailure=herald-result@, no ExecStartPre: the timer path's
+#    shape, as a unit file). herald-activate answers a START once its start job has run
 #    (JobRemoved); heraldd keeps at most --max-starting (MAX_STARTING) unanswered. Rate:
 #    JOBS over the time from curl's start to PID 1's last "Started herald-rl-t@..."
 #    message (as job-throughput.sh counts). FLOORS: raw-start-transient of the
@@ -119,7 +120,7 @@ for p in "$P_NGINX" "$P_NONE" "$P_JOBS" "$P_CHAIN" "$P_FLOOR"; do
 done
 
 step "floor units: rawt@ (job-throughput.sh's shape), floora@ -> OnSuccess= floorb@"
-shape='CollectMode=inactive-or-failed\n[Service]\nType=exec\nSlice=herald.slice\nExecStart=/bin/true\nExecStopPost=/bin/true\n'
+shape='CollectMode=inactive-or-failed\n[Service]\nType=exec\nSlice=herald.slice\nExecStart=/bin/true\n'
 ns_run sh -c "printf '[Unit]\nDescription=bench template unit\n$shape' > /etc/systemd/system/rawt@.service"
 ns_run sh -c 'cat > /etc/systemd/system/floora@.service' <<'EOF'
 [Unit]
@@ -463,7 +464,7 @@ round() {
   ng) http_round "$P_NGINX" nginx ;;
   hn) http_round "$P_NONE" heraldd ;;
   hl) jobs_round ;;
-  rs) raw_round --slice herald.slice --stop-post ;;
+  rs) raw_round --slice herald.slice ;;
   rt) raw_round --template rawt ;;
   hc) chain_round ;;
   cf) chain_floor_round ;;

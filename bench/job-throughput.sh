@@ -20,17 +20,22 @@
 #   herald, concurrency allow   the same router with 'concurrency: allow'.
 #   raw, same shape          bench/raw-start-transient: the same N and window as the
 #                            activation (START_WINDOW_DEFAULT in src/shared/start-window.h), units shaped
-#                            like a herald job unit: Type=exec, CollectMode=inactive-or-
-#                            failed, Slice=herald.slice, ExecStart= and ExecStopPost=
-#                            /bin/true. Start: its first call. THE CEILING herald is
-#                            measured against.
-#   raw, herald payload      the same with ExecStart= 'herald-exec --version' and
-#                            ExecStopPost= 'herald-done --version': the start-up of the
-#                            job's two programs, each writing one line to the journal (a
-#                            print job writes its line and then its result entry).
+#                            like a herald job unit of a root job with no 'unit:' settings
+#                            (herald-exec writes its result entry: plan.c,
+#                            job_writes_own_entry()): Type=exec, CollectMode=inactive-or-
+#                            failed, Slice=herald.slice, ExecStart=/bin/true. Start: its
+#                            first call. THE CEILING herald is measured against: one
+#                            process per unit, the least a unit that runs a job can be.
+#   raw, + ExecStopPost=     (rp) the same with ExecStopPost=/bin/true: the shape of a job
+#                            with 'unit:' settings (User=, ...), whose result entry
+#                            herald-done writes as root after the job (the ceiling before
+#                            herald-exec wrote its own entries).
+#   raw, herald payload      the same shape with ExecStart= 'herald-exec --version': the
+#                            start-up of the job's program writing one line to the journal
+#                            (a print job writes its line and then its result entry).
 #                            herald vs this row is what activate.c and the job's own
 #                            work cost.
-#   raw, bare /bin/true      no slice, no ExecStopPost=.
+#   raw, bare /bin/true      no slice.
 #   raw + herald's log settings (rh, not run by default) the ceiling's units with a job
 #                            unit's SyslogIdentifier=, LogExtraFields=, LogRateLimit*=.
 #   raw StartUnit of a template (rt, not run by default) the ceiling's shape as a unit
@@ -42,7 +47,7 @@
 # from before the round until its units were gone) says where the time goes.
 #
 # Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5),
-# VARIANTS (default "hf ha rs rx rb sr"; also rh, rt: the rows above).
+# VARIANTS (default "hf ha rs rp rx rb sr"; also rh, rt: the rows above).
 # Needs root: 'sudo bench/job-throughput.sh'. Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
@@ -56,10 +61,9 @@ JOBS=${JOBS:-300}
 RUNS=${RUNS:-5}
 RAW=$BUILD_DIR/bench/raw-start-transient
 EXEC=/usr/local/libexec/herald/herald-exec
-DONE=/usr/local/libexec/herald/herald-done
 WINDOW=$(start_window)
 MSG_ACTIVATION=b4e85c648f7644e9a0d41ac60e67f6a6 # herald: a trigger fired
-SHAPE=(-p Type=exec -p CollectMode=inactive-or-failed -p Slice=herald.slice -p ExecStopPost=/bin/true)
+SHAPE=(-p Type=exec -p CollectMode=inactive-or-failed -p Slice=herald.slice)
 CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice herald.slice)
 
 [[ -x $RAW ]] || fail "$RAW is missing: run 'ninja -C $BUILD_DIR' first"
@@ -137,20 +141,21 @@ workflow | ns_run sh -c 'mkdir -p /etc/herald && cat > /etc/herald/workflow.yml'
 ns_run systemctl daemon-reload
 # the same-shape unit as a template, for the rt row
 printf '%s\n' '[Unit]' 'Description=raw-start-transient bench unit (template)' 'CollectMode=inactive-or-failed' \
-  '[Service]' 'Type=exec' 'Slice=herald.slice' 'ExecStart=/bin/true' 'ExecStopPost=/bin/true' |
+  '[Service]' 'Type=exec' 'Slice=herald.slice' 'ExecStart=/bin/true' |
   ns_run sh -c 'cat > /etc/systemd/system/rawt@.service'
 ns_run systemctl daemon-reload
 # started by hand it stays, and so do its CPU counters between rounds
 ns_run systemctl start herald.slice
 
 # VARIANTS="hf rs rx": only these rows (quicker; the ceiling row rs is always needed)
-read -r -a VARIANTS <<<"${VARIANTS:-hf ha rs rx rb sr}"
+read -r -a VARIANTS <<<"${VARIANTS:-hf ha rs rp rx rb sr}"
 [[ " ${VARIANTS[*]} " == *" rs "* ]] || fail "VARIANTS must include rs, the ceiling"
 declare -A LABEL=(
   [hf]="herald, timer route (concurrency: forbid)"
   [ha]="herald, concurrency: allow"
   [rs]="raw StartTransientUnit, same shape [ceiling]"
-  [rx]="raw, herald-exec/done --version payload"
+  [rp]="raw, same shape + ExecStopPost=/bin/true"
+  [rx]="raw, herald-exec --version payload"
   [rh]="raw, same shape + herald's log settings"
   [rt]="raw StartUnit of a template, same shape"
   [rb]="raw StartTransientUnit, bare /bin/true"
@@ -161,9 +166,10 @@ round() {
   case $1 in
   hf) herald_round tf rf ;;
   ha) herald_round ta ra ;;
-  rs) raw_round --slice herald.slice --stop-post ;;
-  rx) raw_round --slice herald.slice --stop-post="$DONE" -- "$EXEC" --version ;;
-  rh) raw_round --slice herald.slice --stop-post --herald-props ;;
+  rs) raw_round --slice herald.slice ;;
+  rp) raw_round --slice herald.slice --stop-post ;;
+  rx) raw_round --slice herald.slice -- "$EXEC" --version ;;
+  rh) raw_round --slice herald.slice --herald-props ;;
   rt) raw_round --template rawt ;;
   rb) raw_round ;;
   sr) srun_round ;;

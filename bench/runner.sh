@@ -99,7 +99,7 @@ raw_round() {
   local m before out
   m=$(mark)
   before=$(cpu)
-  out=$(ns_run "$RAW" --units "$JOBS" --window "$WINDOW" --slice herald.slice --stop-post) || fail "raw-start-transient failed: $out"
+  out=$(ns_run "$RAW" --units "$JOBS" --window "$WINDOW" --slice herald.slice) || fail "raw-start-transient failed: $out"
   finish "$m" "$(sed -n 's/.*start_realtime_usec=\([0-9]*\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*prefix=\([^ ]*\).*/\1/p' <<<"$out")" "$before" | cut -d' ' -f1
 }

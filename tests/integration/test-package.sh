@@ -103,6 +103,7 @@ runner_files=$(ns_run dpkg -L herald-runner)
 for f in /usr/libexec/herald/herald-runner /usr/libexec/herald/herald-activate /usr/libexec/herald/herald-exec \
          /usr/libexec/herald/herald-done /lib/systemd/system/herald-runner.socket \
          /lib/systemd/system/herald-runner-activate.service /lib/systemd/system/herald-runner-job@.service \
+         /lib/systemd/system/herald-result@.service \
          /lib/systemd/system/herald-runner.target /lib/systemd/system/herald.slice \
          /usr/lib/sysusers.d/herald-runner.conf /usr/lib/tmpfiles.d/herald-runner.conf \
          /usr/lib/systemd/catalog/herald.catalog /usr/share/doc/herald-runner/copyright; do
@@ -290,7 +291,7 @@ for p in /lib/systemd/system-generators/herald-generator /etc/herald/workflow.ym
         fi
 done
 assert_eq "$(ns_run ls /etc/herald | tr '\n' ' ')" "runner.secret runner.yml " "the runner's config and secret stay"
-# The job's result entry was written as it was stopped (herald-done, herald-runner's).
+# The job's result entry was written as it was stopped (herald-exec, herald-runner's).
 assert_contains "$(ns_journal -o cat HERALD_TASK=sleeper MESSAGE_ID=39d34c102f1d482caf41e75fca8199a7)" "sleeper" \
         "the stopped job still wrote its result entry"
 assert_eq "$(ns_run systemctl show -P ActiveState herald-runner.socket)" active "herald-runner still listens"

@@ -67,8 +67,10 @@ printf 'ok - the secret itself is in no generated file\n'
 unit=herald-deploy-run@0D3C4B5A-0000-4000-8000-000000000001.service
 assert_eq "$(ns_run systemctl show -P LoadState "$unit")" loaded "a template instance loads"
 assert_eq "$(ns_run systemctl show -P ExecStartPre "$unit")" "" "no ExecStartPre="
-assert_contains "$(ns_run systemctl show -P ExecStart "$unit")" "job /run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStart= runs the job directory"
-assert_contains "$(ns_run systemctl show -P ExecStopPost "$unit")" "/run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" "ExecStopPost= writes the result"
+assert_contains "$(ns_run systemctl show -P ExecStart "$unit")" "job --result-entry /run/herald/jobs/0D3C4B5A-0000-4000-8000-000000000001" \
+        "ExecStart= runs the job directory and writes the result (a root job, no unit: settings)"
+assert_eq "$(ns_run systemctl show -P OnFailure "$unit")" herald-result@0D3C4B5A-0000-4000-8000-000000000001.service \
+        "OnFailure= writes the result of a killed herald-exec"
 assert_eq "$(ns_run systemctl show -P Slice "$unit")" herald.slice "jobs run in herald.slice"
 
 step "systemd-analyze security heraldd.service"

@@ -40,6 +40,9 @@
 #                            unit's SyslogIdentifier=, LogExtraFields=, LogRateLimit*=.
 #   raw StartUnit of a template (rt, not run by default) the ceiling's shape as a unit
 #                            file, rawt@.service, its instances started with StartUnit.
+#   the same + OnFailure=    (rf, not run by default) rawf@.service: rawt@ with a job
+#                            template's OnFailure=rawfail@%i.service (herald-result@),
+#                            never started (every unit succeeds), but loaded with its unit.
 #   systemd-run loop         JOBS x 'systemd-run' (blocking: each returns once its unit
 #                            started) of the same-shape unit in a shell loop, one at a time.
 #
@@ -47,7 +50,7 @@
 # from before the round until its units were gone) says where the time goes.
 #
 # Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5),
-# VARIANTS (default "hf ha rs rp rx rb sr"; also rh, rt: the rows above).
+# VARIANTS (default "hf ha rs rp rx rb sr"; also rh, rt, rf: the rows above).
 # Needs root: 'sudo bench/job-throughput.sh'. Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_DIR=$(cd "${BUILD_DIR:-$BENCH_DIR/../build}" && pwd)
@@ -143,6 +146,11 @@ ns_run systemctl daemon-reload
 printf '%s\n' '[Unit]' 'Description=raw-start-transient bench unit (template)' 'CollectMode=inactive-or-failed' \
   '[Service]' 'Type=exec' 'Slice=herald.slice' 'ExecStart=/bin/true' |
   ns_run sh -c 'cat > /etc/systemd/system/rawt@.service'
+printf '%s\n' '[Unit]' 'Description=raw-start-transient bench unit (template, OnFailure=)' 'CollectMode=inactive-or-failed' \
+  'OnFailure=rawfail@%i.service' '[Service]' 'Type=exec' 'Slice=herald.slice' 'ExecStart=/bin/true' |
+  ns_run sh -c 'cat > /etc/systemd/system/rawf@.service'
+printf '%s\n' '[Unit]' 'Description=bench OnFailure= unit' '[Service]' 'Type=oneshot' 'ExecStart=/bin/true' |
+  ns_run sh -c 'cat > /etc/systemd/system/rawfail@.service'
 ns_run systemctl daemon-reload
 # started by hand it stays, and so do its CPU counters between rounds
 ns_run systemctl start herald.slice
@@ -158,6 +166,7 @@ declare -A LABEL=(
   [rx]="raw, herald-exec --version payload"
   [rh]="raw, same shape + herald's log settings"
   [rt]="raw StartUnit of a template, same shape"
+  [rf]="raw StartUnit of a template + OnFailure="
   [rb]="raw StartTransientUnit, bare /bin/true"
   [sr]="systemd-run loop, same shape, one at a time"
 )
@@ -171,6 +180,7 @@ round() {
   rx) raw_round --slice herald.slice -- "$EXEC" --version ;;
   rh) raw_round --slice herald.slice --herald-props ;;
   rt) raw_round --template rawt ;;
+  rf) raw_round --template rawf ;;
   rb) raw_round ;;
   sr) srun_round ;;
   esac

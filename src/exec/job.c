@@ -106,7 +106,8 @@ static int write_result(int out_fd, const char *dir, const JobResult *res) {
  * unit expects: of the stop signal when there was one, else with the job's status. */
 static int write_entry(const char *dir, const JobResult *res, uint64_t elapsed_usec) {
         JobEnd end = {
-                .service_result = "success",
+                /* what systemd will say once we exit (SIGTERM while stopping is clean) */
+                .service_result = res->success || stop_signal != 0 ? "success" : "exit-code",
                 .exit_code = "exited",
                 .exit_status = res->success ? "0" : "1",
                 .invocation_id = getenv("INVOCATION_ID"),

@@ -406,7 +406,8 @@ entries HERALD_ROUTER=long-run | save gen
 check gen 'len(d) == 1' "stopped job: exactly one result entry"
 check gen 'd[0]["HERALD_SUCCESS"] == "false" and d[0]["HERALD_EXIT_CODE"] == "-1" and d[0]["PRIORITY"] == "4"' \
         "stopped job: failed, exit code -1, PRIORITY 4"
-assert_eq "$(py gen 'd[0]["HERALD_ERROR"]')" "Job was stopped (SIGTERM)" "stopped job: error"
+assert_eq "$(py gen '[d[0]["HERALD_ERROR"], d[0]["HERALD_SERVICE_RESULT"]]')" '["Job was stopped (SIGTERM)","success"]' \
+        "stopped job: error, service result (as systemd gives it for a stop)"
 assert_eq "$(py gen 'd[0]["HERALD_RESULT"]')" '{"exit_code":-1,"signal":"SIGTERM"}' "stopped job: result"
 assert_eq "$(py gen '[d[0]["HERALD_UNIT"], d[0]["HERALD_COUNTER"], d[0]["HERALD_TRIGGER"]]')" "[\"${gen_unit//\\/\\\\}\",\"1\",\"gen\"]" \
         "stopped job: its unit, counter 1 (the skipped firing made none)"
@@ -583,8 +584,8 @@ entries HERALD_ROUTER=own | save own
 check own 'len(d) == 2 and sorted(e["HERALD_TASK"] for e in d) == ["fails", "killed"]' "exactly one entry per job"
 check own 'all(e["_UID"] == "0" and e["HERALD_SUCCESS"] == "false" and e["PRIORITY"] == "4" for e in d)' \
         "written by root, both failed, PRIORITY 4"
-assert_eq "$(py own '[e["HERALD_ERROR"] for e in d if e["HERALD_TASK"] == "fails"][0]')" "Command failed with code 3" \
-        "fails: Herald's error, from herald-exec"
+assert_eq "$(py own '[[e["HERALD_ERROR"], e["HERALD_SERVICE_RESULT"]] for e in d if e["HERALD_TASK"] == "fails"][0]')" \
+        '["Command failed with code 3","exit-code"]' "fails: Herald's error, from herald-exec; the service result systemd gives"
 killed_want=$($PY -c 'import json, sys; print(json.dumps(["Job was killed (SIGKILL)", "{\"exit_code\":-1,\"signal\":\"SIGKILL\"}", "signal", sys.argv[1], sys.argv[2]], separators=(",", ":")))' "$killed_id" "$killed_inv")
 assert_eq "$(py own '[[e["HERALD_ERROR"], e["HERALD_RESULT"], e["HERALD_SERVICE_RESULT"], e["HERALD_JOB_ID"], e["HERALD_INVOCATION_ID"]] for e in d if e["HERALD_TASK"] == "killed"][0]')" \
         "$killed_want" "killed: what systemd said, under the job's own id and invocation"

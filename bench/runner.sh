@@ -3,8 +3,8 @@
 # bench/runner.sh: herald-runner in a private systemd, two figures, each beside floors
 # measured in the same instance and run:
 #
-#  1. Signed `true` runs per second on one runner: JOBS signed POSTs (CONC at a time,
-#     curl), each answered once its job unit ran `true` and its result came back,
+#  1. Signed `true` runs per second on one runner: JOBS signed POSTs (one curl --parallel,
+#     CONC at a time, keep-alive), each answered once its job unit ran `true` and its result came back,
 #     from the first request to the last answer. Floor: PID 1's raw unit-start rate
 #     (raw-start-transient, units shaped like job units, the window herald uses),
 #     counted as bench/job-throughput.sh counts it.
@@ -80,12 +80,14 @@ runner_round() {
   ns_run rm -rf $W/answers
   ns_run mkdir $W/answers
   t0=$(ns_run date +%s%6N)
-  # each answer in a file of its own: appended to one file, the bodies of parallel
-  # curls interleave
+  # One curl for all requests (--parallel, CONC at a time, keep-alive), as an
+  # http_remote client sends them: a curl process per request cost more CPU than the
+  # runner, herald-activate and the job units together (perf, session 13). Each answer
+  # in a file of its own (#1: the URL glob's number; the runner ignores the query).
   # shellcheck disable=SC2016  # expanded inside
-  ns_run sh -c 'seq "$1" | xargs -P "$2" -I{} curl -s -X POST -H "X-Herald-Signature: $3" \
-        -H "Content-Type: application/json" --data-binary @"$4/body" -o "$4/answers/{}" -w "%{http_code}\n" \
-        http://127.0.0.1:8124/ > "$4/codes"' _ "$JOBS" "$CONC" "$sig" "$W"
+  ns_run sh -c 'curl -s --no-progress-meter --parallel --parallel-max "$2" -X POST -H "X-Herald-Signature: $3" \
+        -H "Content-Type: application/json" --data-binary @"$4/body" -o "$4/answers/#1" -w "%{http_code}\n" \
+        "http://127.0.0.1:8124/?n=[1-$1]" > "$4/codes"' _ "$JOBS" "$CONC" "$sig" "$W"
   t1=$(ns_run date +%s%6N)
   # shellcheck disable=SC2016
   ok=$(ns_run sh -c 'grep -c "^200$" "$1/codes"; for a in "$1"/answers/*; do cat "$a"; echo; done | sort | uniq -c' _ $W)

@@ -49,7 +49,8 @@
 # After the rates, the CPU time per unit of each party (cgroup cpu.stat usage_usec,
 # from before the round until its units were gone) says where the time goes.
 #
-# Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5),
+# Environment: BUILD_DIR (default SRC/build, must be built), JOBS (300), RUNS (5), TASK
+# (print, the default: herald's rows run print tasks; true: local tasks with cmd: true),
 # VARIANTS (default "hf ha rs rp rx rb sr"; also rh, rt, rf: the rows above).
 # Needs root: 'sudo bench/job-throughput.sh'. Exits 77 when no instance can boot here.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,6 +62,7 @@ export BUILD_DIR
 . "$BENCH_DIR/bench-lib.sh"
 
 JOBS=${JOBS:-300}
+TASK=${TASK:-print}
 RUNS=${RUNS:-5}
 RAW=$BUILD_DIR/bench/raw-start-transient
 EXEC=/usr/local/libexec/herald/herald-exec
@@ -69,17 +71,20 @@ MSG_ACTIVATION=b4e85c648f7644e9a0d41ac60e67f6a6 # herald: a trigger fired
 SHAPE=(-p Type=exec -p CollectMode=inactive-or-failed -p Slice=herald.slice)
 CGROUPS=(init.scope system.slice/dbus.service system.slice/systemd-journald.service system.slice herald.slice)
 
+[[ $TASK == print || $TASK == true ]] || fail "TASK must be print or true, not '$TASK'"
 [[ -x $RAW ]] || fail "$RAW is missing: run 'ninja -C $BUILD_DIR' first"
 [[ -n $WINDOW ]] || fail "cannot read START_WINDOW_DEFAULT from src/shared/start-window.h"
 
 workflow() {
   local r i
+  printf 'executor:\n  sh: {type: local}\n'
   printf 'trigger:\n  tf: {type: tick, interval: 86400}\n  ta: {type: tick, interval: 86400}\nrouter:\n'
   for r in rf ra; do
     printf '  %s:\n    trigger: t%s\n    selector: all\n' "$r" "${r#r}"
     [[ $r == rf ]] || printf '    concurrency: allow\n'
+    [[ $TASK == print ]] || printf '    job_param: {cmd: "true"}\n'
     printf '    task:\n'
-    for ((i = 1; i <= JOBS; i++)); do printf '      k%d: print\n' "$i"; done
+    for ((i = 1; i <= JOBS; i++)); do printf '      k%d: %s\n' "$i" "$([[ $TASK == print ]] && echo print || echo sh)"; done
   done
 }
 
@@ -139,7 +144,7 @@ srun_round() {
 
 ns_boot
 ns_install
-step "workflow: tick triggers tf and ta, each with one router of $JOBS print tasks (ra: concurrency allow)"
+step "workflow: tick triggers tf and ta, each with one router of $JOBS $TASK tasks (ra: concurrency allow)"
 workflow | ns_run sh -c 'mkdir -p /etc/herald && cat > /etc/herald/workflow.yml'
 ns_run systemctl daemon-reload
 # the same-shape unit as a template, for the rt row

@@ -8,9 +8,14 @@
  * their reply (DESIGN.md, The bus).
  *
  * Sending is apart from waiting: a reply runs its callback from whatever processes the
- * bus. heraldd attaches the bus to its sd-event loop and never waits here; it asks
- * start_window_full() before it sends and holds back otherwise. herald-activate, with
- * no loop, calls start_window_drain() after each send and at the end.
+ * bus. herald-activate, with no loop, asks start_window_full() before it sends and
+ * calls start_window_drain() after each send and at the end. herald-activate --serve
+ * and --serve-runner attach the bus to their sd-event loop and never wait here: a start
+ * asked for while the window is full waits in a FIFO (at most START_WINDOW_WAITING_MAX)
+ * and goes out when a call ends. Their clients bound what they ask for (heraldd's
+ * --max-starting), but count a job off when its result comes, which can be before its
+ * start job's JobRemoved reached us when PID 1 is busy: refusing then would fail a job
+ * that was accepted (seen with --max-starting 64).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@ struct StartCall {
         StartReplyFunc cb;
         void *userdata;
         char *job;                      /* waiting for this start job to finish */
+        bool waiting;                   /* not sent yet: in the window's FIFO */
 };
 
 struct StartWindow {
@@ -35,8 +41,12 @@ struct StartWindow {
         unsigned max_in_flight;
         unsigned in_flight;
         StartCall *calls;               /* awaiting their reply (or their job's end) */
+        StartCall *waiting_head, *waiting_tail; /* not sent yet, oldest first (next) */
+        unsigned n_waiting;
         sd_bus_slot *job_removed;       /* set by start_window_wait_jobs() */
 };
+
+static int call_send(StartCall *c);
 
 /**
  * start_window_new: a window of start calls on a bus connection.
@@ -63,6 +73,16 @@ int start_window_new(sd_bus *bus, unsigned max_in_flight, StartWindow **ret) {
 static void call_free(StartCall *c) {
         StartWindow *w = c->window;
 
+        if (c->waiting) {
+                /* only ever the head: waiting calls leave in order */
+                w->waiting_head = c->next;
+                if (!w->waiting_head)
+                        w->waiting_tail = NULL;
+                w->n_waiting--;
+                free(c->unit);
+                free(c);
+                return;
+        }
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -90,6 +110,8 @@ StartWindow *start_window_free(StartWindow *w) {
                 return NULL;
         while (w->calls)
                 call_free(w->calls);
+        while (w->waiting_head)
+                call_free(w->waiting_head);
         sd_bus_slot_unref(w->job_removed);
         sd_bus_unref(w->bus);
         free(w);
@@ -107,22 +129,51 @@ bool start_window_full(const StartWindow *w) {
 }
 
 /**
- * start_window_in_flight: how many calls await their reply.
+ * start_window_in_flight: how many calls await their reply, or wait to be sent.
  * @w: the window
  *
  * Return: the count.
  */
 unsigned start_window_in_flight(const StartWindow *w) {
-        return w->in_flight;
+        return w->in_flight + w->n_waiting;
+}
+
+/* Sends what waits while there is room; a call that cannot be sent gets its error. */
+static void send_waiting(StartWindow *w) {
+        while (w->waiting_head && !start_window_full(w)) {
+                StartCall *c = w->waiting_head;
+                StartReplyFunc cb = c->cb;
+                void *data = c->userdata;
+                int r;
+
+                w->waiting_head = c->next;
+                if (!w->waiting_head)
+                        w->waiting_tail = NULL;
+                w->n_waiting--;
+                c->waiting = false;
+                c->next = NULL;
+                r = call_send(c);
+                if (r < 0) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                        _cleanup_free_ char *unit = c->unit;
+
+                        free(c);
+                        sd_bus_error_set_errno(&e, r);
+                        if (cb)
+                                cb(unit, &e, data);
+                }
+        }
 }
 
 static void call_done(StartCall *c, const sd_bus_error *error) {
+        StartWindow *w = c->window;
         StartReplyFunc cb = c->cb;
         void *data = c->userdata;
         _cleanup_free_ char *unit = TAKE_PTR(c->unit);
 
-        /* Freed first, so the callback sees the window with room, and may send again. */
+        /* Freed first, and what waited sent, so the callback sees the window as it is. */
         call_free(c);
+        send_waiting(w);
         if (cb)
                 cb(unit, error, data);
 }
@@ -196,29 +247,22 @@ int start_window_wait_jobs(StartWindow *w) {
         return r;
 }
 
-static int send_call(StartWindow *w, sd_bus_message *m, const char *unit, StartReplyFunc cb, void *userdata) {
-        StartCall *c;
+/* StartUnit(c->unit, "replace"), in the window: c joins w->calls. */
+static int call_send(StartCall *c) {
+        StartWindow *w = c->window;
+        sd_bus_message *m = NULL;
         int r;
 
-        if (start_window_full(w))
-                return -EBUSY;
-        c = calloc(1, sizeof *c);
-        if (!c)
-                return -ENOMEM;
-        c->unit = strdup(unit);
-        if (!c->unit) {
-                free(c);
-                return -ENOMEM;
-        }
-        r = sd_bus_call_async(w->bus, &c->slot, m, on_reply, c, 0);
-        if (r < 0) {
-                free(c->unit);
-                free(c);
+        r = sd_bus_message_new_method_call(w->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "StartUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", c->unit, "replace");
+        if (r >= 0)
+                r = sd_bus_call_async(w->bus, &c->slot, m, on_reply, c, 0);
+        sd_bus_message_unref(m);
+        if (r < 0)
                 return r;
-        }
-        c->window = w;
-        c->cb = cb;
-        c->userdata = userdata;
+        c->prev = NULL;
         c->next = w->calls;
         if (w->calls)
                 w->calls->prev = c;
@@ -231,27 +275,46 @@ static int send_call(StartWindow *w, sd_bus_message *m, const char *unit, StartR
  * start_window_start_unit: StartUnit(@unit_name, "replace"), its reply to @cb.
  * @w: the window
  * @unit_name: the unit (a template instance, for heraldd)
- * @cb: called with the unit and NULL (the start job was queued) or the error; may be NULL
+ * @cb: called with the unit and NULL (the start job was queued, or with
+ *      start_window_wait_jobs() ran) or the error; may be NULL
  * @userdata: for @cb
  *
- * Starting a unit that is already queued or running is a no-op for systemd, which is
- * what heraldd's replays rely on.
+ * When the window is full the call waits, in order, until one ends (at most
+ * START_WINDOW_WAITING_MAX wait). Starting a unit that is already queued or running is
+ * a no-op for systemd, which is what heraldd's replays rely on.
  *
- * Return: 0 once sent; -EBUSY when the window is full; a negative errno from the bus.
+ * Return: 0 once sent or waiting; -EBUSY when START_WINDOW_WAITING_MAX already wait;
+ * -ENOMEM; a negative errno from the bus.
  */
 int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFunc cb, void *userdata) {
-        sd_bus_message *m = NULL;
+        StartCall *c;
         int r;
 
-        if (start_window_full(w))
+        if (start_window_full(w) && w->n_waiting >= START_WINDOW_WAITING_MAX)
                 return -EBUSY;
-        r = sd_bus_message_new_method_call(w->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                           "org.freedesktop.systemd1.Manager", "StartUnit");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "ss", unit_name, "replace");
-        if (r >= 0)
-                r = send_call(w, m, unit_name, cb, userdata);
-        sd_bus_message_unref(m);
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        *c = (StartCall) { .window = w, .unit = strdup(unit_name), .cb = cb, .userdata = userdata };
+        if (!c->unit) {
+                free(c);
+                return -ENOMEM;
+        }
+        if (start_window_full(w)) {
+                c->waiting = true;
+                if (w->waiting_tail)
+                        w->waiting_tail->next = c;
+                else
+                        w->waiting_head = c;
+                w->waiting_tail = c;
+                w->n_waiting++;
+                return 0;
+        }
+        r = call_send(c);
+        if (r < 0) {
+                free(c->unit);
+                free(c);
+        }
         return r;
 }
 
@@ -265,7 +328,7 @@ int start_window_start_unit(StartWindow *w, const char *unit_name, StartReplyFun
  * Return: 0; a negative errno when the bus fails (the calls left are then unanswered).
  */
 int start_window_drain(StartWindow *w, unsigned max_in_flight) {
-        while (w->in_flight > max_in_flight) {
+        while (w->in_flight + w->n_waiting > max_in_flight) {
                 int r = sd_bus_process(w->bus, NULL);
                 if (r < 0)
                         return r;

@@ -11,6 +11,9 @@
 /* dbus-daemon refuses more than 128 pending replies per connection; 64 reaches PID 1's
  * own ceiling (DESIGN.md, The bus). */
 #define START_WINDOW_DEFAULT 64
+/* Starts that may wait for room in a full window (start_window_start_unit()): more than
+ * heraldd queues (MANAGER_MAX_QUEUED) or herald-runner runs (RUNNER_JOBS_MAX). */
+#define START_WINDOW_WAITING_MAX 8192U
 
 typedef struct StartWindow StartWindow;
 /* error == NULL: the start job was queued. */

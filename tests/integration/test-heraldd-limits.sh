@@ -18,7 +18,9 @@
 #  6. an exe_done router that selects its own results stops at --max-chain-depth with a
 #     log line;
 #  7. a 'none' task on an http route: heraldd writes its result entry (trusted _UID =
-#     heraldd's user) and its exe_done chain fires.
+#     heraldd's user) and its exe_done chain fires;
+#  8. --max-starting 64 (herald-activate's own window) and a burst of 300 quick jobs:
+#     every one starts and succeeds.
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
@@ -518,4 +520,52 @@ sleep 2
 assert_eq "$(count_router loop)" 16 "the loop ran 16 steps (--max-chain-depth 16), no more"
 sleep 2
 assert_eq "$(count_router loop)" 16 "and does not go on"
+step "8. --max-starting 64: a burst of 300 quick jobs, every one starts"
+# heraldd counts a job off when its result comes, which can be before herald-activate
+# saw the job's JobRemoved (a busy PID 1); with heraldd's window as wide as
+# herald-activate's, starts then met a full window there and failed ("too many starts
+# in flight"): herald-activate now holds them until a slot frees.
+ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0 --max-starting 64
+EOF
+# (without step 6's loop router, which would chain 16 steps after every job)
+workflow v5 | ns_run sh -c 'cat > /etc/herald/workflow.yml'
+ns_run systemctl daemon-reload
+ns_run systemctl restart heraldd.service
+ns_run sh -c 'cat > /run/herald-test/quick.py' <<'PYEOF'
+import http.client, threading
+N, BASE = 300, 20000
+out = [None] * N
+def post(i):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", 8130, timeout=60)
+        c.request("POST", "/", body='{"kind": "rec", "n": %d}' % (BASE + i), headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        out[i] = "%d %d" % (BASE + i, r.status)
+    except Exception as e:
+        out[i] = "%d error %s" % (BASE + i, type(e).__name__)
+ts = [threading.Thread(target=post, args=(i,)) for i in range(N)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("\n".join(out))
+PYEOF
+quick_before=$(ns_journal -o cat MESSAGE_ID=$RESULT_ID HERALD_ROUTER=recorder | wc -l)
+ns_run sh -c "ulimit -n 4096; $PY /run/herald-test/quick.py > /run/herald-test/codes-quick"
+assert_eq "$(ns_run awk '$2 != 200' /run/herald-test/codes-quick | wc -l)" 0 "all 300 answered 200"
+# quick_results: "RESULTS DISTINCT SUCCEEDED" of the recorder's jobs of this burst
+quick_results() {
+        entries | $PY -c '
+import json, sys
+q = [e for e in json.load(sys.stdin) if e["router"] == "recorder" and isinstance(e["n"], int) and 20000 <= e["n"] < 20300]
+print(len(q), len({e["n"] for e in q}), sum(1 for e in q if e["success"] == "true"))'
+}
+_quick_done() { (($(ns_journal -o cat MESSAGE_ID=$RESULT_ID HERALD_ROUTER=recorder | wc -l) >= quick_before + 300)); }
+wait_until 120 _quick_done || true
+assert_eq "$(quick_results)" "300 300 300" "300 results, one per request, all succeeded"
+assert_eq "$(ns_journal -o cat -u herald-activate.service -u heraldd.service | grep -c 'too many starts' || true)" 0 \
+        "no start was refused for a full window"
+
 step "done"

@@ -2,11 +2,12 @@
 /* done.c: the one result entry of a job, written by whoever is last to see it
  *
  * Three callers, one code:
- * - herald-done DIR, the ExecStopPost=+ of a job unit that runs as another user, with
- *   `unit:` settings, or for a runner or remote job: systemd runs it as root after every
+ * - herald-done DIR, the ExecStopPost=+ of a job unit with `unit:` settings (User=,
+ *   RuntimeMaxSec=, ...) or of an http_remote job: systemd runs it as root after every
  *   process of the job is gone, whatever ended it (its end, a crash, `systemctl stop`,
  *   RuntimeMaxSec=).
- * - herald-exec job --result-entry DIR, for a root job with no `unit:` settings: the
+ * - herald-exec job --result-entry DIR, for a root job with no `unit:` settings and a
+ *   herald-runner job: the
  *   job's own main process, once its command is gone (job.c). A process that PID 1
  *   forks costs ~9.5 ms here, half of such a job unit (bench/README.md).
  * - herald-done --on-failure DIR, the OnFailure= unit of those jobs

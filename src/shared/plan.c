@@ -480,23 +480,20 @@ static int job_props(PlanUnit *u, const Router *router, const Task *t, const cha
                 r = prop_string(u, "Service", "Type", "Type", "exec");
         if (r >= 0)
                 r = prop_string(u, "Service", "Slice", "Slice", HERALD_SLICE);
-        if (r >= 0 && job_writes_own_entry(t)) {
-                /* herald-exec writes the entry once the command is gone; what it cannot
-                 * (it was killed) makes the unit fail, and herald-done --on-failure runs. */
+        if (r >= 0) {
+                /* With --result-entry herald-exec writes the entry once the command is gone;
+                 * what it cannot (it was killed) fails the unit: herald-done --on-failure. */
+                bool own_entry = job_writes_own_entry(t);
                 _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
-                char **argv = e ? strv_new(e, "job", "--result-entry", job_dir, NULL) : NULL;
+                char **argv = !e ? NULL : own_entry ? strv_new(e, "job", "--result-entry", job_dir, NULL)
+                                                    : strv_new(e, "job", job_dir, NULL);
                 r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
-                if (r >= 0) {
+                if (r >= 0 && own_entry) {
                         p = prop_add(u, "Unit", "OnFailure", "OnFailure", UNIT_PROP_UNIT_NAMES);
                         r = p && asprintf(&p->string, HERALD_RESULT_UNIT_PREFIX "%s.service", job_id) >= 0 ? 0 : -ENOMEM;
                         if (r >= 0)
                                 p->specifiers = template;
-                }
-        } else if (r >= 0) {
-                _cleanup_free_ char *e = template ? percent_escape(o->exec_path) : strdup(o->exec_path);
-                char **argv = e ? strv_new(e, "job", job_dir, NULL) : NULL;
-                r = argv ? prop_exec(u, "ExecStart", false, argv) : -ENOMEM;
-                if (r >= 0) {
+                } else if (r >= 0) {
                         /* Runs as root after the job's processes are gone: the one result entry. */
                         _cleanup_free_ char *d = template ? percent_escape(o->done_path) : strdup(o->done_path);
                         argv = d ? strv_new(d, job_dir, NULL) : NULL;

@@ -10,12 +10,13 @@
  * Sending is apart from waiting: a reply runs its callback from whatever processes the
  * bus. herald-activate, with no loop, asks start_window_full() before it sends and
  * calls start_window_drain() after each send and at the end. herald-activate --serve
- * and --serve-runner attach the bus to their sd-event loop and never wait here: a start
- * asked for while the window is full waits in a FIFO (at most START_WINDOW_WAITING_MAX)
- * and goes out when a call ends. Their clients bound what they ask for (heraldd's
- * --max-starting), but count a job off when its result comes, which can be before its
- * start job's JobRemoved reached us when PID 1 is busy: refusing then would fail a job
- * that was accepted (seen with --max-starting 64).
+ * and --serve-runner attach the bus to their sd-event loop and never wait here.
+ * --serve-runner asks start_window_full() and answers BUSY (herald-runner's 503).
+ * --serve just asks: a start asked for while the window is full waits in a FIFO (at
+ * most START_WINDOW_WAITING_MAX) and goes out when a call ends. heraldd bounds what it
+ * asks for (--max-starting), but counts a job off when its result comes, which can be
+ * before its start job's JobRemoved reached us when PID 1 is busy: refusing then would
+ * fail a job that was accepted (seen with --max-starting 64).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,19 @@ struct StartWindow {
 
 static int call_send(StartCall *c);
 
+/* Takes the oldest waiting call out of the FIFO. */
+static StartCall *waiting_pop(StartWindow *w) {
+        StartCall *c = w->waiting_head;
+
+        w->waiting_head = c->next;
+        if (!w->waiting_head)
+                w->waiting_tail = NULL;
+        w->n_waiting--;
+        c->waiting = false;
+        c->next = NULL;
+        return c;
+}
+
 /**
  * start_window_new: a window of start calls on a bus connection.
  * @bus: the connection (a reference is taken)
@@ -74,12 +88,8 @@ static void call_free(StartCall *c) {
         StartWindow *w = c->window;
 
         if (c->waiting) {
-                /* only ever the head: waiting calls leave in order */
-                w->waiting_head = c->next;
-                if (!w->waiting_head)
-                        w->waiting_tail = NULL;
-                w->n_waiting--;
-                free(c->unit);
+                /* only ever the head (start_window_free()): waiting calls leave in order */
+                free(waiting_pop(w)->unit);
                 free(c);
                 return;
         }
@@ -141,18 +151,11 @@ unsigned start_window_in_flight(const StartWindow *w) {
 /* Sends what waits while there is room; a call that cannot be sent gets its error. */
 static void send_waiting(StartWindow *w) {
         while (w->waiting_head && !start_window_full(w)) {
-                StartCall *c = w->waiting_head;
+                StartCall *c = waiting_pop(w);
                 StartReplyFunc cb = c->cb;
                 void *data = c->userdata;
-                int r;
+                int r = call_send(c);
 
-                w->waiting_head = c->next;
-                if (!w->waiting_head)
-                        w->waiting_tail = NULL;
-                w->n_waiting--;
-                c->waiting = false;
-                c->next = NULL;
-                r = call_send(c);
                 if (r < 0) {
                         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                         _cleanup_free_ char *unit = c->unit;

@@ -78,8 +78,7 @@ struct HttpListener {
         size_t max_body;
         uint8_t *secret;                /* NULL: no signature check */
         size_t secret_len;
-        uint64_t replay_window_sec;
-        SignatureCache *cache;          /* with a replay window */
+        uint64_t replay_window_sec;     /* 0: off; else the server's replay cache is used */
 
         struct MHD_Daemon *daemon;
         sd_event_source *io;            /* MHD's epoll fd */
@@ -113,6 +112,11 @@ struct HttpServer {
         HttpConnection *connections;
         sd_event_source *deadline_timer; /* the earliest connection deadline */
         struct MHD_Response *fixed[3];  /* the answers without variable parts, made once */
+        /* The MACs taken within a replay window, one cache for every listener (a MAC is
+         * its secret's own), made when a listener first needs it; kept in
+         * @replay_cache_path when set, so an idle exit or restart forgets nothing. */
+        SignatureCache *replay_cache;
+        char *replay_cache_path;
 };
 
 enum {
@@ -373,7 +377,7 @@ static enum MHD_Result request_complete(HttpRequest *req) {
                                      MHD_lookup_connection_value(c, MHD_HEADER_KIND, SIGNATURE_HEADER_HERALD),
                                      MHD_lookup_connection_value(c, MHD_HEADER_KIND, SIGNATURE_HEADER_HUB),
                                      MHD_lookup_connection_value(c, MHD_HEADER_KIND, SIGNATURE_HEADER_TIMESTAMP),
-                                     req->body, req->size, l->replay_window_sec, (uint64_t) time(NULL), l->cache);
+                                     req->body, req->size, l->replay_window_sec, (uint64_t) time(NULL), s->replay_cache);
                 if (r < 0)
                         return respond_fixed(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, FIXED_INTERNAL);
                 if (r != SIGNATURE_OK) {
@@ -631,43 +635,51 @@ static HttpListener *listener_free(HttpListener *l) {
         sd_event_source_disable_unref(l->timer);
         if (l->daemon)
                 MHD_stop_daemon(l->daemon);
-        signature_cache_free(l->cache);
         secret_free(l->secret, l->secret_len);
         free(l->name);
         free(l);
         return NULL;
 }
 
+/* The server's replay cache, made (and read back from its file) on first use. */
+static int server_replay_cache(HttpServer *s) {
+        int r;
+
+        if (s->replay_cache)
+                return 0;
+        r = signature_cache_new(HTTP_REPLAY_CACHE_MAX, &s->replay_cache);
+        if (r < 0)
+                return r;
+        if (s->replay_cache_path) {
+                r = signature_cache_keep_in(s->replay_cache, s->replay_cache_path, (uint64_t) time(NULL));
+                if (r < 0)
+                        log_warning_errno(r, "Could not keep the replay cache in %s, keeping it in memory only "
+                                          "(a replay after this process exits is not caught): %m",
+                                          s->replay_cache_path);
+        }
+        return 0;
+}
+
 /* Copies what may change on reload into @l; on failure @l is unchanged. */
 static int listener_configure(HttpListener *l, const HttpTriggerConfig *cfg) {
         uint8_t *secret = NULL;
-        SignatureCache *cache = NULL;
         int r;
 
+        if (cfg->secret && cfg->replay_window_sec > 0) {
+                r = server_replay_cache(l->server);
+                if (r < 0)
+                        return r;
+        }
         if (cfg->secret) {
                 secret = malloc(cfg->secret_len > 0 ? cfg->secret_len : 1);
                 if (!secret)
                         return -ENOMEM;
                 memcpy(secret, cfg->secret, cfg->secret_len);
         }
-        /* A cache survives a reload that keeps the window, so a replay straddling it is caught. */
-        if (cfg->secret && cfg->replay_window_sec > 0) {
-                if (l->cache && l->replay_window_sec == cfg->replay_window_sec)
-                        cache = TAKE_PTR(l->cache);
-                else {
-                        r = signature_cache_new(0, &cache);
-                        if (r < 0) {
-                                secret_free(secret, cfg->secret_len);
-                                return r;
-                        }
-                }
-        }
 
         secret_free(l->secret, l->secret_len);
-        signature_cache_free(l->cache);
         l->secret = secret;
         l->secret_len = cfg->secret_len;
-        l->cache = cache;
         l->replay_window_sec = cfg->secret ? cfg->replay_window_sec : 0;
         l->max_body = cfg->max_body > 0 ? cfg->max_body : TRIGGER_BODY_MAX_DEFAULT;
         return 0;
@@ -762,9 +774,34 @@ HttpServer *http_server_free(HttpServer *s) {
                 if (s->fixed[i])
                         MHD_destroy_response(s->fixed[i]);
         sd_event_source_disable_unref(s->deadline_timer);
+        signature_cache_free(s->replay_cache);
+        free(s->replay_cache_path);
         sd_event_unref(s->event);
         free(s);
         return NULL;
+}
+
+/**
+ * http_server_keep_replay_cache() - keep the MACs taken within replay windows in a file
+ * @s: the server, before its first listener with a replay window is added
+ * @path: the file (in the caller's state directory)
+ *
+ * Without it the cache lives as long as the process: a request replayed after an idle
+ * exit or a restart would be taken again.
+ *
+ * Return: 0, -EBUSY when the cache is in use already, or -ENOMEM.
+ */
+int http_server_keep_replay_cache(HttpServer *s, const char *path) {
+        char *p;
+
+        if (s->replay_cache)
+                return -EBUSY;
+        p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        free(s->replay_cache_path);
+        s->replay_cache_path = p;
+        return 0;
 }
 
 /**

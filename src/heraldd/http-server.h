@@ -35,6 +35,10 @@ typedef struct HttpServerLimits {
  * of headers (nginx: 8 KiB a line; a GitHub webhook sends ~1.5 KiB). */
 #define HTTP_CONNECTION_MEMORY_DEFAULT ((size_t) 16 * 1024)
 #define HTTP_CONNECTION_TIMEOUT_SEC_DEFAULT 10U
+/* MACs the replay cache of all listeners together keeps at most (~80 bytes each, as used;
+ * past it, the entry leaving its window first goes). */
+#define HTTP_REPLAY_CACHE_MAX 16384U
+#define HTTP_REPLAY_CACHE_FILE "replay-cache"
 
 /* Herald's answer to an accepted trigger request. */
 #define HTTP_TEXT_ACCEPTED "Request param received and trigger activated\n"
@@ -47,6 +51,7 @@ typedef void (*HttpTriggerFunc)(HttpRequest *req, const char *trigger_name, cJSO
 int http_server_new(sd_event *e, const HttpServerLimits *limits, HttpTriggerFunc cb, void *userdata, HttpServer **ret);
 HttpServer *http_server_free(HttpServer *s);
 int http_server_add_listener(HttpServer *s, int listen_fd, const HttpTriggerConfig *cfg);
+int http_server_keep_replay_cache(HttpServer *s, const char *path);
 int http_server_update_listener(HttpServer *s, const char *name, const HttpTriggerConfig *cfg);
 int http_listen_bind(const char *host, uint16_t port, const char *unix_socket, int *ret_fd);
 void http_request_reply(HttpRequest *req, unsigned status, const char *content_type, const char *body,

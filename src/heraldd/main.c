@@ -484,6 +484,11 @@ static int run(void) {
         r = http_server_new(m.event, NULL, manager_on_http_trigger, &m, &m.http);
         if (r < 0)
                 return log_error_errno(r, "Could not set up the HTTP server: %m");
+        /* beside the cursor: a replay window outlives the idle exit */
+        _cleanup_free_ char *replay = NULL;
+        if (asprintf(&replay, "%s/" HTTP_REPLAY_CACHE_FILE, arg_state_dir) < 0 ||
+            http_server_keep_replay_cache(m.http, replay) < 0)
+                return log_oom();
         r = add_listeners(&m);
         if (r < 0)
                 return r;

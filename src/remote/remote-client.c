@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -436,7 +437,7 @@ fail:
  */
 int remote_client_run(const JobSpec *spec, JobResult *ret) {
         _cleanup_(remote_options_done) RemoteOptions opts = {};
-        _cleanup_free_ char *body = NULL, *error = NULL, *sig_header = NULL;
+        _cleanup_free_ char *body = NULL, *error = NULL, *sig_header = NULL, *ts_header = NULL;
         struct curl_slist *headers = NULL, *h;
         Transfer t = { .data_dir_fd = -1 };
         const char *job_id;
@@ -454,7 +455,7 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
                 return job_result_new(false, error, ret) < 0 ? log_oom() : 0;
         }
 
-        r = remote_request_build(spec->param, &opts, &body, &sig_header);
+        r = remote_request_build(spec->param, &opts, (uint64_t) time(NULL), &body, &sig_header, &ts_header);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
@@ -463,6 +464,8 @@ int remote_client_run(const JobSpec *spec, JobResult *ret) {
         h = curl_slist_append(NULL, "Content-Type: application/json");
         if (h)
                 headers = h, h = curl_slist_append(headers, sig_header);
+        if (h && ts_header)
+                h = curl_slist_append(headers, ts_header);
         if (h)
                 h = curl_slist_append(headers, "Expect:");
         if (!h) {

@@ -191,6 +191,8 @@ static int run(void) {
                 .results_fd = -1,
                 .idle_usec = arg_idle_usec,
         };
+        _cleanup_free_ char *replay = NULL;
+        const char *state;
         int q;
 
         q = runner_config_load(arg_config, &r.config);
@@ -229,6 +231,14 @@ static int run(void) {
                 q = http_server_new(r.event, NULL, runner_on_request, &r, &r.http);
         if (q < 0) {
                 log_error_errno(q, "Could not set up the event loop: %m");
+                goto finish;
+        }
+        /* Seen signatures outlive the idle exit: in the StateDirectory= (across reboots), or
+         * beside the requests (across restarts) when run without one. */
+        state = getenv("STATE_DIRECTORY");
+        if (asprintf(&replay, "%s/" HTTP_REPLAY_CACHE_FILE, !isempty(state) ? state : RUNNER_RUN_DIR) < 0 ||
+            http_server_keep_replay_cache(r.http, replay) < 0) {
+                q = log_oom();
                 goto finish;
         }
         q = listeners_add(&r);

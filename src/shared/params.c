@@ -55,6 +55,7 @@ static const ParamSpec http_remote_params[] = {
         { "timeout", PARAM_INT, 0, REMOTE_TIMEOUT_MAX_SEC },            /* herald's */
         { "connect_timeout", PARAM_INT, 0, REMOTE_TIMEOUT_MAX_SEC },    /* herald's */
         { "max_answer", PARAM_INT, 1, INT64_MAX },                      /* herald's */
+        { "signed_timestamp", PARAM_BOOL },                             /* herald's */
         { "unit", PARAM_UNIT },
         {}
 };

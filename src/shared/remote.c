@@ -25,6 +25,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "remote.h"
+#include "signature.h"
 
 /**
  * remote_options_done: free what a RemoteOptions holds; the secret is wiped first.
@@ -217,6 +218,11 @@ int remote_options_parse(const cJSON *executor_param, RemoteOptions *ret, char *
                 return option_error(ret_error, "max_answer",
                                     "must be a positive number of bytes", NULL);
 
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(executor_param, "signed_timestamp");
+        if (v && !cJSON_IsBool(v))
+                return option_error(ret_error, "signed_timestamp", "must be true or false", NULL);
+        o.signed_timestamp = cJSON_IsTrue(v);
+
         *ret = o;
         o = (RemoteOptions) {};
         return 0;
@@ -282,29 +288,50 @@ int remote_request_sign(const RemoteOptions *o, const char *body, size_t size,
 }
 
 /**
- * remote_request_build: the request's body and its signature header.
+ * remote_request_build: the request's body and its signature headers.
  * @param: the execution param
- * @o: the options (the secret)
+ * @o: the options (the secret, `signed_timestamp`)
+ * @now_sec: the current unix time, for X-Herald-Timestamp
  * @ret_body: the body: @param as compact JSON (every digit of big integers kept); free() it
- * @ret_signature_header: "X-Herald-Signature: <hex HMAC-SHA256 of the body>"; free() it
+ * @ret_signature_header: "X-Herald-Signature: <hex HMAC-SHA256>"; free() it
+ * @ret_timestamp_header: with `signed_timestamp`, "X-Herald-Timestamp: <@now_sec>", and
+ *                        the signature then covers "<@now_sec>.<body>" (what a trigger or
+ *                        runner with a replay window wants); otherwise NULL and the
+ *                        signature covers the body alone, as Herald's. free() it
  *
  * Return: 0, -ENOMEM, or -EIO from OpenSSL.
  */
-int remote_request_build(const cJSON *param, const RemoteOptions *o, char **ret_body, char **ret_signature_header) {
-        _cleanup_free_ char *body = NULL, *header = NULL;
-        char sig[HMAC_SHA256_HEX_SIZE + 1];
+int remote_request_build(const cJSON *param, const RemoteOptions *o, uint64_t now_sec, char **ret_body,
+                         char **ret_signature_header, char **ret_timestamp_header) {
+        _cleanup_free_ char *body = NULL, *header = NULL, *ts_header = NULL;
+        uint8_t mac[HMAC_SHA256_SIZE];
+        char sig[HMAC_SHA256_HEX_SIZE + 1], ts[24];
         int r;
 
         r = json_print_compact(param, &body);
         if (r < 0)
                 return r;
-        r = remote_request_sign(o, body, strlen(body), sig);
+        snprintf(ts, sizeof ts, "%" PRIu64, now_sec);
+        HmacPiece pieces[] = {
+                { ts, strlen(ts) },
+                { ".", 1 },
+                { body, strlen(body) },
+        };
+        if (o->signed_timestamp) {
+                r = hmac_sha256((const uint8_t *) strempty(o->secret), o->secret_len, pieces, ELEMENTSOF(pieces), mac);
+                if (r >= 0)
+                        hex_encode(mac, sizeof mac, sig);
+                if (r >= 0 && asprintf(&ts_header, SIGNATURE_HEADER_TIMESTAMP ": %s", ts) < 0)
+                        return -ENOMEM;
+        } else
+                r = remote_request_sign(o, body, strlen(body), sig);
         if (r < 0)
                 return r;
-        if (asprintf(&header, "X-Herald-Signature: %s", sig) < 0)
+        if (asprintf(&header, SIGNATURE_HEADER_HERALD ": %s", sig) < 0)
                 return -ENOMEM;
         *ret_body = TAKE_PTR(body);
         *ret_signature_header = TAKE_PTR(header);
+        *ret_timestamp_header = TAKE_PTR(ts_header);
         return 0;
 }
 

@@ -37,6 +37,7 @@ typedef struct RemoteOptions {
         uint64_t timeout_sec;           /* `timeout`: the whole request; 0: none */
         uint64_t connect_timeout_sec;   /* `connect_timeout` */
         uint64_t max_answer;            /* `max_answer`: bytes of files in one answer */
+        bool signed_timestamp;          /* `signed_timestamp` (herald's): send X-Herald-Timestamp */
 } RemoteOptions;
 
 void remote_options_done(RemoteOptions *o);
@@ -53,7 +54,8 @@ int remote_url_parse(const char *url, RemoteUrl *ret, const char **ret_why);
 
 int remote_request_sign(const RemoteOptions *o, const char *body, size_t size,
                         char ret[static HMAC_SHA256_HEX_SIZE + 1]);
-int remote_request_build(const cJSON *param, const RemoteOptions *o, char **ret_body, char **ret_signature_header);
+int remote_request_build(const cJSON *param, const RemoteOptions *o, uint64_t now_sec, char **ret_body,
+                         char **ret_signature_header, char **ret_timestamp_header);
 
 typedef enum RemoteAnswerKind {
         REMOTE_ANSWER_JSON,             /* 200, application/json */

@@ -18,15 +18,33 @@
  * is dropped: only correctly signed requests enter it, so filling it takes more than
  * max_entries genuine requests within one window, and the cache size is the bound on
  * the replay protection then.
+ *
+ * A cache kept in a file (signature_cache_keep_in()) outlives its process: heraldd and
+ * herald-runner exit when idle and restart on the next request, and a window may be a
+ * day long. The file is a header and one record per MAC taken, appended as it is taken
+ * (one write(), before the request goes on), rewritten with the live entries only when
+ * opened and when it holds twice the entries the cache may. It is not fsync()ed: a
+ * process exit or SIGKILL keeps what was written; a power loss may lose the last
+ * seconds, and the boot that follows takes longer than most windows anyway.
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hmac.h"
+#include "log.h"
 #include "macro.h"
 #include "signature.h"
+
+#define CACHE_FILE_MAGIC "HRLDRPC1"
+#define CACHE_FILE_MAGIC_SIZE 8
+/* Records read back at most when a cache file is opened (a file never grows past twice
+ * the cache's size; this bounds what a damaged one costs). */
+#define CACHE_FILE_RECORDS_MAX ((size_t) 1 << 20)
 
 typedef struct SignatureCacheEntry {
         uint8_t mac[HMAC_SHA256_SIZE];
@@ -40,6 +58,11 @@ struct SignatureCache {
         size_t n_entries;
         size_t n_slots;         /* a power of two, >= 2 * n_entries */
         SignatureCacheEntry *slots;
+
+        char *path;             /* the file it is kept in (signature_cache_keep_in()), or NULL */
+        int fd;                 /* open for appending to @path; -1: memory only */
+        size_t n_records;       /* records in the file */
+        bool write_failed;      /* logged once; the cache goes on in memory */
 };
 
 /**
@@ -56,6 +79,7 @@ int signature_cache_new(size_t max_entries, SignatureCache **ret) {
         if (!c)
                 return -ENOMEM;
         c->max_entries = max_entries > 0 ? max_entries : SIGNATURE_CACHE_MAX_DEFAULT;
+        c->fd = -1;
         *ret = c;
         return 0;
 }
@@ -69,6 +93,8 @@ int signature_cache_new(size_t max_entries, SignatureCache **ret) {
 SignatureCache *signature_cache_free(SignatureCache *c) {
         if (!c)
                 return NULL;
+        safe_close(c->fd);
+        free(c->path);
         free(c->slots);
         free(c);
         return NULL;
@@ -172,6 +198,164 @@ static int cache_add(SignatureCache *c, const uint8_t mac[static HMAC_SHA256_SIZ
         return 0;
 }
 
+/* One MAC taken, as kept in a cache file (host byte order: the file never leaves its host). */
+typedef struct CacheRecord {
+        uint8_t mac[HMAC_SHA256_SIZE];
+        uint64_t expire_sec;
+} CacheRecord;
+
+static int write_all(int fd, const void *buf, size_t size) {
+        const uint8_t *p = buf;
+
+        while (size > 0) {
+                ssize_t n = write(fd, p, size);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                size -= (size_t) n;
+        }
+        return 0;
+}
+
+/* Replaces the file with the live entries (a new file renamed over it, so a crash
+ * midway leaves the old one) and keeps it open for appending. */
+static int cache_file_rewrite(SignatureCache *c, uint64_t now_sec) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        CacheRecord buf[64];
+        size_t n = 0, total = 0;
+        int r;
+
+        if (asprintf(&tmp, "%s.new", c->path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, CACHE_FILE_MAGIC, CACHE_FILE_MAGIC_SIZE);
+        for (size_t i = 0; r >= 0 && i < c->n_slots; i++) {
+                const SignatureCacheEntry *e = &c->slots[i];
+
+                if (e->expire_sec <= now_sec)
+                        continue;
+                memcpy(buf[n].mac, e->mac, HMAC_SHA256_SIZE);
+                buf[n].expire_sec = e->expire_sec;
+                total++;
+                if (++n == ELEMENTSOF(buf)) {
+                        r = write_all(fd, buf, n * sizeof buf[0]);
+                        n = 0;
+                }
+        }
+        if (r >= 0 && n > 0)
+                r = write_all(fd, buf, n * sizeof buf[0]);
+        if (r >= 0 && rename(tmp, c->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        safe_close(c->fd);
+        c->fd = TAKE_FD(fd);
+        c->n_records = total;
+        return 0;
+}
+
+/* Reads the live records of an existing file into the cache; a missing, foreign or
+ * truncated file gives what it holds (possibly nothing). */
+static int cache_file_load(SignatureCache *c, uint64_t now_sec) {
+        _cleanup_close_ int fd = -1;
+        char magic[CACHE_FILE_MAGIC_SIZE];
+        CacheRecord buf[64];
+        size_t seen = 0;
+        ssize_t n;
+        int r;
+
+        fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        n = read(fd, magic, sizeof magic);
+        if (n < 0)
+                return -errno;
+        if (n != (ssize_t) sizeof magic || memcmp(magic, CACHE_FILE_MAGIC, sizeof magic) != 0)
+                return 0;
+        while (seen < CACHE_FILE_RECORDS_MAX) {
+                n = read(fd, buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                /* a record cut by a crash mid-write is dropped: whole ones only */
+                for (size_t i = 0; i < (size_t) n / sizeof buf[0]; i++, seen++) {
+                        if (buf[i].expire_sec <= now_sec || cache_find(c, buf[i].mac))
+                                continue;
+                        r = cache_add(c, buf[i].mac, now_sec, buf[i].expire_sec);
+                        if (r < 0)
+                                return r;
+                }
+                if ((size_t) n % sizeof buf[0] != 0)
+                        break;
+        }
+        return 0;
+}
+
+/**
+ * signature_cache_keep_in() - keep a replay cache in a file, so that the MACs it took
+ * are still refused after the process exits and another starts
+ * @c: the cache (usually new and empty)
+ * @path: the file (created 0600; its directory must exist and be the caller's)
+ * @now_sec: the current unix time
+ *
+ * Reads the live entries the file holds, then rewrites it with the cache's live
+ * entries. From then on every MAC the cache takes is appended to it.
+ *
+ * Return: 0, or a negative errno (the cache then stays in memory only).
+ */
+int signature_cache_keep_in(SignatureCache *c, const char *path, uint64_t now_sec) {
+        int r;
+
+        free(c->path);
+        c->path = strdup(path);
+        if (!c->path)
+                return -ENOMEM;
+        r = cache_file_load(c, now_sec);
+        if (r >= 0)
+                r = cache_file_rewrite(c, now_sec);
+        if (r < 0) {
+                free(c->path);
+                c->path = NULL;
+        }
+        return r;
+}
+
+/* Records a MAC just taken. A failure is logged once and the cache goes on in memory:
+ * refusing the request would make the client's retry of it look like a replay. */
+static void cache_file_append(SignatureCache *c, const uint8_t mac[static HMAC_SHA256_SIZE], uint64_t expire_sec,
+                              uint64_t now_sec) {
+        CacheRecord rec = { .expire_sec = expire_sec };
+        int r;
+
+        if (c->fd < 0)
+                return;
+        if (c->n_records >= 2 * c->max_entries)
+                r = cache_file_rewrite(c, now_sec);     /* the new MAC is in memory already */
+        else {
+                memcpy(rec.mac, mac, HMAC_SHA256_SIZE);
+                r = write_all(c->fd, &rec, sizeof rec);
+                if (r >= 0)
+                        c->n_records++;
+        }
+        if (r < 0 && !c->write_failed)
+                log_warning_errno(r, "Could not write the replay cache %s, it is kept in memory only until this process exits: %m",
+                                  c->path);
+        c->write_failed = r < 0;
+}
+
 static uint64_t add_sat(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
@@ -214,7 +398,7 @@ int signature_verify(const uint8_t *key, size_t key_len,
         uint8_t sent[HMAC_SHA256_SIZE], expected[HMAC_SHA256_SIZE];
         HmacPiece pieces[3];
         size_t n_pieces = 0;
-        uint64_t ts = 0;
+        uint64_t ts = 0, expire;
         const char *hex;
         int r;
 
@@ -253,9 +437,11 @@ int signature_verify(const uint8_t *key, size_t key_len,
         if (cache_find(cache, expected))
                 return SIGNATURE_REPLAYED;
         /* Live until the timestamp leaves the window; the stale check covers the rest. */
-        r = cache_add(cache, expected, now_sec, add_sat(add_sat(ts, replay_window_sec), 1));
+        expire = add_sat(add_sat(ts, replay_window_sec), 1);
+        r = cache_add(cache, expected, now_sec, expire);
         if (r < 0)
                 return r;
+        cache_file_append(cache, expected, expire, now_sec);
         return SIGNATURE_OK;
 }
 

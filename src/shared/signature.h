@@ -28,6 +28,7 @@ typedef struct SignatureCache SignatureCache;
 int signature_cache_new(size_t max_entries, SignatureCache **ret);
 SignatureCache *signature_cache_free(SignatureCache *c);
 size_t signature_cache_size(const SignatureCache *c);
+int signature_cache_keep_in(SignatureCache *c, const char *path, uint64_t now_sec);
 static inline void signature_cache_freep(SignatureCache **c) {
         if (*c)
                 signature_cache_free(*c);

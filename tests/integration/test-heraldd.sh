@@ -276,6 +276,18 @@ assert_eq "$code" 200 "GitHub's header, signed timestamp: 200 (wait: true)"
 assert_eq "$(body)" '{"deployed":true,"exit_code":0}' "the answer carries the job's result"
 code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Herald-Signature: $good" -d "$b" localhost:8124)
 assert_eq "$code" 403 "the same request again: 403 (replayed)"
+# The seen signatures outlive heraldd: a stop (as an idle exit), a SIGKILL.
+ns_run systemctl stop heraldd.service
+code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Herald-Signature: $good" -d "$b" localhost:8124)
+assert_eq "$code" 403 "the same request after heraldd exited and its socket started it again: 403"
+assert_contains "$(body)" "Signature replayed" "the text says so"
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+ns_run kill -KILL "$pid"
+_heraldd_gone() { [[ $(ns_run systemctl show -P MainPID heraldd.service) != "$pid" ]]; }
+wait_until 10 _heraldd_gone || fail "heraldd $pid did not die of SIGKILL"
+code=$(post -X POST -H "X-Herald-Timestamp: $ts" -H "X-Herald-Signature: $good" -d "$b" localhost:8124)
+assert_eq "$code" 403 "the same request after a SIGKILL of heraldd: 403"
+assert_eq "$(ns_run stat -c %U:%a /var/lib/herald/replay-cache)" herald:600 "the seen signatures are in heraldd's StateDirectory, its own"
 old=$((ts - 1000))
 assert_eq "$(post -X POST -H "X-Herald-Timestamp: $old" -H "X-Herald-Signature: $(sig "$old.$b")" -d "$b" localhost:8124)" \
         403 "outside the replay window: 403"

@@ -299,7 +299,46 @@ assert_eq "$(post -X POST -H "X-Herald-Signature: $s" -H "X-Herald-Timestamp: $t
 assert_contains "$(body)" "Signature replayed" "the text says so"
 old=$((ts - 1000))
 assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$old.$b")" -H "X-Herald-Timestamp: $old" --data-binary "$b")" 403 "a stale timestamp: 403"
+# The seen signatures outlive herald-runner: an idle exit (a stop is the same), a SIGKILL.
+ns_run systemctl stop herald-runner.service
+assert_eq "$(post -X POST -H "X-Herald-Signature: $s" -H "X-Herald-Timestamp: $ts" --data-binary "$b")" 403 \
+        "the same after herald-runner exited and the socket started it again: 403"
+assert_contains "$(body)" "Signature replayed" "the text says so"
+pid=$(ns_run systemctl show -P MainPID herald-runner.service)
+ns_run kill -KILL "$pid"
+wait_until 10 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID systemctl show -P MainPID herald-runner.service) != $pid ]]" ||
+        fail "herald-runner $pid did not die"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $s" -H "X-Herald-Timestamp: $ts" --data-binary "$b")" 403 \
+        "the same after a SIGKILL of herald-runner: 403"
+assert_eq "$(ns_run stat -c %U:%a /var/lib/herald-runner/replay-cache)" herald-runner:600 \
+        "the seen signatures are in herald-runner's StateDirectory, its own"
 nothing_left
+
+step "herald's http_remote with signed_timestamp: true runs a job on a runner with replay_window"
+ns_run sh -c "umask 077 && printf %s '$KEY' > /etc/herald/remote-test.secret"
+ns_run sh -c 'cat > /run/herald-test/signed.yml' <<'EOF'
+trigger:
+  once: {type: tick, interval: 86400}
+executor:
+  remote: {type: http_remote, host: 'http://127.0.0.1:8124/', secret_file: /etc/herald/remote-test.secret, signed_timestamp: true}
+router:
+  signed: {trigger: once, selector: all, task: {hello: {executor: remote, job_param: {cmd: ./hello.sh}}}}
+EOF
+ns_run taskctl apply /run/herald-test/signed.yml >/dev/null
+ns_run systemctl start herald-trigger-once.service
+# the client's entry (the runner's job, in the same journal, has the same router): by its unit
+client_success() {
+        HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl --no-pager -o json MESSAGE_ID=$RESULT_ID HERALD_ROUTER=signed |
+                $PY -c 'import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    if e.get("HERALD_UNIT", "").startswith("herald-signed-"): print(e["HERALD_SUCCESS"], e.get("HERALD_ERROR", ""))'
+}
+_client_done() { [[ -n $(client_success) ]]; }
+wait_until 30 _client_done ||
+        fail "the signed http_remote job left no result entry"
+assert_eq "$(client_success)" "true " "the client's job succeeded: the runner took its signed timestamp"
+ns_run taskctl apply --remove >/dev/null
 
 step "only root reports results; only herald-runner and root ask for jobs"
 out=$(ns_run setpriv --reuid=nobody --regid=nogroup --clear-groups $PY -c '

@@ -15,6 +15,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "remote.h"
+#include "signature.h"
 
 static int parse(const char *json, RemoteOptions *o, char **error) {
         _cleanup_json_ cJSON *p = cJSON_Parse(json);
@@ -42,7 +43,7 @@ static void test_options_all(void **state) {
 
         assert_int_equal(parse("{\"host\": \"http://127.0.0.1:8080/run\", \"secret\": \"yyyy\", \"data_dir\": \"/var/lib/d\","
                                " \"ca_file\": \"/etc/ca.pem\", \"timeout\": 0, \"connect_timeout\": 5, \"max_answer\": 1024,"
-                               " \"unit\": {\"User\": \"x\"}, \"unknown\": 1}", &o, NULL), 0);
+                               " \"signed_timestamp\": true, \"unit\": {\"User\": \"x\"}, \"unknown\": 1}", &o, NULL), 0);
         assert_string_equal(o.secret, "yyyy");
         assert_int_equal(o.secret_len, 4);
         assert_string_equal(o.data_dir, "/var/lib/d");
@@ -50,6 +51,7 @@ static void test_options_all(void **state) {
         assert_int_equal(o.timeout_sec, 0);
         assert_int_equal(o.connect_timeout_sec, 5);
         assert_int_equal(o.max_answer, 1024);
+        assert_true(o.signed_timestamp);
 }
 
 static void check_bad(const char *json, const char *needle) {
@@ -77,6 +79,7 @@ static void test_options_bad(void **state) {
         check_bad("{\"host\": \"http://x/\", \"timeout\": \"60\"}", "'timeout'");
         check_bad("{\"host\": \"http://x/\", \"timeout\": 99999999999}", "'timeout'");
         check_bad("{\"host\": \"http://x/\", \"connect_timeout\": true}", "'connect_timeout'");
+        check_bad("{\"host\": \"http://x/\", \"signed_timestamp\": \"yes\"}", "'signed_timestamp'");
         check_bad("{\"host\": \"http://x/\", \"max_answer\": 0}", "'max_answer'");
         check_bad("{\"host\": \"http://x/\", \"secret_file\": \"rel\"}", "'secret_file'");
         check_bad("{\"host\": \"http://x/\", \"secret\": \"s\", \"secret_file\": \"/s\"}", "both given");
@@ -196,13 +199,35 @@ static void test_sign(void **state) {
 
 static void test_request_build(void **state) {
         _cleanup_json_ cJSON *param = NULL;
-        _cleanup_free_ char *body = NULL, *header = NULL;
+        _cleanup_free_ char *body = NULL, *header = NULL, *ts = NULL;
         RemoteOptions o = { .secret = (char *) "key", .secret_len = 3 };
 
         assert_int_equal(json_parse("{ \"job_id\" : \"J\" }", 18, &param), 0);
-        assert_int_equal(remote_request_build(param, &o, &body, &header), 0);
+        assert_int_equal(remote_request_build(param, &o, 1700000000, &body, &header, &ts), 0);
         assert_string_equal(body, "{\"job_id\":\"J\"}");
         assert_string_equal(header, "X-Herald-Signature: 2f9209964ab3eb45598000643c1b08d7dd773eb37c36208e4a8d02b673c11054");
+        assert_null(ts);
+
+        /* signed_timestamp: the MAC covers "<ts>.<body>", as a replay window wants;
+         * python3: hmac.new(b"key", b'1700000000.{"job_id":"J"}', hashlib.sha256).hexdigest() */
+        free(body);
+        free(header);
+        o.signed_timestamp = true;
+        assert_int_equal(remote_request_build(param, &o, 1700000000, &body, &header, &ts), 0);
+        assert_string_equal(ts, "X-Herald-Timestamp: 1700000000");
+        assert_string_equal(header, "X-Herald-Signature: 2f2963ed7cf6ee0b2cb61635a85f2a4a2db41927a62ca6aeb765f4021466eeb9");
+        /* ... which the receiving side's check takes, once */
+        _cleanup_(signature_cache_freep) SignatureCache *cache = NULL;
+        assert_int_equal(signature_cache_new(0, &cache), 0);
+        assert_int_equal(signature_verify((const uint8_t *) "key", 3, header + strlen("X-Herald-Signature: "), NULL,
+                                          "1700000000", body, strlen(body), 300, 1700000100, cache),
+                         SIGNATURE_OK);
+        assert_int_equal(signature_verify((const uint8_t *) "key", 3, header + strlen("X-Herald-Signature: "), NULL,
+                                          "1700000000", body, strlen(body), 300, 1700000100, cache),
+                         SIGNATURE_REPLAYED);
+        o.signed_timestamp = false;
+        free(ts);
+        ts = NULL;
 
         /* the body is what the runner parses: integers keep every digit */
         cJSON_Delete(param);
@@ -210,7 +235,7 @@ static void test_request_build(void **state) {
         free(header);
         const char *big = "{\"trigger_param\":{\"n\":18446744073709551615,\"s\":\"\\u00e9<\"}}";
         assert_int_equal(json_parse(big, strlen(big), &param), 0);
-        assert_int_equal(remote_request_build(param, &o, &body, &header), 0);
+        assert_int_equal(remote_request_build(param, &o, 0, &body, &header, &ts), 0);
         assert_non_null(strstr(body, "18446744073709551615"));
         assert_true(startswith(header, "X-Herald-Signature: "));
         assert_int_equal(strlen(header), strlen("X-Herald-Signature: ") + HMAC_SHA256_HEX_SIZE);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* test-signature.c: every form of the signature headers, the replay window and its cache */
 #include <ctype.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -143,6 +147,93 @@ static void test_cache_bound(void **state) {
         assert_int_equal(signature_cache_size(cache), 2u);
 }
 
+/* One signed request with a timestamp: @n picks the body. */
+static int verify_nth(unsigned n, uint64_t ts, uint64_t now, SignatureCache *cache) {
+        char sig[HMAC_SHA256_HEX_SIZE + 1], body[32], t[32];
+
+        snprintf(body, sizeof body, "{\"n\":%u}", n);
+        snprintf(t, sizeof t, "%llu", (unsigned long long) ts);
+        sign(t, body, sig);
+        return verify(sig, NULL, t, body, 100, now, cache);
+}
+
+static off_t file_size(const char *path) {
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+static void test_cache_file(void **state) {
+        char dir[] = "/tmp/test-signature-XXXXXX", path[64], tmp[80];
+        SignatureCache *cache = NULL;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/replay-cache", dir);
+
+        /* A new file; what one process takes, the next refuses. */
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, path, NOW), 0);
+        assert_int_equal(file_size(path), 8);
+        assert_int_equal(verify_nth(1, NOW, NOW, cache), SIGNATURE_OK);
+        assert_int_equal(verify_nth(2, NOW, NOW + 1, cache), SIGNATURE_OK);
+        signature_cache_free(cache);
+
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, path, NOW + 2), 0);
+        assert_int_equal(signature_cache_size(cache), 2u);
+        assert_int_equal(verify_nth(1, NOW, NOW + 2, cache), SIGNATURE_REPLAYED);
+        assert_int_equal(verify_nth(2, NOW, NOW + 2, cache), SIGNATURE_REPLAYED);
+        assert_int_equal(verify_nth(3, NOW + 2, NOW + 2, cache), SIGNATURE_OK);
+        signature_cache_free(cache);
+
+        /* A record cut short by a crash is dropped; the whole ones still count. */
+        f = fopen(path, "a");
+        assert_non_null(f);
+        assert_int_equal(fwrite("12345", 1, 5, f), 5u);
+        fclose(f);
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, path, NOW + 3), 0);
+        assert_int_equal(signature_cache_size(cache), 3u);
+        assert_int_equal(verify_nth(3, NOW + 2, NOW + 3, cache), SIGNATURE_REPLAYED);
+        /* The file never holds more than twice the cache's bound (plus the header). */
+        for (unsigned i = 10; i < 60; i++)
+                assert_int_equal(verify_nth(i, NOW + 3, NOW + 3, cache), SIGNATURE_OK);
+        assert_true(file_size(path) <= 8 + (2 * 8 + 1) * 40);
+        signature_cache_free(cache);
+
+        /* Read back after the window: nothing live is left, the file is rewritten empty. */
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, path, NOW + 1000), 0);
+        assert_int_equal(signature_cache_size(cache), 0u);
+        assert_int_equal(file_size(path), 8);
+        signature_cache_free(cache);
+
+        /* A foreign file is not believed (and replaced); no temporary file is left. */
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("not a replay cache, just some text of forty and more bytes\n", f);
+        fclose(f);
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, path, NOW), 0);
+        assert_int_equal(signature_cache_size(cache), 0u);
+        assert_int_equal(verify_nth(1, NOW, NOW, cache), SIGNATURE_OK);
+        signature_cache_free(cache);
+        snprintf(tmp, sizeof tmp, "%s.new", path);
+        assert_int_equal(access(tmp, F_OK), -1);
+
+        /* A directory that is not there: an error, and the cache works in memory. */
+        assert_int_equal(signature_cache_new(8, &cache), 0);
+        assert_int_equal(signature_cache_keep_in(cache, "/nonexistent-dir/replay-cache", NOW), -ENOENT);
+        assert_int_equal(verify_nth(1, NOW, NOW, cache), SIGNATURE_OK);
+        assert_int_equal(verify_nth(1, NOW, NOW, cache), SIGNATURE_REPLAYED);
+        signature_cache_free(cache);
+
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_texts(void **state) {
         for (int r = 0; r < _SIGNATURE_RESULT_MAX; r++) {
                 const char *t = signature_result_to_string(r);
@@ -164,6 +255,7 @@ int main(void) {
                 cmocka_unit_test(test_forms),
                 cmocka_unit_test(test_timestamp),
                 cmocka_unit_test(test_cache_bound),
+                cmocka_unit_test(test_cache_file),
                 cmocka_unit_test(test_texts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

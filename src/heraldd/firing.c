@@ -201,7 +201,7 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
         k = f->parent_job_id ? herald_id_derive(f->parent_job_id, r->name, t->name, job_id) : herald_id_new(job_id);
         if (k < 0)
                 return k;
-        if (f->check_started && manager_chain_step_started(f->m, job_id, none)) {
+        if (f->check_started && manager_chain_step_started(f->m, job_id)) {
                 log_debug("Chain step %s/%s of job %s has started before, not starting it again.", r->name, t->name,
                           f->parent_job_id);
                 return 0;

@@ -141,6 +141,33 @@ static void job_requeue_front(Manager *m, Job *j) {
         m->n_queued++;
 }
 
+/* The trusted result entry of a job, looked up in a journal of its own (a lookup replaces
+ * the follower's matches and position): 1 and *ret, 0 when none, or a negative errno. */
+static int lookup_result(Manager *m, const char *job_id, HeraldResult **ret) {
+        uid_t trusted[] = { 0, m->own_uid };
+        int r;
+
+        if (!m->lookup_journal) {
+                r = sd_journal_open(&m->lookup_journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+                if (r < 0)
+                        return r;
+        }
+        return result_find_by_job_id(m->lookup_journal, job_id, trusted, ELEMENTSOF(trusted), ret);
+}
+
+/* A job herald-activate says was started before (asked again after a lost connection or
+ * a restart) may have ended long ago, its result behind the journal cursor, where the
+ * follower will not see it again: without this it would stay counted as running. Its
+ * result is taken as a journal replay is (its chain fires only if it never did). */
+static bool job_result_in_journal(Manager *m, const char *job_id) {
+        _cleanup_(herald_result_freep) HeraldResult *res = NULL;
+
+        if (lookup_result(m, job_id, &res) <= 0)
+                return false;
+        (void) manager_job_result(m, job_id, res->param, res->success == 1, res->error, res->result, true);
+        return true;
+}
+
 /**
  * manager_job_start_answered: herald-activate's answer to a START.
  * @verb: STARTED (its start job ran), ALREADY (started before), or FAILED (not
@@ -159,6 +186,8 @@ void manager_job_start_answered(Manager *m, ActivateVerb verb, const char *job_i
         if (verb == ACTIVATE_FAILED)
                 log_warning("herald-activate did not start job %s of %s/%s: %s", j->job_id, j->router, j->task,
                             strna(text));
+        if (verb == ACTIVATE_ALREADY && job_result_in_journal(m, job_id))
+                return;         /* counted off and chained (once) by manager_job_result() */
         manager_pump(m);
 }
 
@@ -288,6 +317,12 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
         chained_remember(m, job_id);
 
         j = strmap_remove(&m->jobs, job_id);
+        /* A result of a job this process did not start (a timer route's, or one an
+         * earlier heraldd started) may have been chained by an earlier heraldd, from the
+         * journal, before its datagram was read here: check its steps as for a replay.
+         * A job started here finished after this process began: its chain is new. */
+        if (!j)
+                from_journal = true;
         if (j) {
                 if (j->in_queue) {
                         /* Ended before we started it (a start from an earlier heraldd). */
@@ -317,10 +352,9 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
  * manager_chain_step_started: has this job id ever been started?
  *
  * Yes when its request file is there (queued, or about to be started), its tombstone is
- * (herald-activate --serve took the request), or, for a 'none' task that runs
- * no unit, its result entry is in the journal.
+ * (herald-activate --serve took the request), or its result entry is in the journal.
  */
-bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
+bool manager_chain_step_started(Manager *m, const char *job_id) {
         _cleanup_free_ char *name = NULL, *tomb = NULL;
         _cleanup_(herald_result_freep) HeraldResult *res = NULL;
 
@@ -330,13 +364,9 @@ bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none) {
                 return true;
         if (strmap_contains(&m->jobs, job_id))
                 return true;
-        if (!is_none)
-                return false;
-        /* A journal of its own: the lookup replaces the follower's matches and position. */
-        if (!m->lookup_journal && sd_journal_open(&m->lookup_journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0)
-                return false;
-        uid_t trusted[] = { 0, m->own_uid };
-        return result_find_by_job_id(m->lookup_journal, job_id, trusted, ELEMENTSOF(trusted), &res) > 0;
+        /* Last, its result entry: a 'none' step has no request file or tombstone, and a
+         * unit step's tombstone is gone after a reboot (/run) or a day (tmpfiles). */
+        return lookup_result(m, job_id, &res) > 0;
 }
 
 /**

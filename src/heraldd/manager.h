@@ -126,7 +126,7 @@ int manager_job_result(Manager *m, const char *job_id, const cJSON *param, bool 
 int manager_load_pending_requests(Manager *m);
 const Job *manager_find_job(Manager *m, const char *router, const char *task);
 void manager_stop_jobs(Manager *m, const char *router, const char *task);
-bool manager_chain_step_started(Manager *m, const char *job_id, bool is_none);
+bool manager_chain_step_started(Manager *m, const char *job_id);
 void manager_job_start_answered(Manager *m, ActivateVerb verb, const char *job_id, const char *text);
 void manager_starter_lost(Manager *m);
 

@@ -136,6 +136,14 @@ router:
       match_value: timed
     task:
       log: print
+  after_timed_none:
+    trigger: exe_done
+    selector: match_map
+    select_param:
+      match_key: router
+      match_value: timed
+    task:
+      mark: none
   once:
     trigger: single
     selector: all
@@ -237,11 +245,72 @@ sleep 1
 chained_lost 1 || fail "the result without a datagram was chained more than once"
 printf 'ok - chained from the journal, once\n'
 
+step "a replay after a reboot starts no chain step twice"
+# After a reboot the tombstones of started steps (/run/herald/started) are gone; a cursor
+# saved before the last chains (heraldd killed within its 1 s save delay) replays their
+# parents' results. Each step's own result entry in the journal must stop it.
+n=$(count_router print_job_result)
+ns_run systemctl stop heraldd.service
+before=$(ns_run journalctl --no-pager -o json | $PY -c '
+import json, sys
+prev = found = None
+for line in sys.stdin:
+    e = json.loads(line)
+    if found is None and e.get("MESSAGE_ID") == sys.argv[1] and e.get("HERALD_ROUTER") == "clean_on_request":
+        found = prev
+    prev = e["__CURSOR"]
+print(found)' $RESULT_ID)
+[[ -n $before && $before != None ]] || fail "no entry before the first clean_on_request result"
+ns_run sh -c "printf %s '$before' > /var/lib/herald/cursor && find /run/herald/started -mindepth 1 -delete"
+ns_run systemctl start heraldd.service
+_cursor_moved() { [[ $(ns_run cat /var/lib/herald/cursor) != "$before" ]]; }
+wait_until 15 _cursor_moved || fail "heraldd did not read the journal from the old cursor"
+sleep 1
+assert_eq "$(count_router print_job_result)" "$n" "no chain step ran again ($n print_job_result results)"
+
 step "a timer route's job chains too (its result datagram starts heraldd)"
 ns_run systemctl stop heraldd.service
 ns_run systemctl start herald-trigger-hourly.service
 wait_until 20 router_count_is after_timed 1 || fail "the timer job's exe_done chain never ran"
+wait_until 20 router_count_is after_timed_none 1 || fail "the timer job's exe_done chain to a none task never ran"
 printf 'ok - the timer job was chained\n'
+
+step "a datagram read after an earlier heraldd chained its result: chained once"
+# An earlier heraldd chained the timer job's result from the journal and died before it
+# read the job's datagram; the next heraldd reads that datagram (sent again here, by root,
+# as herald-exec sends it). Its steps ran already: the none step must not run again, the
+# print step must not be started again or stay counted as running.
+ns_run systemctl stop heraldd.service
+ns_run journalctl --no-pager -o json -n 1 MESSAGE_ID=$RESULT_ID HERALD_ROUTER=timed _UID=0 | ns_run $PY -c '
+import json, socket, sys
+e = json.loads(sys.stdin.readline())
+msg = {"job_id": e["HERALD_JOB_ID"], "param": json.loads(e["HERALD_PARAM"]), "success": True, "error": "",
+       "result": json.loads(e.get("HERALD_RESULT", "{}")), "complete": True}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(json.dumps(msg).encode(), "/run/herald/notify")'
+wait_until 10 heraldd_state_is active || fail "the datagram did not start heraldd"
+sleep 2
+assert_eq "$(count_router after_timed_none)/$(count_router after_timed)" 1/1 "no step ran again"
+
+step "a pending request for a job that ended long ago does not keep heraldd up"
+# heraldd killed between writing a request and hearing it started; the job has run and
+# its result is behind the cursor. The next heraldd asks again, herald-activate answers
+# ALREADY: the job's result in the journal counts it off, and heraldd can exit when idle.
+ns_run systemctl stop heraldd.service
+ns_run journalctl --no-pager -o json -n 1 MESSAGE_ID=$RESULT_ID HERALD_ROUTER=after_timed _UID=0 | ns_run $PY -c '
+import json, os, sys
+e = json.loads(sys.stdin.readline())
+p = json.loads(e["HERALD_PARAM"])
+req = {k: p[k] for k in ("job_id", "trigger_id", "router", "task", "trigger", "trigger_param")}
+req["chain_depth"] = 1
+path = "/var/lib/herald/requests/%s.json" % p["job_id"]
+with open(path, "w") as f:
+    json.dump(req, f)
+os.system("chown herald: " + path)'
+ns_run systemctl start heraldd.service
+wait_until 15 heraldd_state_is inactive || fail "heraldd stayed up: the job answered ALREADY is still counted as running"
+assert_eq "$(ns_run ls -A /var/lib/herald/requests)" "" "no request file left"
+assert_eq "$(count_router after_timed)" 1 "the job did not run again"
 
 step "bad input"
 assert_eq "$(post -X GET localhost:8123)" 405 "GET: 405"

@@ -416,3 +416,16 @@ assert not twice, ("chained twice", twice)
 assert not stray, ("chained from nothing", stray)
 print("ok - %d stage-1 jobs, each chained exactly once" % len(s1))
 ' "$accepted" || fail "chains after SIGKILLs"
+
+step "taskctl reload with a trigger's address changed: it listens on the new one"
+# systemd keeps a running socket's fds over a reload and refuses to restart one whose
+# service runs; without taskctl's restart the trigger would listen nowhere.
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "the trigger on its old port"
+ns_run sed -i 's/port: 8126/port: 8127/' /etc/herald/workflow.yml
+out=$(ns_run taskctl reload)
+assert_contains "$out" "Restarted herald-trigger-single.socket: its address changed" "taskctl reload says so"
+assert_eq "$(post -X POST -d '{}' localhost:8127)" 200 "the new port answers"
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 000 "the old port is closed"
+out=$(ns_run taskctl reload)
+[[ $out != *Restarted* ]] || fail "a reload without changes restarted a socket: $out"
+printf 'ok - a reload without changes restarts nothing\n'

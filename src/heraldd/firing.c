@@ -29,6 +29,8 @@
 #include "manager.h"
 #include "result-entry.h"
 #include "trigger-request.h"
+#include "unit-name.h"
+#include "unit-state.h"
 
 
 typedef struct TaskSelection {
@@ -190,6 +192,33 @@ static int run_none(Firing *f, const Router *r, const Task *t, const char *job_i
         return manager_fire_exe_done(f->m, job_id, param, true, "", result, false);
 }
 
+/* Concurrency against the jobs of this task an earlier heraldd started (still running
+ * when this one began), as systemd lists them: 1 when the task is skipped (forbid), 0
+ * to go on (none, or replace has asked to stop them), or a negative errno. */
+static int concurrency_foreign(Firing *f, const Router *r, const Task *t) {
+        _cleanup_(unit_state_list_done) UnitStateList l = {};
+
+        if (unit_list_running_jobs(f->m->bus, r->name, t->name, &l) < 0 || l.n == 0)
+                return 0;       /* logged; then only heraldd's own jobs count, as before */
+        if (r->concurrency == CONCURRENCY_FORBID) {
+                log_info("Skipped %s/%s for trigger id %s: %s is still going (concurrency: forbid).", r->name, t->name,
+                         f->trigger_id, l.items[0].name);
+                int k = dispatch_skipped_entry_send(r, t, f->trigger_id, l.items[0].name);
+                return k < 0 ? k : 1;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+                _cleanup_free_ char *job_id = unit_name_job_id(l.items[i].name);
+                int k = job_id ? manager_starter_send(f->m, ACTIVATE_STOP, job_id, r->name, t->name) : -EINVAL;
+
+                if (k < 0)
+                        log_warning_errno(k, "Could not stop %s (concurrency: replace), ignoring: %m", l.items[i].name);
+                else
+                        log_info("Stopping %s: a new job of %s/%s replaces it (concurrency: replace).", l.items[i].name,
+                                 r->name, t->name);
+        }
+        return 0;
+}
+
 static int select_task(Firing *f, const Router *r, const Task *t) {
         _cleanup_free_ char *text = NULL;
         char job_id[HERALD_ID_LEN + 1];
@@ -210,7 +239,7 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
                 return run_none(f, r, t, job_id);
         if (r->concurrency != CONCURRENCY_ALLOW) {
                 /* heraldd starts every instance of this template, so its own jobs are all
-                 * there is to look at (after a restart, until they end, it knows fewer). */
+                 * there is to look at, but for those an earlier heraldd started. */
                 const Job *running = manager_find_job(f->m, r->name, t->name);
                 if (running && r->concurrency == CONCURRENCY_FORBID) {
                         log_info("Skipped %s/%s for trigger id %s: job %s is still going (concurrency: forbid).", r->name,
@@ -219,6 +248,11 @@ static int select_task(Firing *f, const Router *r, const Task *t) {
                 }
                 if (running)
                         manager_stop_jobs(f->m, r->name, t->name);
+                else if (f->m->foreign_jobs) {
+                        k = concurrency_foreign(f, r, t);
+                        if (k != 0)
+                                return k < 0 ? k : 0;
+                }
         }
 
         k = job_request_format(job_id, f->trigger_id, r->name, t->name, f->trigger->name, f->trigger_param, f->chain_depth,

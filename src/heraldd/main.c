@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-unit.h"
 #include "config.h"
 #include "fs-util.h"
 #include "herald-ids.h"
@@ -423,6 +424,18 @@ static int run_loop(Manager *m) {
         return 0;
 }
 
+/* Are any herald job units running (one ListUnitsByPatterns at start)? A job an earlier
+ * heraldd started may still run; without asking, concurrency forbid/replace would see
+ * only this heraldd's jobs. When unsure, say yes: then systemd is asked per firing. */
+static bool herald_jobs_running(sd_bus *bus) {
+        static const char *const states[] = { "active", "activating", "deactivating", "reloading", NULL };
+        _cleanup_strv_free_ char **units = NULL;
+
+        if (bus_list_units(bus, "herald-*@*.service", states, &units) < 0)
+                return true;
+        return units[0] != NULL;
+}
+
 static int run(void) {
         _cleanup_(manager_done) Manager m = { .requests_fd = -1, .notify_fd = -1, .starter_fd = -1 };
         _cleanup_free_ char *requests = NULL;
@@ -480,6 +493,7 @@ static int run(void) {
         r = sd_bus_attach_event(m.bus, m.event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Could not attach the bus: %m");
+        m.foreign_jobs = herald_jobs_running(m.bus);
 
         r = http_server_new(m.event, NULL, manager_on_http_trigger, &m, &m.http);
         if (r < 0)

@@ -63,6 +63,9 @@ struct Job {
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;                    /* listing units (concurrency) */
+        /* Herald job units were running when this heraldd started (an earlier one may have
+         * started them): concurrency forbid/replace then asks systemd too. */
+        bool foreign_jobs;
         const char *starter_path;       /* herald-activate's socket */
         int starter_fd;
         sd_event_source *starter_source;

@@ -215,13 +215,6 @@ static void write_runs_table(FILE *f, const ResultList *runs) {
         fputs("</tbody></table>\n", f);
 }
 
-/* The job id of a job unit, herald-ROUTER-TASK@JOB_ID.service, or NULL. */
-static char *unit_job_id(const char *unit) {
-        const char *at = strrchr(unit, '@'), *dot = strrchr(unit, '.');
-
-        return at && dot && dot > at ? strndup(at + 1, dot - at - 1) : NULL;
-}
-
 /* What runs now: every router's job units as systemd has them (timer jobs too), then
  * heraldd's accepted jobs that systemd does not run yet. */
 static void write_running(FILE *f, Manager *m) {
@@ -236,10 +229,10 @@ static void write_running(FILE *f, Manager *m) {
         for (size_t i = 0; i < w->n_routers && n < STATUS_RUNNING_MAX; i++) {
                 _cleanup_(unit_state_list_done) UnitStateList l = {};
 
-                if (unit_list_running_jobs(m->bus, w->routers[i].name, &l) < 0)
+                if (unit_list_running_jobs(m->bus, w->routers[i].name, NULL, &l) < 0)
                         continue;
                 for (size_t k = 0; k < l.n && n < STATUS_RUNNING_MAX; k++, n++) {
-                        _cleanup_free_ char *job_id = unit_job_id(l.items[k].name);
+                        _cleanup_free_ char *job_id = unit_name_job_id(l.items[k].name);
 
                         fputs("<tr><td class=\"router\">", f);
                         esc(f, w->routers[i].name);

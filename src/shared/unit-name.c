@@ -100,6 +100,18 @@ char *unit_name_job_pattern(const char *router, const char *task) {
 }
 
 /**
+ * unit_name_job_id: the job id a job unit's instance name carries.
+ * @unit: herald-ROUTER-TASK@JOB_ID.service
+ *
+ * Return: JOB_ID (free() it), or NULL when @unit has no instance or on OOM.
+ */
+char *unit_name_job_id(const char *unit) {
+        const char *at = strrchr(unit, '@'), *dot = strrchr(unit, '.');
+
+        return at && dot && dot > at + 1 ? strndup(at + 1, (size_t) (dot - at - 1)) : NULL;
+}
+
+/**
  * unit_name_trigger_id: a trigger's name where systemd allows only a plain token.
  * @trigger: the trigger's name in the workflow
  *

@@ -17,6 +17,8 @@ char *unit_name_job_instance(const char *router, const char *task, const char *j
  * template instances, and the transient herald-<r>-<t>-<id8>.service that herald
  * started for timer jobs before (still running across an upgrade) */
 char *unit_name_job_pattern(const char *router, const char *task);
+/* The job id of a job unit herald-ROUTER-TASK@JOB_ID.service, or NULL (free() it). */
+char *unit_name_job_id(const char *unit);
 /* the trigger's name as a FileDescriptorName= and credential token (see unit-name.c) */
 char *unit_name_trigger_id(const char *trigger);
 /* trigger-<id>: the credential (LoadCredential= of heraldd.service) holding a trigger's

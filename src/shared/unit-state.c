@@ -164,14 +164,15 @@ int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret) {
 }
 
 /**
- * unit_list_running_jobs: a router's job units that systemd is running now.
+ * unit_list_running_jobs: a router's (or one of its tasks') job units that systemd is
+ * running now.
  *
  * ListUnitsByPatterns with the router's job unit glob (the manager matches with
  * FNM_NOESCAPE, so the \xNN of an escaped name match literally), then only units in
  * herald.slice: that tells a router named "trigger" apart from the trigger units.
  * Return: 0 with *ret filled (empty without a bus), or a negative errno, logged.
  */
-int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) {
+int unit_list_running_jobs(sd_bus *bus, const char *router, const char *task, UnitStateList *ret) {
         static const char *const states[] = { "active", "activating", "deactivating", "reloading", NULL };
         sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *pattern = NULL;
@@ -184,7 +185,7 @@ int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret) 
                 *ret = l;
                 return 0;
         }
-        pattern = unit_name_job_pattern(router, NULL);
+        pattern = unit_name_job_pattern(router, task);
         if (!pattern)
                 return log_oom();
 

@@ -34,9 +34,9 @@ int unit_bus_open(sd_bus **ret);
 /* Unit (and, for a .timer, Timer) properties. Not loaded is no error: loaded = false. */
 int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret);
 
-/* The loaded job units of a router that are running (active, activating, deactivating,
- * reloading) in herald.slice. */
-int unit_list_running_jobs(sd_bus *bus, const char *router, UnitStateList *ret);
+/* The loaded job units of a router (of one task of it, or all when @task is NULL) that
+ * are running (active, activating, deactivating, reloading) in herald.slice. */
+int unit_list_running_jobs(sd_bus *bus, const char *router, const char *task, UnitStateList *ret);
 
 
 /* The Description= of each loaded unit matching the glob (e.g. herald's trigger timers). */

@@ -214,7 +214,7 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
                 if (r < 0)
                         goto fail;
         }
-        r = unit_list_running_jobs(bus, router->name, &s.running);
+        r = unit_list_running_jobs(bus, router->name, NULL, &s.running);
         if (r < 0)
                 goto fail;
 

@@ -372,6 +372,20 @@ assert_contains "$(ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42260248
         "is still going (concurrency: forbid)" "the second job was skipped, with a journal entry saying why"
 wait_until 10 router_count_is once 1 || fail "the first job did not end"
 
+step "concurrency: forbid also sees the jobs an earlier heraldd started"
+skipped_count() { ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42260248c8aff10232cf4aa544 HERALD_ROUTER=once | wc -l; }
+skipped=$(skipped_count)
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "a job of the forbid route"
+_once_running() { [[ -n $(ns_run systemctl list-units --no-legend --state=active 'herald-once-slow@*') ]]; }
+wait_until 5 _once_running || fail "the job did not start"
+ns_run systemctl restart heraldd.service
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "the next request, to the new heraldd, while that job runs"
+_skipped_again() { [[ $(skipped_count) == $((skipped + 1)) ]]; }
+wait_until 10 _skipped_again || fail "the new heraldd started a second job (it saw only its own)"
+wait_until 10 router_count_is once 2 || fail "the job did not end"
+sleep 1
+assert_eq "$(count_router once)" 2 "one job ran, the second request was skipped"
+
 step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"
 printf 'ok - heraldd exited when idle\n'

@@ -97,6 +97,12 @@ static void test_unit_names(void **state) {
         assert_string_equal(tmpl, "herald-r\\x2d1-t\\x40x@.service");
         assert_string_equal(inst, "herald-r\\x2d1-t\\x40x@" JOB ".service");
         assert_string_equal(pattern, "herald-r\\x2d1-t\\x40x[-@]*.service");
+        /* the job id back from an instance; none from a transient name or the template */
+        char *id = unit_name_job_id(inst);
+        assert_string_equal(id, JOB);
+        free(id);
+        assert_null(unit_name_job_id(transient));
+        assert_null(unit_name_job_id(units[4]));
 
         /* the task's pattern: both shapes of its jobs, nothing of another task */
         assert_int_equal(dispatch_units_matching(units, pattern, &m), 0);

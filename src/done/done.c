@@ -205,13 +205,11 @@ static void notify_heraldd(const cJSON *param, const JobResult *res) {
 int done_main(const char *dir, const JobEnd *end) {
         _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
         _cleanup_(job_result_done) JobResult res = {};
-        _cleanup_free_ char *text = NULL;
         _cleanup_json_ cJSON *no_param = NULL;
         _cleanup_strv_free_ char **fields = NULL;
         _cleanup_close_ int dfd = -1;
         const char *job_id;
         const cJSON *param;
-        size_t size;
         int r;
 
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -222,9 +220,7 @@ int done_main(const char *dir, const JobEnd *end) {
         if (dfd < 0)
                 log_error_errno(errno, "Could not open the job directory '%s', writing a result without the job's ids: %m", dir);
 
-        r = dfd < 0 ? -EBADF : read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
-        if (r >= 0)
-                r = job_spec_parse(text, size, &spec);
+        r = dfd < 0 ? -EBADF : job_dir_read_spec(dfd, &spec);
         if (r < 0 && dfd >= 0)
                 log_error_errno(r, "Could not read '%s/" JOB_SPEC_FILE "', writing a result without the job's ids: %m", dir);
         if (r < 0) {

@@ -51,16 +51,13 @@ static void on_stop_signal(int sig) {
 
 static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
         _cleanup_(job_spec_done) JobSpec spec = { .counter = -1 };
-        _cleanup_free_ char *text = NULL, *msg = NULL;
+        _cleanup_free_ char *msg = NULL;
         const Executor *executor;
-        size_t size;
         int r;
 
         *ret_background = 0;
 
-        r = read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
-        if (r >= 0)
-                r = job_spec_parse(text, size, &spec);
+        r = job_dir_read_spec(dfd, &spec);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

@@ -183,3 +183,22 @@ int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const 
 int job_dir_remove(const char *dir) {
         return rm_rf(dir);
 }
+
+/**
+ * job_dir_read_spec: read a job directory's job.json.
+ * @dfd: the job directory
+ * @ret: the spec; job_spec_done() it
+ *
+ * Return: 0, or a negative errno: what reading says (-EFBIG past JOB_SPEC_SIZE_MAX),
+ * or what job_spec_parse() says.
+ */
+int job_dir_read_spec(int dfd, JobSpec *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        return job_spec_parse(text, size, ret);
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* job-dir.h: a job's directory, /run/herald/jobs/<job_id>/: its layout, its creation */
+/* job-dir.h: a job's directory, /run/herald/jobs/<job_id>/: its layout, its creation, reading its job.json, its removal */
 #pragma once
 
 #include <stdint.h>
@@ -20,6 +20,9 @@ typedef struct Task Task;
 int job_dir_create(const char *job_id, const cJSON *param, const Task *t, const char *unit, int64_t counter,
                    char **ret_dir);
 int job_dir_remove(const char *dir);
+/* job.json of the job directory open at @dfd, parsed (job-spec.h's JobSpec; job_spec_done() it) */
+typedef struct JobSpec JobSpec;
+int job_dir_read_spec(int dfd, JobSpec *ret);
 /* the same below another directory (tests) */
 int job_dir_create_in(const char *jobs_dir, const char *job_id, const cJSON *param, const Task *t, const char *unit,
                       int64_t counter, char **ret_dir);

@@ -90,10 +90,11 @@ static void test_create(void **state) {
         assert_true(S_ISDIR(st.st_mode));
         assert_int_equal(st.st_mode & 07777, 0700);
 
-        /* job.json is job_spec_format()'s, and reads back */
+        /* job.json is job_spec_format()'s, and reads back (as herald-exec and herald-done read it) */
         assert_int_equal(read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size), 0);
+        assert_non_null(strstr(text, "\"executor_type\":\"local\""));
+        assert_int_equal(job_dir_read_spec(dfd, &spec), 0);
         close(dfd);
-        assert_int_equal(job_spec_parse(text, size, &spec), 0);
         assert_string_equal(spec.executor_type, "local");
         assert_string_equal(spec.unit, "herald-r-t@" JOB ".service");
         assert_true(spec.counter == 7);

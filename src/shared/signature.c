@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "hmac.h"
 #include "log.h"
 #include "macro.h"
@@ -204,24 +205,6 @@ typedef struct CacheRecord {
         uint64_t expire_sec;
 } CacheRecord;
 
-static int write_all(int fd, const void *buf, size_t size) {
-        const uint8_t *p = buf;
-
-        while (size > 0) {
-                ssize_t n = write(fd, p, size);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        return -EIO;
-                p += n;
-                size -= (size_t) n;
-        }
-        return 0;
-}
-
 /* Replaces the file with the live entries (a new file renamed over it, so a crash
  * midway leaves the old one) and keeps it open for appending. */
 static int cache_file_rewrite(SignatureCache *c, uint64_t now_sec) {
@@ -236,7 +219,7 @@ static int cache_file_rewrite(SignatureCache *c, uint64_t now_sec) {
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, CACHE_FILE_MAGIC, CACHE_FILE_MAGIC_SIZE);
+        r = loop_write(fd, CACHE_FILE_MAGIC, CACHE_FILE_MAGIC_SIZE);
         for (size_t i = 0; r >= 0 && i < c->n_slots; i++) {
                 const SignatureCacheEntry *e = &c->slots[i];
 
@@ -246,12 +229,12 @@ static int cache_file_rewrite(SignatureCache *c, uint64_t now_sec) {
                 buf[n].expire_sec = e->expire_sec;
                 total++;
                 if (++n == ELEMENTSOF(buf)) {
-                        r = write_all(fd, buf, n * sizeof buf[0]);
+                        r = loop_write(fd, buf, n * sizeof buf[0]);
                         n = 0;
                 }
         }
         if (r >= 0 && n > 0)
-                r = write_all(fd, buf, n * sizeof buf[0]);
+                r = loop_write(fd, buf, n * sizeof buf[0]);
         if (r >= 0 && rename(tmp, c->path) < 0)
                 r = -errno;
         if (r < 0) {
@@ -346,7 +329,7 @@ static void cache_file_append(SignatureCache *c, const uint8_t mac[static HMAC_S
                 r = cache_file_rewrite(c, now_sec);     /* the new MAC is in memory already */
         else {
                 memcpy(rec.mac, mac, HMAC_SHA256_SIZE);
-                r = write_all(c->fd, &rec, sizeof rec);
+                r = loop_write(c->fd, &rec, sizeof rec);
                 if (r >= 0)
                         c->n_records++;
         }

@@ -5,7 +5,7 @@
  * is shaped this way: docs/HERALDD.md. Its event sources, all on one sd-event loop:
  *
  *   source                      module        what comes in
- *   herald-http-<T>.socket      http-server   HTTP requests for trigger T (libmicrohttpd)
+ *   herald-trigger-<T>.socket   http-server   HTTP requests for trigger T (libmicrohttpd)
  *   heraldd-notify.socket       chain.c       one datagram per finished job, from herald-done
  *   the journal                 chain.c       result entries (the durable record)
  *   herald-activate.socket      starter.c     answers to the starts asked of herald-activate
@@ -523,7 +523,7 @@ static int run(void) {
 static int help(void) {
         printf("%s [OPTIONS...]\n\n"
                "The herald daemon: serves the workflow's http triggers and fires its exe_done\n"
-               "chains. Started by systemd through its sockets (herald-http-*.socket,\n"
+               "chains. Started by systemd through its sockets (herald-trigger-*.socket,\n"
                "heraldd-notify.socket) as the unprivileged user 'herald'; it exits when idle and\n"
                "the sockets start it again. It starts no unit itself: herald-activate.service\n"
                "(root, through " ACTIVATE_SOCKET ") starts each job as an instance\n"

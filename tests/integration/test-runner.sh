@@ -310,8 +310,10 @@ wait_until 10 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID systemctl 
         fail "herald-runner $pid did not die"
 assert_eq "$(post -X POST -H "X-Herald-Signature: $s" -H "X-Herald-Timestamp: $ts" --data-binary "$b")" 403 \
         "the same after a SIGKILL of herald-runner: 403"
-assert_eq "$(ns_run stat -c %U:%a /var/lib/herald-runner/replay-cache)" herald-runner:600 \
+assert_eq "$(ns_run stat -c %U:%a /var/lib/herald-runner/replay/replay-cache)" herald-runner:600 \
         "the seen signatures are in herald-runner's StateDirectory, its own"
+assert_eq "$(ns_run stat -c %U /var/lib/herald-runner /var/lib/herald-runner/work | sort -u)" root \
+        "/var/lib/herald-runner and its work_dir stay root's"
 nothing_left
 
 step "herald's http_remote with signed_timestamp: true runs a job on a runner with replay_window"

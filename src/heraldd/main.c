@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "fs-util.h"
+#include "host-util.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "macro.h"
@@ -140,8 +141,7 @@ static int listener_config(Manager *m, const char *name, int fd) {
                 cfg.secret_len = secret_size;
                 cfg.max_body = t->max_body;
                 cfg.replay_window_sec = t->replay_window_sec;
-                if (!secret && t->host && !t->unix_socket && !streq(t->host, "127.0.0.1") && !streq(t->host, "::1") &&
-                    !streq(t->host, "localhost"))
+                if (!secret && t->host && !t->unix_socket && !host_is_loopback(t->host))
                         log_warning("Trigger '%s' listens on %s:%u without a secret: anyone who reaches it can fire it.",
                                     name, t->host, t->port);
         } else

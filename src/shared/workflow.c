@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cron.h"
+#include "host-util.h"
 #include "params.h"
 #include "remote.h"
 #include "workflow.h"
@@ -163,10 +164,6 @@ static int component_add(Workflow *w, Component *c) {
         w->components = a;
         a[w->n_components++] = c;
         return 0;
-}
-
-static bool host_is_loopback(const char *h) {
-        return streq(h, "localhost") || startswith(h, "127.") || streq(h, "::1") || streq(h, "[::1]");
 }
 
 /* An http trigger's signing key: inline ('secret', Herald-style: it then sits in the

@@ -10,7 +10,9 @@
 #  - bad input: wrong method, empty/invalid/array bodies, a 200 MB Content-Length (413 at
 #    once), every bad signature form, a replayed request, a match_value map against a map
 #    body (Herald crashes);
-#  - 'wait: true': the answer carries the job's result;
+#  - 'wait: true': the answer carries the job's result, 500 when it failed, 504 at the
+#    router's wait_timeout; a router's max_running queues its jobs one at a time; a
+#    unix_socket trigger (root:herald 0660) served over curl --unix-socket;
 #  - SIGKILL: heraldd killed at random moments while chained jobs run (most kills must
 #    hit a running heraldd): every finished job is chained exactly once;
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
@@ -83,6 +85,10 @@ trigger:
     type: http
     host: 127.0.0.1
     port: 8126
+  waitfail: {type: http, host: 127.0.0.1, port: 8127}
+  waitslow: {type: http, host: 127.0.0.1, port: 8128}
+  limited: {type: http, host: 127.0.0.1, port: 8129}
+  sock: {type: http, unix_socket: /run/herald-test/hook.sock}
 router:
   map_match:
     trigger: manual
@@ -144,6 +150,29 @@ router:
       match_value: stage1
     task:
       after: print
+  failwait:
+    trigger: waitfail
+    selector: all
+    wait: true
+    task: {fails: local_command}
+    job_param: {cmd: sh, arg: ['-c', 'exit 3']}
+  slowwait:
+    trigger: waitslow
+    selector: all
+    wait: true
+    wait_timeout: 2
+    task: {slow: local_command}
+    job_param: {cmd: sleep, arg: ['6']}
+  one_at_a_time:
+    trigger: limited
+    selector: all
+    max_running: 1
+    task: {rec: local_command}
+    job_param: {cmd: sh, arg: ['-c', 'echo s >> /run/herald-test/limited; sleep 0.5; echo e >> /run/herald-test/limited']}
+  over_unix:
+    trigger: sock
+    selector: all
+    task: {nothing: none}
 YML
 )
 workflow_with "$EXTRA" | ns_run sh -c 'cat > /etc/herald/workflow.yml'
@@ -297,6 +326,42 @@ wait_until 10 test -n "$(ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42
 assert_contains "$(ns_run journalctl --no-pager -o cat MESSAGE_ID=19cf9f42260248c8aff10232cf4aa544 HERALD_ROUTER=once)" \
         "is still going (concurrency: forbid)" "the second job was skipped, with a journal entry saying why"
 wait_until 10 router_count_is once 1 || fail "the first job did not end"
+
+step "wait: true: 500 when the job fails, 504 at wait_timeout"
+code=$(post -X POST -d '{}' localhost:8127)
+assert_eq "$code" 500 "a failed job: 500"
+$PY -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["exit_code"] == 3, r; print("ok - the answer carries the failed result")' \
+        <(body) || fail "the 500's body: $(body)"
+t0=$SECONDS
+code=$(post -X POST -d '{}' localhost:8128)
+assert_eq "$code" 504 "a job running past wait_timeout (2 s): 504"
+assert_contains "$(body)" "wait_timeout" "the 504 says why"
+(( SECONDS - t0 >= 2 && SECONDS - t0 < 6 )) || fail "the 504 came after $((SECONDS - t0)) s, not at the 2 s wait_timeout"
+wait_until 15 router_count_is slowwait 1 || fail "the job answered 504 did not go on to its result"
+printf 'ok - the job answered 504 went on and ended\n'
+
+step "max_running: 1 on a router: its jobs run one at a time, every accepted one ends"
+for i in 1 2 3 4 5 6; do
+        ns_run curl -s -o /dev/null -w '%{http_code}\n' -X POST -d "{\"i\": $i}" localhost:8129 &
+done > /tmp/test-heraldd-limited.codes
+wait
+accepted=$(grep -c '^200$' /tmp/test-heraldd-limited.codes || true)
+others=$( (grep -v '^200$' /tmp/test-heraldd-limited.codes || true) | sort | uniq -c | tr '\n' ' ')
+rm -f /tmp/test-heraldd-limited.codes
+assert_eq "$accepted" 6 "six requests accepted (the router's limit queues them; only a full queue answers 503) $others"
+wait_until 30 router_count_is one_at_a_time 6 || fail "not every accepted request of the limited router has a result"
+assert_eq "$(ns_run cat /run/herald-test/limited | tr -d '\n')" sesesesesese "the six jobs ran one after another, never two at once"
+
+step "a unix_socket trigger: root:herald 0660, curl --unix-socket"
+assert_eq "$(ns_run stat -c '%a %U %G' /run/herald-test/hook.sock)" "660 root herald" "the socket's mode, owner and group"
+code=$(ns_run curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/herald-test/hook.sock -X POST -d '{"via": "unix"}' http://localhost/)
+assert_eq "$code" 200 "a request over the unix socket"
+wait_until 20 router_count_is over_unix 1 || fail "the unix socket's request did not run its route"
+rc=0
+ns_run setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null --unix-socket /run/herald-test/hook.sock \
+        -X POST -d '{}' http://localhost/ || rc=$?
+assert_eq "$rc" 7 "a user outside the group herald cannot connect (curl: could not connect)"
+assert_eq "$(count_router over_unix)" 1 "and fired nothing"
 
 step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"

@@ -347,6 +347,15 @@ void manager_on_http_trigger(HttpRequest *req, const char *trigger_name, cJSON *
                 http_request_reply(req, 503, "text/plain", "This trigger is not in the workflow in force\n", 0);
                 return;
         }
+        /* Its listener holds no secret (or a stale one): never fire it unsigned. */
+        const char *refused = strmap_get(&m->refused, trigger_name);
+        if (refused) {
+                cJSON_Delete(trigger_param);
+                log_debug("A request for trigger '%s' answered 503: %s.", trigger_name, refused);
+                http_request_reply(req, 503, "text/plain", "This trigger's secret is not in force yet; try again later\n",
+                                   MANAGER_RETRY_AFTER_SEC);
+                return;
+        }
         if (m->n_queued >= m->max_queued) {
                 cJSON_Delete(trigger_param);
                 log_warning("Trigger '%s' refused: %u jobs are waiting to start (the limit); answered 503.", trigger_name,

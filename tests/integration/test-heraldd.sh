@@ -15,6 +15,10 @@
 #    unix_socket trigger (root:herald 0660) served over curl --unix-socket;
 #  - SIGKILL: heraldd killed at random moments while chained jobs run (most kills must
 #    hit a running heraldd): every finished job is chained exactly once;
+#  - a secret added to a running unsigned trigger, then rotated, with taskctl reload:
+#    never served unsigned, the new key in force once heraldd restarted;
+#  - development mode: an unreadable secret_file refuses its own trigger only (503),
+#    and the warning for an unsigned trigger on a non-loopback address (not 127.0.0.2).
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
@@ -418,3 +422,69 @@ assert not stray, ("chained from nothing", stray)
 print("ok - %d stage-1 jobs, each chained exactly once" % len(s1))
 ' "$accepted" || fail "chains after SIGKILLs"
 
+step "a secret added to a running unsigned trigger: refused until in force, then signed"
+# heraldd keeps running (no idle exit) unless it decides to restart by itself.
+ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0
+EOF
+ns_run systemctl daemon-reload
+ns_run systemctl restart heraldd.service
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+signed_is() { [[ $(signed "$1") == "$2" ]]; }
+signed() { ns_run curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Herald-Signature: $(printf '{}' | openssl dgst -sha256 -hmac "$1" -hex | sed 's/.* //')" -d '{}' localhost:8126; }
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "unsigned, before the trigger has a secret"
+ns_run sh -c 'umask 077 && printf n3w > /etc/herald/single.secret'
+workflow_with "$(printf '%s\n' "$EXTRA" | sed '/^    port: 8126$/a\    secret_file: /etc/herald/single.secret')" |
+        ns_run sh -c 'cat > /etc/herald/workflow.yml'
+ns_run taskctl reload >/dev/null
+code=$(post -X POST -d '{}' localhost:8126)
+[[ $code == 503 || $code == 401 ]] || fail "an unsigned request right after the secret was added: $code, not 503 (heraldd restarting) or 401"
+printf 'ok - an unsigned request right after taskctl reload: %s\n' "$code"
+assert_contains "$(ns_journal _PID="$pid" -o cat)" "Trigger 'single': its secret was added, removed or moved" \
+        "the heraldd that reloaded refused the trigger"
+wait_until 20 heraldd_pid_is_not "$pid" || fail "heraldd did not restart to take the new credential"
+wait_until 10 signed_is n3w 200 || fail "the new secret is not in force after the restart"
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 401 "unsigned, once the secret is in force: 401"
+printf 'ok - the added secret is in force\n'
+
+step "a secret rotated in place: taskctl reload, and the new key is in force"
+ns_run systemctl start heraldd.service
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+ns_run sh -c 'umask 077 && printf r0t > /etc/herald/single.secret'
+ns_run taskctl reload >/dev/null
+wait_until 20 heraldd_pid_is_not "$pid" || fail "heraldd did not restart to take the rotated file"
+wait_until 10 signed_is r0t 200 || fail "the rotated secret is not in force"
+assert_eq "$(signed n3w)" 403 "the old key: 403"
+printf 'ok - the rotated secret is in force, the old one refused\n'
+
+step "development mode: an unreadable secret refuses its trigger only; the loopback warning"
+ns_run sh -c 'cat > /etc/herald/dev.yml' <<'YML'
+trigger:
+  dev_open: {type: http, host: 127.0.0.1, port: 8140}
+  dev_secret: {type: http, host: 127.0.0.1, port: 8141, secret_file: /etc/herald/hook.secret}
+  dev_lo2: {type: http, host: 127.0.0.2, port: 8142}
+  dev_any: {type: http, host: 0.0.0.0, port: 8143}
+router:
+  dev_a: {trigger: dev_open, selector: all, task: {a: none}}
+  dev_b: {trigger: dev_secret, selector: all, task: {b: none}}
+  dev_c: {trigger: dev_lo2, selector: all, task: {c: none}}
+  dev_d: {trigger: dev_any, selector: all, task: {d: none}}
+YML
+# heraldd run by hand as herald reads secret_file itself: root's 0600 file is unreadable.
+ns_run systemd-run -q --unit=heraldd-dev --uid=herald --gid=herald -p SupplementaryGroups=systemd-journal \
+        -p StateDirectory=herald-dev /usr/local/libexec/herald/heraldd --workflow /etc/herald/dev.yml \
+        --state-dir /var/lib/herald-dev --idle-timeout 0
+post_is() { [[ $(post -X POST -d '{}' "$1") == "$2" ]]; }
+wait_until 10 post_is localhost:8140 200 || fail "development mode: the other trigger is not served"
+printf 'ok - the trigger without a secret is served\n'
+assert_eq "$(post -X POST -d '{}' localhost:8141)" 503 "the trigger whose secret cannot be read: 503, unsigned"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(printf '{}' | openssl dgst -sha256 -hmac k3y -hex | sed 's/.* //')" -d '{}' localhost:8141)" \
+        503 "and signed: 503 (heraldd has no secret to check it with)"
+log=$(ns_journal -u heraldd-dev.service -o cat)
+assert_contains "$log" "Could not read the secret of trigger 'dev_secret'" "the unreadable secret is logged"
+assert_contains "$log" "Trigger 'dev_any' listens on 0.0.0.0:8143 without a secret" "the warning for an unsigned trigger on 0.0.0.0"
+assert_not_contains "$log" "'dev_lo2' listens on 127.0.0.2:8142 without a secret" "no warning for 127.0.0.2 (loopback)"
+assert_eq "$(count_router dev_b)" 0 "the refused trigger fired nothing"
+ns_run systemctl stop heraldd-dev.service

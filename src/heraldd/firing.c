@@ -305,7 +305,7 @@ static int firing_start(Firing *f) {
                                 continue;
                         s = &f->selections[f->n_selections++];
                         *s = (TaskSelection) { .firing = f, .router = r, .task = t };
-                        q = selector_select_async(f->m->event, r->selector, f->trigger_param, t->select_param,
+                        q = selector_select_async(f->m->event, r->selector, f->trigger->type, f->trigger_param, t->select_param,
                                                   MANAGER_SELECTOR_TIMEOUT_USEC, on_selector_done, s, &s->query);
                         if (q == SELECTOR_PENDING)
                                 f->pending_selectors++;

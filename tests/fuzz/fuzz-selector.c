@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int run_selector(int type, const cJSON *trigger_param, const cJSON *select_param) {
         Component sel = { .kind = COMPONENT_SELECTOR, .name = (char *) "fuzz", .type = type };
 
-        return selector_select(&sel, trigger_param, select_param, 0);
+        return selector_select(&sel, TRIGGER_HTTP, trigger_param, select_param, 0);
 }
 
 static void check_equal(const cJSON *v) {

@@ -81,7 +81,8 @@ static Firing *firing_free(Firing *f) {
 
 static void firing_reply_waited(Firing *f) {
         _cleanup_free_ char *text = NULL;
-        bool all_ok = true;
+        /* A job that could not be accepted has no result here: the answer is not 200. */
+        bool all_ok = f->n_failed == 0;
         cJSON *item;
         int n = cJSON_GetArraySize(f->wait_results);
 
@@ -111,8 +112,15 @@ static void firing_maybe_done(Firing *f) {
         if (f->req && f->waiting_jobs == 0) {
                 if (f->wait_results)
                         firing_reply_waited(f);
-                else if (f->n_failed > 0 && f->n_selected == f->n_failed) {
-                        http_request_reply(f->req, 500, "text/plain", "Could not accept the trigger: see heraldd's journal\n", 0);
+                else if (f->n_failed > 0) {
+                        /* 200 promises that every selected job is written. When only some
+                         * are, the client must hear of it: 500, though the others start
+                         * (docs/HERALDD.md: a retry runs those again). */
+                        http_request_reply(f->req, 500, "text/plain",
+                                           f->n_failed == f->n_selected
+                                                   ? "Could not accept the trigger: see heraldd's journal\n"
+                                                   : "Could not accept every job of the trigger; the others start: see heraldd's journal\n",
+                                           0);
                         f->req = NULL;
                 } else {
                         http_request_reply(f->req, 200, "text/plain", HTTP_TEXT_ACCEPTED, 0);

@@ -84,7 +84,7 @@ static int start_task(Activation *a, const Router *r, const Task *t, const char 
         char job_id[HERALD_ID_LEN + 1];
         int s;
 
-        s = selector_select(r->selector, trigger_param, t->select_param, EXTERNAL_SELECTOR_TIMEOUT_USEC);
+        s = selector_select(r->selector, r->trigger->type, trigger_param, t->select_param, EXTERNAL_SELECTOR_TIMEOUT_USEC);
         if (s < 0)
                 log_warning_errno(s, "Selector '%s' of router '%s' failed for task '%s' (%m); not selected.",
                                   r->selector_name, r->name, t->name);

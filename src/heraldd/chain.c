@@ -316,10 +316,14 @@ int manager_journal_setup(Manager *m) {
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Could not read %s, following the journal from now on: %m", path);
                 r = sd_journal_seek_tail(m->journal);
-                if (r >= 0 && sd_journal_previous(m->journal) > 0)
-                        /* Saved at once: results that come while heraldd is not running
-                         * are read from here next time, even if it reads none now. */
+                if (r >= 0 && sd_journal_previous(m->journal) > 0) {
+                        /* Written now, not after the usual CURSOR_SAVE_DELAY_USEC: results
+                         * that come while heraldd is not running (a kill within that
+                         * delay included) are read from here next time, even if it
+                         * reads none now. */
                         cursor_update(m);
+                        (void) save_cursor_now(m);
+                }
                 /* Nothing to catch up with: the narrow matches from here on. */
                 r = follow_matches(m, true);
                 if (r >= 0)

@@ -83,7 +83,8 @@ static Firing *firing_free(Firing *f) {
 
 static void firing_reply_waited(Firing *f) {
         _cleanup_free_ char *text = NULL;
-        bool all_ok = true;
+        /* A job that could not be accepted has no result here: the answer is not 200. */
+        bool all_ok = f->n_failed == 0;
         cJSON *item;
         int n = cJSON_GetArraySize(f->wait_results);
 
@@ -113,8 +114,15 @@ static void firing_maybe_done(Firing *f) {
         if (f->req && f->waiting_jobs == 0) {
                 if (f->wait_results)
                         firing_reply_waited(f);
-                else if (f->n_failed > 0 && f->n_selected == f->n_failed) {
-                        http_request_reply(f->req, 500, "text/plain", "Could not accept the trigger: see heraldd's journal\n", 0);
+                else if (f->n_failed > 0) {
+                        /* 200 promises that every selected job is written. When only some
+                         * are, the client must hear of it: 500, though the others start
+                         * (docs/HERALDD.md: a retry runs those again). */
+                        http_request_reply(f->req, 500, "text/plain",
+                                           f->n_failed == f->n_selected
+                                                   ? "Could not accept the trigger: see heraldd's journal\n"
+                                                   : "Could not accept every job of the trigger; the others start: see heraldd's journal\n",
+                                           0);
                         f->req = NULL;
                 } else {
                         http_request_reply(f->req, 200, "text/plain", HTTP_TEXT_ACCEPTED, 0);
@@ -339,7 +347,7 @@ static int firing_start(Firing *f) {
                                 continue;
                         s = &f->selections[f->n_selections++];
                         *s = (TaskSelection) { .firing = f, .router = r, .task = t };
-                        q = selector_select_async(f->m->event, r->selector, f->trigger_param, t->select_param,
+                        q = selector_select_async(f->m->event, r->selector, f->trigger->type, f->trigger_param, t->select_param,
                                                   MANAGER_SELECTOR_TIMEOUT_USEC, on_selector_done, s, &s->query);
                         if (q == SELECTOR_PENDING)
                                 f->pending_selectors++;
@@ -379,6 +387,15 @@ void manager_on_http_trigger(HttpRequest *req, const char *trigger_name, cJSON *
                 log_warning("A request came for trigger '%s', which the workflow in force does not have (or is broken).",
                             trigger_name);
                 http_request_reply(req, 503, "text/plain", "This trigger is not in the workflow in force\n", 0);
+                return;
+        }
+        /* Its listener holds no secret (or a stale one): never fire it unsigned. */
+        const char *refused = strmap_get(&m->refused, trigger_name);
+        if (refused) {
+                cJSON_Delete(trigger_param);
+                log_debug("A request for trigger '%s' answered 503: %s.", trigger_name, refused);
+                http_request_reply(req, 503, "text/plain", "This trigger's secret is not in force yet; try again later\n",
+                                   MANAGER_RETRY_AFTER_SEC);
                 return;
         }
         if (m->n_queued >= m->max_queued) {

@@ -29,6 +29,7 @@
 #include "bus-unit.h"
 #include "config.h"
 #include "fs-util.h"
+#include "host-util.h"
 #include "herald-ids.h"
 #include "log.h"
 #include "macro.h"
@@ -125,31 +126,74 @@ static void secret_free(char *s, size_t size) {
         free(s);
 }
 
-/* Adds (or, on reload, updates) the listener of an http trigger. */
-static int listener_config(Manager *m, const char *name, int fd) {
+static bool trigger_is_http(const Component *t) {
+        return t && !t->broken && t->type == TRIGGER_HTTP;
+}
+
+/* Whether the trigger's secret comes from elsewhere than it did in @old: added, removed,
+ * another file, another inline value. */
+static bool secret_source_changed(const Component *old, const Component *t) {
+        if (!trigger_is_http(old))
+                old = NULL;
+        if (!trigger_is_http(t))
+                t = NULL;
+        return !streq_ptr(old ? old->secret : NULL, t ? t->secret : NULL) ||
+               !streq_ptr(old ? old->secret_file : NULL, t ? t->secret_file : NULL);
+}
+
+/* Adds (or, on reload, updates) the listener of an http trigger. @old: on reload, the
+ * workflow loaded before, else NULL.
+ *
+ * A 'secret_file' reaches heraldd as a credential PID 1 puts in place when heraldd
+ * starts; on reload that copy may be stale (a rotated file) or missing (a new secret),
+ * and heraldd's user cannot read the file itself. A trigger whose secret is not in
+ * force is put in m->refused before its listener changes, so it answers 503 and never
+ * fires unsigned; heraldd then restarts as soon as it is idle to take the credential. */
+static int listener_config(Manager *m, const char *name, int fd, const Workflow *old) {
         const Component *t = workflow_find_component(m->workflow->w, COMPONENT_TRIGGER, name);
         char *secret = NULL;
         size_t secret_size = 0;
+        const char *refuse = NULL;
         HttpTriggerConfig cfg = { .name = name, .max_body = TRIGGER_BODY_MAX_DEFAULT };
         int r;
 
-        if (t && !t->broken && t->type == TRIGGER_HTTP) {
-                r = trigger_secret(t, &secret, &secret_size);
-                if (r < 0)
-                        return log_error_errno(r, "Could not read the secret of trigger '%s': %m", name);
+        if (trigger_is_http(t)) {
+                if (old && secret_source_changed(workflow_find_component(old, COMPONENT_TRIGGER, name), t)) {
+                        log_warning("Trigger '%s': its secret was added, removed or moved; its requests get 503 until "
+                                    "heraldd restarts (as soon as it is idle) and takes it.", name);
+                        refuse = "its secret changed, heraldd restarts when idle to take it";
+                        m->exit_when_idle_soon = true;
+                } else {
+                        r = trigger_secret(t, &secret, &secret_size);
+                        if (r < 0) {
+                                log_error_errno(r, "Could not read the secret of trigger '%s' (%m): its requests get 503; "
+                                                "the other triggers are served.", name);
+                                refuse = "its secret could not be read";
+                        } else if (old && t->secret_file) {
+                                log_info("Trigger '%s' takes its secret_file when heraldd starts: heraldd restarts as "
+                                         "soon as it is idle, so that a rotated secret is in force.", name);
+                                m->exit_when_idle_soon = true;
+                        }
+                }
                 cfg.secret = (const uint8_t *) secret;
                 cfg.secret_len = secret_size;
                 cfg.max_body = t->max_body;
                 cfg.replay_window_sec = t->replay_window_sec;
-                if (!secret && t->host && !t->unix_socket && !streq(t->host, "127.0.0.1") && !streq(t->host, "::1") &&
-                    !streq(t->host, "localhost"))
+                if (!secret && !refuse && t->host && !t->unix_socket && !host_is_loopback(t->host))
                         log_warning("Trigger '%s' listens on %s:%u without a secret: anyone who reaches it can fire it.",
                                     name, t->host, t->port);
         } else
                 log_warning("A socket for trigger '%s' was passed, but the workflow has no such http trigger; its requests get 503.",
                             name);
 
-        r = fd >= 0 ? http_server_add_listener(m->http, fd, &cfg) : http_server_update_listener(m->http, name, &cfg);
+        if (refuse)
+                r = strmap_put(&m->refused, name, (void *) refuse);
+        else {
+                (void) strmap_remove(&m->refused, name);
+                r = 0;
+        }
+        if (r >= 0)
+                r = fd >= 0 ? http_server_add_listener(m->http, fd, &cfg) : http_server_update_listener(m->http, name, &cfg);
         secret_free(secret, secret_size);
         return r;
 }
@@ -257,7 +301,7 @@ static int add_listeners(Manager *m) {
                         const char *trigger = trigger_by_fd_name(m->workflow->w, name);
                         if (trigger)
                                 name = trigger;
-                        r = listener_config(m, name, fd);
+                        r = listener_config(m, name, fd, NULL);
                         if (r >= 0) {
                                 size_t k = 0;
                                 while (m->listener_names && m->listener_names[k])
@@ -299,7 +343,7 @@ static int add_listeners(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Could not listen for trigger '%s' on %s: %m", c->name,
                                                c->unix_socket ?: c->host);
-                r = listener_config(m, c->name, fd);
+                r = listener_config(m, c->name, fd, NULL);
                 if (r < 0)
                         return r;
                 log_info("Trigger '%s' listens on %s%s%u.", c->name, c->unix_socket ?: c->host, c->unix_socket ? "" : ":",
@@ -319,7 +363,7 @@ static int add_listeners(Manager *m) {
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
-        WorkflowRef *w = NULL;
+        WorkflowRef *w = NULL, *old;
         int r;
 
         (void) sd_notify(false, "RELOADING=1");
@@ -329,10 +373,23 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 (void) sd_notify(false, "READY=1");
                 return 0;
         }
-        workflow_unref(m->workflow);
+        old = m->workflow;
         m->workflow = w;
-        for (char **n = m->listener_names; n && *n; n++)
-                (void) listener_config(m, *n, -1);
+        for (char **n = m->listener_names; n && *n; n++) {
+                r = listener_config(m, *n, -1, old->w);
+                if (r < 0) {
+                        /* Out of memory: the listener keeps its old settings, which may not
+                         * be the new secret's. Refuse the trigger until heraldd restarts;
+                         * when even that cannot be noted, exit now (the sockets start
+                         * heraldd again). */
+                        log_error_errno(r, "Could not apply the reloaded settings of trigger '%s' (%m): heraldd "
+                                        "restarts when idle.", *n);
+                        m->exit_when_idle_soon = true;
+                        if (strmap_put(&m->refused, *n, (void *) "its reloaded settings could not be applied") < 0)
+                                (void) sd_event_exit(m->event, r);
+                }
+        }
+        workflow_unref(old);
         /* An http trigger new to this workflow has a socket only in a heraldd started
          * after it: exit as soon as idle, and the next request starts one with it. */
         for (size_t i = 0; i < w->w->n_components; i++) {
@@ -369,6 +426,7 @@ static void manager_done(Manager *m) {
                         free(m->chained_ring[i]);
         free(m->chained_ring);
         strv_free(m->listener_names);
+        strmap_done(&m->refused, NULL);
         m->metrics = metrics_state_free(m->metrics);
         m->bus = sd_bus_flush_close_unref(m->bus);
         workflow_unref(m->workflow);
@@ -551,7 +609,9 @@ static int help(void) {
                "  -h --help                 Show this help\n"
                "     --version              Show the version\n\n"
                "Signals: SIGHUP loads the workflow again (the loaded one stays when the new one\n"
-               "cannot load); SIGTERM exits (accepted jobs are on disk and start next time).\n",
+               "cannot load; a trigger whose secret changed answers 503 until heraldd restarts,\n"
+               "which it does when idle); SIGTERM exits (accepted jobs are on disk and start next\n"
+               "time).\n",
                program_invocation_short_name, MANAGER_MAX_QUEUED, MANAGER_MAX_RUNNING, MANAGER_MAX_STARTING,
                MANAGER_CHAIN_DEPTH_MAX);
         return 0;

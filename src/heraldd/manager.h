@@ -77,6 +77,8 @@ typedef struct Manager {
 
         HttpServer *http;
         char **listener_names;          /* the http triggers we have a socket for */
+        StrMap refused;                 /* trigger -> reason (static text): answered 503, its
+                                         * secret not in force (main.c, listener_config()) */
 
         int notify_fd;                  /* the datagram socket herald-done writes results to */
         sd_event_source *notify_source;

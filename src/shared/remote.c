@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "fs-util.h"
+#include "host-util.h"
 #include "json-parse.h"
 #include "json-util.h"
 #include "macro.h"
@@ -40,17 +41,6 @@ void remote_options_done(RemoteOptions *o) {
         free(o->data_dir);
         free(o->ca_file);
         *o = (RemoteOptions) {};
-}
-
-static bool is_loopback_host(const char *h, size_t n) {
-        if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
-                return true;
-        if (n < 4 || strncmp(h, "127.", 4) != 0)
-                return false;
-        for (size_t i = 4; i < n; i++)
-                if (!isdigit((unsigned char) h[i]) && h[i] != '.')
-                        return false;
-        return true;
 }
 
 /**
@@ -110,7 +100,7 @@ int remote_url_parse(const char *url, RemoteUrl *ret, const char **ret_why) {
         }
 
         if (ret)
-                *ret = (RemoteUrl) { .tls = tls, .loopback = is_loopback_host(h, n) };
+                *ret = (RemoteUrl) { .tls = tls, .loopback = host_is_loopback_n(h, n) };
         return 0;
 
 invalid:

@@ -84,7 +84,11 @@ static int select_map(const cJSON *trigger_param, const cJSON *select_param, boo
         return match ? hit : !hit;
 }
 
-static int select_skip(const cJSON *trigger_param, const cJSON *select_param) {
+/* Herald's skip (reference: herald-behaviour.md, kept): its selector takes the counter
+ * only as a Go int, which only the tick trigger makes. A `counter` that came as JSON (an
+ * HTTP body, an exe_done param) is a float64 in Herald and never selects with a positive
+ * skip_number, whatever its value: so here too, though herald's JSON keeps integers. */
+static int select_skip(TriggerType trigger, const cJSON *trigger_param, const cJSON *select_param) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(select_param, "skip_number");
         const cJSON *counter = cJSON_GetObjectItemCaseSensitive(trigger_param, "counter");
         double k, c;
@@ -93,6 +97,8 @@ static int select_skip(const cJSON *trigger_param, const cJSON *select_param) {
         if (!cJSON_IsNumber(n) || n->valuedouble <= 0 || n->valuedouble != floor(n->valuedouble))
                 return 1;
         k = n->valuedouble;
+        if (trigger != TRIGGER_TICK)
+                return 0;
         if (!cJSON_IsNumber(counter) || counter->valuedouble != floor(counter->valuedouble))
                 return 0;
         c = counter->valuedouble;
@@ -280,7 +286,7 @@ static int select_external_async(sd_event *e, const Component *sel, const cJSON 
 }
 
 /* The pure selectors, decided at once; SELECTOR_PENDING for 'external'. */
-static int select_now(const Component *sel, const cJSON *trigger_param, const cJSON *select_param) {
+static int select_now(const Component *sel, TriggerType trigger, const cJSON *trigger_param, const cJSON *select_param) {
         if (!sel || sel->broken)
                 return 0;
         switch (sel->type) {
@@ -291,7 +297,7 @@ static int select_now(const Component *sel, const cJSON *trigger_param, const cJ
         case SELECTOR_EXCEPT_MAP:
                 return select_map(trigger_param, select_param, false);
         case SELECTOR_SKIP:
-                return select_skip(trigger_param, select_param);
+                return select_skip(trigger, trigger_param, select_param);
         case SELECTOR_EXTERNAL:
                 return SELECTOR_PENDING;
         default:
@@ -324,10 +330,10 @@ static int select_now(const Component *sel, const cJSON *trigger_param, const cJ
  * negative errno (-EINVAL: no usable program or variable name, -EBUSY: SIGCHLD not
  * blocked, or spawn_process()'s error), which callers count as not selected.
  */
-int selector_select_async(sd_event *e, const Component *selector, const cJSON *trigger_param,
+int selector_select_async(sd_event *e, const Component *selector, TriggerType trigger, const cJSON *trigger_param,
                           const cJSON *select_param, uint64_t timeout_usec,
                           SelectorDoneFunc cb, void *userdata, SelectorQuery **ret) {
-        int r = select_now(selector, trigger_param, select_param);
+        int r = select_now(selector, trigger, trigger_param, select_param);
 
         if (r != SELECTOR_PENDING)
                 return r;
@@ -345,6 +351,7 @@ static void on_sync_done(int result, void *userdata) {
 /**
  * selector_select: selector_select_async(), waited for.
  * @selector: the selector
+ * @trigger: the type of the firing's trigger
  * @trigger_param: the firing's trigger param
  * @select_param: the task's select param
  * @timeout_usec: for 'external', how long the program may run before it is killed
@@ -356,14 +363,14 @@ static void on_sync_done(int result, void *userdata) {
  * (e.g. the external program could not be started, -ETIME when it was killed at the
  * time limit): treated as not selected.
  */
-int selector_select(const Component *selector, const cJSON *trigger_param, const cJSON *select_param,
+int selector_select(const Component *selector, TriggerType trigger, const cJSON *trigger_param, const cJSON *select_param,
                     uint64_t timeout_usec) {
         _cleanup_(selector_query_freep) SelectorQuery *q = NULL;
         sd_event *e = NULL;
         sigset_t chld, old;
         int r, result = INT_MIN;
 
-        r = select_now(selector, trigger_param, select_param);
+        r = select_now(selector, trigger, trigger_param, select_param);
         if (r != SELECTOR_PENDING)
                 return r;
 
@@ -375,7 +382,7 @@ int selector_select(const Component *selector, const cJSON *trigger_param, const
 
         r = sd_event_new(&e);
         if (r >= 0)
-                r = selector_select_async(e, selector, trigger_param, select_param, timeout_usec,
+                r = selector_select_async(e, selector, trigger, trigger_param, select_param, timeout_usec,
                                           on_sync_done, &result, &q);
         while (r == SELECTOR_PENDING && result == INT_MIN) {
                 int k = sd_event_run(e, UINT64_MAX);

@@ -24,11 +24,12 @@ typedef struct SelectorQuery SelectorQuery;
  * it (here or later) with selector_query_free(). */
 typedef void (*SelectorDoneFunc)(int result, void *userdata);
 
-int selector_select_async(sd_event *e, const Component *selector, const cJSON *trigger_param,
+/* @trigger: the firing trigger's type ('skip' counts only a tick's counter). */
+int selector_select_async(sd_event *e, const Component *selector, TriggerType trigger, const cJSON *trigger_param,
                           const cJSON *select_param, uint64_t timeout_usec,
                           SelectorDoneFunc cb, void *userdata, SelectorQuery **ret);
 SelectorQuery *selector_query_free(SelectorQuery *q);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SelectorQuery *, selector_query_free);
 
-int selector_select(const Component *selector, const cJSON *trigger_param, const cJSON *select_param,
+int selector_select(const Component *selector, TriggerType trigger, const cJSON *trigger_param, const cJSON *select_param,
                     uint64_t timeout_usec);

@@ -4,8 +4,8 @@
  * (Not spawn.[ch]: src/shared is on every include path, and a "spawn.h" there would
  * hide the C library's <spawn.h>.)
  *
- * One spawner for every program that starts a process, so each of them gets the same
- * care: posix_spawn() (glibc's is clone(CLONE_VM|CLONE_VFORK) + exec, and it reports a
+ * One spawner for the processes herald starts (a job's command, external selectors), so
+ * each gets the same care: posix_spawn() (glibc's is clone(CLONE_VM|CLONE_VFORK) + exec, and it reports a
  * failed exec as its return value, so "not found" is an error of the caller's, not a
  * child that exits 127), signal dispositions reset and the mask emptied (a caller that
  * blocks SIGCHLD for sd-event, or ignores SIGPIPE, must not pass that on), stdin
@@ -17,6 +17,11 @@
  * reused, before we wait for it ourselves. Without pidfds (an older kernel, a seccomp
  * filter) the caller gets -1 and uses the pid; sd_event_add_child() falls back to
  * SIGCHLD then.
+ *
+ * Two helpers fork by hand instead: herald-exec's herald-remote (exec-remote.c) and
+ * herald-git (git-sync.c). Each must die with herald-exec (PR_SET_PDEATHSIG, then a
+ * check that the parent is still there), which has to happen in the child between
+ * fork and exec; posix_spawn() runs no code there.
  */
 #include <errno.h>
 #include <string.h>

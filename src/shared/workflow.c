@@ -10,9 +10,11 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <sys/stat.h>
 
 #include "cron.h"
+#include "host-util.h"
 #include "params.h"
 #include "remote.h"
 #include "workflow.h"
@@ -163,10 +165,6 @@ static int component_add(Workflow *w, Component *c) {
         w->components = a;
         a[w->n_components++] = c;
         return 0;
-}
-
-static bool host_is_loopback(const char *h) {
-        return streq(h, "localhost") || startswith(h, "127.") || streq(h, "::1") || streq(h, "[::1]");
 }
 
 /* An http trigger's signing key: inline ('secret', Herald-style: it then sits in the
@@ -809,6 +807,14 @@ finish:
         return r;
 }
 
+/* Does this select_param's skip_number count firings (a positive whole number)? Else
+ * (missing, 0, negative, a string, a fraction) skip selects always, as in Herald. */
+static bool skip_counts(const cJSON *select_param) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(select_param, "skip_number");
+
+        return cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble == floor(n->valuedouble);
+}
+
 /* Would this exe_done router's selector let its own results through? Then every run
  * triggers the next one, forever. */
 static int check_exe_done_loop(Loader *l, Router *router, const char *scope) {
@@ -826,8 +832,10 @@ static int check_exe_done_loop(Loader *l, Router *router, const char *scope) {
                 own = true;
                 break;
         case SELECTOR_SKIP:
-                /* exe_done's param has no counter: skip selects always. */
-                own = true;
+                /* exe_done's param carries no tick counter: skip selects every result
+                 * when its skip_number selects always, and none when it is positive
+                 * (selector.c, select_skip()). */
+                own = !skip_counts(sp);
                 break;
         case SELECTOR_MATCH_MAP:
         case SELECTOR_EXCEPT_MAP: {
@@ -1064,6 +1072,22 @@ static int load_router(Loader *l, const YamlNode *key, const YamlNode *map, Rout
                                 return r;
                 }
         }
+
+        /* Herald's skip takes only a tick's counter (an int); any other trigger's
+         * 'counter' is JSON, a float64 in Herald, and never selects: herald keeps that. */
+        if (router->selector && router->selector->type == SELECTOR_SKIP && router->trigger &&
+            router->trigger->type != TRIGGER_TICK)
+                for (size_t i = 0; i < router->n_tasks; i++)
+                        if (skip_counts(router->tasks[i].select_param)) {
+                                r = diag_add(&l->w->diag, DIAG_WARNING, key, scope, "selector",
+                                             "use a tick trigger, or match_map on the body's value",
+                                             "skip with a positive skip_number never selects on a '%s' trigger: it "
+                                             "counts only a tick trigger's counter (as Herald, where any other "
+                                             "'counter' is a float)", trigger_type_to_string(router->trigger->type));
+                                if (r < 0)
+                                        return r;
+                                break;
+                        }
 
         if (router->trigger && router->trigger->type == TRIGGER_EXE_DONE) {
                 r = check_exe_done_loop(l, router, scope);

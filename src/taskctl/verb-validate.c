@@ -70,7 +70,9 @@ static void validate_help(void) {
                "  - a method other than POST gets 405 (Herald: 400), with Herald's text;\n"
                "  - an exe_done chain stops after 16 steps with a log line (heraldd\n"
                "    --max-chain-depth), and each finished job is chained exactly once, also\n"
-               "    across a crash of heraldd (Herald loses its chains when it dies).\n\n"
+               "    across a crash of heraldd (Herald loses its chains when it dies).\n"
+               "Kept as Herald has it: skip counts only a tick trigger's counter; a POSTed\n"
+               "{\"counter\": 4} (a float in Herald) never selects with a positive skip_number.\n\n"
                "Exit status: 0 valid, 1 invalid (or unreadable), 2 wrong usage.\n");
 }
 

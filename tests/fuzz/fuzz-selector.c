@@ -10,8 +10,9 @@
  *  - match_map and except_map with the same key and value always disagree;
  *  - match_map selects when match_value is the very value match_key leads to, and
  *    except_map then does not;
- *  - skip selects or not (never an error), and for an integer counter c >= 0 and a whole
- *    skip_number k > 0 it selects exactly when c % (k + 1) == 0;
+ *  - skip selects or not (never an error); on a tick firing, for an integer counter
+ *    c >= 0 and a whole skip_number k > 0 it selects exactly when c % (k + 1) == 0; on
+ *    an HTTP firing such a k never selects, and any other skip_number always does;
  *  - print_key_select() of the input: without a usable job_param.print_key, a copy of
  *    the whole input; with one, an object whose members are print_key strings, each
  *    holding what that path leads to.
@@ -35,10 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define INPUT_MAX 65536
 #define PAIRS_MAX 16
 
-static int run_selector(int type, const cJSON *trigger_param, const cJSON *select_param) {
+static int run_selector_on(TriggerType trigger, int type, const cJSON *trigger_param, const cJSON *select_param) {
         Component sel = { .kind = COMPONENT_SELECTOR, .name = (char *) "fuzz", .type = type };
 
-        return selector_select(&sel, trigger_param, select_param, 0);
+        return selector_select(&sel, trigger, trigger_param, select_param, 0);
+}
+
+static int run_selector(int type, const cJSON *trigger_param, const cJSON *select_param) {
+        return run_selector_on(TRIGGER_HTTP, type, trigger_param, select_param);
 }
 
 static void check_equal(const cJSON *v) {
@@ -122,9 +127,16 @@ static void check_maps(const cJSON *tp, const cJSON *sp) {
 static void check_skip(const cJSON *tp, const cJSON *sp) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(sp, "skip_number");
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(tp, "counter");
-        int r = run_selector(SELECTOR_SKIP, tp, sp);
+        int r = run_selector_on(TRIGGER_TICK, SELECTOR_SKIP, tp, sp);
+        int h = run_selector(SELECTOR_SKIP, tp, sp);
 
         FUZZ_CHECK(r == 0 || r == 1);
+        /* on an HTTP body, a skip_number that counts never selects (Herald's float counter) */
+        FUZZ_CHECK(h == 0 || h == 1);
+        if (cJSON_IsNumber(n) && n->valuedouble > 0 && n->valuedouble == floor(n->valuedouble))
+                FUZZ_CHECK(h == 0);
+        else
+                FUZZ_CHECK(h == 1 && r == 1);
         /* small whole numbers, where integer arithmetic says what is right */
         if (cJSON_IsNumber(n) && cJSON_IsNumber(c) && n->valuedouble >= 1 && n->valuedouble <= 1e9 &&
             n->valuedouble == floor(n->valuedouble) && c->valuedouble >= 0 && c->valuedouble <= 1e15 &&

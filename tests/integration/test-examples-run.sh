@@ -9,8 +9,9 @@
 #                   heraldgo/herald-script's layout: no network here)
 #   remote-run      the local tasks run; http_remote tasks end with a clear error
 #                   (no runner.example.com here; test-remote.sh has a runner)
-#   manual-http     validates; its socket comes with heraldd (a later issue)
-# exe_done routers (print_result) come with heraldd too.
+#   manual-http     validates (taskctl apply makes no http sockets: the generator does,
+#                   and test-heraldd.sh runs http-chain.yml, its HTTP and exe_done twin,
+#                   through heraldd)
 # Also: a job running as another user cannot rewrite the ids of its result.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 

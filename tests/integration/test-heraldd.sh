@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # heraldd end to end in a booted systemd, driven with curl as a user would:
-#  - the Herald docs' manual trigger and exe_done chain examples, unchanged: the POST is
+#  - the Herald docs' manual trigger and exe_done chain (examples/http-chain.yml, its
+#    lines unchanged, the test's routers added): the POST is
 #    answered with Herald's text, the job runs as a template instance started by heraldd
 #    (user herald), and the chained print job sees Herald's exe_done trigger param;
 #  - socket activation: no heraldd before the first request, heraldd exits when idle and
@@ -9,9 +10,15 @@
 #  - bad input: wrong method, empty/invalid/array bodies, a 200 MB Content-Length (413 at
 #    once), every bad signature form, a replayed request, a match_value map against a map
 #    body (Herald crashes);
-#  - 'wait: true': the answer carries the job's result;
-#  - SIGKILL: heraldd killed 10 times at random moments while chained jobs run: every
-#    finished job is chained exactly once.
+#  - 'wait: true': the answer carries the job's result, 500 when it failed, 504 at the
+#    router's wait_timeout; a router's max_running queues its jobs one at a time; a
+#    unix_socket trigger (root:herald 0660) served over curl --unix-socket;
+#  - SIGKILL: heraldd killed at random moments while chained jobs run (most kills must
+#    hit a running heraldd): every finished job is chained exactly once;
+#  - a secret added to a running unsigned trigger, then rotated, with taskctl reload:
+#    never served unsigned, the new key in force once heraldd restarted;
+#  - development mode: an unreadable secret_file refuses its own trigger only (503),
+#    and the warning for an unsigned trigger on a non-loopback address (not 127.0.0.2).
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 
@@ -40,13 +47,30 @@ ExecStart=
 ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 3
 EOF
 
-ns_run sh -c 'cat > /etc/herald/workflow.yml' <<'YML'
-# Herald documentation: "http" trigger for manual actions, and an exe_done chain.
+# The Herald docs' example (examples/http-chain.yml) as it is, with the test's own
+# triggers, executors and routers added at the top of each section: none of the
+# example's lines changes.
+workflow_with() {
+        $PY - "$SRC_DIR/examples/http-chain.yml" "$1" <<'PY'
+import sys
+example = open(sys.argv[1]).read().splitlines()
+extra, section = {}, None
+for line in sys.argv[2].splitlines():
+    if line.endswith(":") and not line.startswith(" "):
+        section = line
+        extra[section] = []
+    elif section:
+        extra[section].append(line)
+out = []
+for line in example:
+    out.append(line)
+    out.extend(extra.pop(line, []))
+assert not extra, "the example has no section %s" % list(extra)
+print("\n".join(out))
+PY
+}
+EXTRA=$(cat <<'YML'
 trigger:
-  manual:
-    type: http
-    host: 127.0.0.1
-    port: 8123
   signed:
     type: http
     host: 127.0.0.1
@@ -65,24 +89,11 @@ trigger:
     type: http
     host: 127.0.0.1
     port: 8126
-
-executor:
-  local_command:
-    type: local
-    work_dir: /var/lib/herald-test/work
-
+  waitfail: {type: http, host: 127.0.0.1, port: 8127}
+  waitslow: {type: http, host: 127.0.0.1, port: 8128}
+  limited: {type: http, host: 127.0.0.1, port: 8129}
+  sock: {type: http, unix_socket: /run/herald-test/hook.sock}
 router:
-  clean_on_request:
-    trigger: manual
-    selector: match_map
-    task:
-      clean: local_command
-    select_param:
-      match_key: clean
-      match_value: old_files
-    job_param:
-      cmd: sh
-      arg: ['-c', 'echo cleaned >> /run/herald-test/cleaned']
   map_match:
     trigger: manual
     selector: match_map
@@ -93,16 +104,6 @@ router:
       match_value: {a: 1}
     job_param:
       cmd: 'true'
-  print_job_result:
-    trigger: exe_done
-    selector: match_map
-    select_param:
-      match_key: router
-      match_value: clean_on_request
-    task:
-      print_result: print
-    job_param:
-      print_key: [router, success, result]
   deploy:
     trigger: signed
     selector: all
@@ -161,7 +162,32 @@ router:
       match_value: stage1
     task:
       after: print
+  failwait:
+    trigger: waitfail
+    selector: all
+    wait: true
+    task: {fails: local_command}
+    job_param: {cmd: sh, arg: ['-c', 'exit 3']}
+  slowwait:
+    trigger: waitslow
+    selector: all
+    wait: true
+    wait_timeout: 2
+    task: {slow: local_command}
+    job_param: {cmd: sleep, arg: ['6']}
+  one_at_a_time:
+    trigger: limited
+    selector: all
+    max_running: 1
+    task: {rec: local_command}
+    job_param: {cmd: sh, arg: ['-c', 'echo s >> /run/herald-test/limited; sleep 0.5; echo e >> /run/herald-test/limited']}
+  over_unix:
+    trigger: sock
+    selector: all
+    task: {nothing: none}
 YML
+)
+workflow_with "$EXTRA" | ns_run sh -c 'cat > /etc/herald/workflow.yml'
 ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the workflow does not validate"
 ns_run taskctl reload >/dev/null
 
@@ -197,7 +223,7 @@ assert_eq "$code" 200 "POST answered 200"
 assert_eq "$(body)" "Request param received and trigger activated" "Herald's text"
 assert_eq "$(ns_run systemctl show -P ActiveState heraldd.service)" active "the request started heraldd"
 assert_eq "$(ns_run ps -o user= -C heraldd | sort -u)" herald "heraldd runs as herald"
-wait_until 20 ns_run test -s /run/herald-test/cleaned || fail "the job never ran"
+wait_until 20 router_count_is clean_on_request 1 || fail "the job never ran"
 wait_until 20 router_count_is print_job_result 1 || fail "the exe_done chain never ran"
 entries | $PY -c '
 import json, sys
@@ -207,6 +233,7 @@ chain = [e for e in es if e["router"] == "print_job_result"]
 assert len(clean) == 1 and len(chain) == 1, (len(clean), len(chain))
 c, p = clean[0], chain[0]["param"]
 assert c["param"]["trigger_param"] == {"clean": "old_files"}, c["param"]
+assert c["result"]["cleaned"] is True and c["result"]["exit_code"] == 0, c["result"]
 tp = p["trigger_param"]
 # Herald: the finished job'"'"'s execution param plus success, error and result
 for k in ("job_id", "trigger_id", "router", "trigger", "selector", "task", "executor", "trigger_param", "select_param", "job_param"):
@@ -215,6 +242,19 @@ assert tp["success"] is True and tp["error"] == "" and tp["result"]["exit_code"]
 assert p["trigger"] == "exe_done", p
 print("ok - the chained job saw Herald'"'"'s exe_done trigger param")
 ' || fail "exe_done trigger param"
+# What the example's print step logged: its print_key paths into the finished job.
+wait_until 5 test -n "$(ns_journal -o cat SYSLOG_IDENTIFIER=print_job_result/print_result)" || fail "the print step logged nothing"
+printed=$(ns_journal -o cat SYSLOG_IDENTIFIER=print_job_result/print_result)
+$PY -c '
+import json, sys
+lines = sys.argv[1].splitlines()
+assert len(lines) == 1, lines
+p = json.loads(lines[0])
+assert set(p) == {"trigger_param/router", "trigger_param/success", "trigger_param/result"}, p
+assert p["trigger_param/router"] == "clean_on_request" and p["trigger_param/success"] is True, p
+assert p["trigger_param/result"]["cleaned"] is True and p["trigger_param/result"]["exit_code"] == 0, p
+print("ok - the print step logged the router, success and result of the clean job")
+' "$printed" || fail "the print step's output"
 
 step "a result whose datagram never came is chained from the journal, heraldd running"
 # A copy of the clean job's result entry with another job id, written by root as
@@ -386,6 +426,42 @@ wait_until 10 router_count_is once 2 || fail "the job did not end"
 sleep 1
 assert_eq "$(count_router once)" 2 "one job ran, the second request was skipped"
 
+step "wait: true: 500 when the job fails, 504 at wait_timeout"
+code=$(post -X POST -d '{}' localhost:8127)
+assert_eq "$code" 500 "a failed job: 500"
+$PY -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["exit_code"] == 3, r; print("ok - the answer carries the failed result")' \
+        <(body) || fail "the 500's body: $(body)"
+t0=$SECONDS
+code=$(post -X POST -d '{}' localhost:8128)
+assert_eq "$code" 504 "a job running past wait_timeout (2 s): 504"
+assert_contains "$(body)" "wait_timeout" "the 504 says why"
+(( SECONDS - t0 >= 2 && SECONDS - t0 < 6 )) || fail "the 504 came after $((SECONDS - t0)) s, not at the 2 s wait_timeout"
+wait_until 15 router_count_is slowwait 1 || fail "the job answered 504 did not go on to its result"
+printf 'ok - the job answered 504 went on and ended\n'
+
+step "max_running: 1 on a router: its jobs run one at a time, every accepted one ends"
+for i in 1 2 3 4 5 6; do
+        ns_run curl -s -o /dev/null -w '%{http_code}\n' -X POST -d "{\"i\": $i}" localhost:8129 &
+done > /tmp/test-heraldd-limited.codes
+wait
+accepted=$(grep -c '^200$' /tmp/test-heraldd-limited.codes || true)
+others=$( (grep -v '^200$' /tmp/test-heraldd-limited.codes || true) | sort | uniq -c | tr '\n' ' ')
+rm -f /tmp/test-heraldd-limited.codes
+assert_eq "$accepted" 6 "six requests accepted (the router's limit queues them; only a full queue answers 503) $others"
+wait_until 30 router_count_is one_at_a_time 6 || fail "not every accepted request of the limited router has a result"
+assert_eq "$(ns_run cat /run/herald-test/limited | tr -d '\n')" sesesesesese "the six jobs ran one after another, never two at once"
+
+step "a unix_socket trigger: root:herald 0660, curl --unix-socket"
+assert_eq "$(ns_run stat -c '%a %U %G' /run/herald-test/hook.sock)" "660 root herald" "the socket's mode, owner and group"
+code=$(ns_run curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/herald-test/hook.sock -X POST -d '{"via": "unix"}' http://localhost/)
+assert_eq "$code" 200 "a request over the unix socket"
+wait_until 20 router_count_is over_unix 1 || fail "the unix socket's request did not run its route"
+rc=0
+ns_run setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null --unix-socket /run/herald-test/hook.sock \
+        -X POST -d '{}' http://localhost/ || rc=$?
+assert_eq "$rc" 7 "a user outside the group herald cannot connect (curl: could not connect)"
+assert_eq "$(count_router over_unix)" 1 "and fired nothing"
+
 step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"
 printf 'ok - heraldd exited when idle\n'
@@ -396,11 +472,21 @@ step "SIGKILL at random moments: every finished job chained exactly once"
 N=40
 ns_run sh -c "for i in \$(seq $N); do curl -s -o /dev/null -w '%{http_code}\n' -X POST -d \"{\\\"i\\\": \$i}\" localhost:8125; sleep 0.05; done > /run/herald-test/codes" &
 poster=$!
+heraldd_pid_is_not() { [[ $(ns_run systemctl show -P MainPID heraldd.service) != "$1" ]]; }
+# A kill counts when it met a running heraldd: MainPID set before, and a kill that
+# systemd delivered (it fails with no process to signal).
+hits=0
 for _ in $(seq 10); do
         sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
-        ns_run systemctl kill --signal=SIGKILL heraldd.service 2>/dev/null || true
+        before=$(ns_run systemctl show -P MainPID heraldd.service)
+        if [[ $before != 0 ]] && ns_run systemctl kill --signal=SIGKILL heraldd.service 2>/dev/null; then
+                wait_until 5 heraldd_pid_is_not "$before" &&
+                        hits=$((hits + 1))
+        fi
 done
 wait $poster || true
+printf '# %s of 10 kills hit a running heraldd\n' "$hits"
+(( hits >= 6 )) || fail "only $hits of 10 SIGKILLs hit a running heraldd: the step tested little"
 accepted=$(ns_run grep -c '^200$' /run/herald-test/codes || true)
 printf '# %s of %s requests were answered 200 (the others met a killed heraldd)\n' "$accepted" "$N"
 # Results from before the kills have settled: the stage-1 jobs end within a second.
@@ -431,15 +517,85 @@ assert not stray, ("chained from nothing", stray)
 print("ok - %d stage-1 jobs, each chained exactly once" % len(s1))
 ' "$accepted" || fail "chains after SIGKILLs"
 
+step "a secret added to a running unsigned trigger: refused until in force, then signed"
+# heraldd keeps running (no idle exit) unless it decides to restart by itself.
+ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0
+EOF
+ns_run systemctl daemon-reload
+ns_run systemctl restart heraldd.service
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+signed_is() { [[ $(signed "$1") == "$2" ]]; }
+signed() { ns_run curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Herald-Signature: $(printf '{}' | openssl dgst -sha256 -hmac "$1" -hex | sed 's/.* //')" -d '{}' localhost:8126; }
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "unsigned, before the trigger has a secret"
+ns_run sh -c 'umask 077 && printf n3w > /etc/herald/single.secret'
+workflow_with "$(printf '%s\n' "$EXTRA" | sed '/^    port: 8126$/a\    secret_file: /etc/herald/single.secret')" |
+        ns_run sh -c 'cat > /etc/herald/workflow.yml'
+ns_run taskctl reload >/dev/null
+code=$(post -X POST -d '{}' localhost:8126)
+[[ $code == 503 || $code == 401 ]] || fail "an unsigned request right after the secret was added: $code, not 503 (heraldd restarting) or 401"
+printf 'ok - an unsigned request right after taskctl reload: %s\n' "$code"
+assert_contains "$(ns_journal _PID="$pid" -o cat)" "Trigger 'single': its secret was added, removed or moved" \
+        "the heraldd that reloaded refused the trigger"
+wait_until 20 heraldd_pid_is_not "$pid" || fail "heraldd did not restart to take the new credential"
+wait_until 10 signed_is n3w 200 || fail "the new secret is not in force after the restart"
+assert_eq "$(post -X POST -d '{}' localhost:8126)" 401 "unsigned, once the secret is in force: 401"
+printf 'ok - the added secret is in force\n'
+
+step "a secret rotated in place: taskctl reload, and the new key is in force"
+ns_run systemctl start heraldd.service
+pid=$(ns_run systemctl show -P MainPID heraldd.service)
+ns_run sh -c 'umask 077 && printf r0t > /etc/herald/single.secret'
+ns_run taskctl reload >/dev/null
+wait_until 20 heraldd_pid_is_not "$pid" || fail "heraldd did not restart to take the rotated file"
+wait_until 10 signed_is r0t 200 || fail "the rotated secret is not in force"
+assert_eq "$(signed n3w)" 403 "the old key: 403"
+printf 'ok - the rotated secret is in force, the old one refused\n'
+
+step "development mode: an unreadable secret refuses its trigger only; the loopback warning"
+ns_run sh -c 'cat > /etc/herald/dev.yml' <<'YML'
+trigger:
+  dev_open: {type: http, host: 127.0.0.1, port: 8140}
+  dev_secret: {type: http, host: 127.0.0.1, port: 8141, secret_file: /etc/herald/hook.secret}
+  dev_lo2: {type: http, host: 127.0.0.2, port: 8142}
+  dev_any: {type: http, host: 0.0.0.0, port: 8143}
+router:
+  dev_a: {trigger: dev_open, selector: all, task: {a: none}}
+  dev_b: {trigger: dev_secret, selector: all, task: {b: none}}
+  dev_c: {trigger: dev_lo2, selector: all, task: {c: none}}
+  dev_d: {trigger: dev_any, selector: all, task: {d: none}}
+YML
+# heraldd run by hand as herald reads secret_file itself: root's 0600 file is unreadable.
+ns_run systemd-run -q --unit=heraldd-dev --uid=herald --gid=herald -p SupplementaryGroups=systemd-journal \
+        -p StateDirectory=herald-dev /usr/local/libexec/herald/heraldd --workflow /etc/herald/dev.yml \
+        --state-dir /var/lib/herald-dev --idle-timeout 0
+post_is() { [[ $(post -X POST -d '{}' "$1") == "$2" ]]; }
+wait_until 10 post_is localhost:8140 200 || fail "development mode: the other trigger is not served"
+printf 'ok - the trigger without a secret is served\n'
+assert_eq "$(post -X POST -d '{}' localhost:8141)" 503 "the trigger whose secret cannot be read: 503, unsigned"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(printf '{}' | openssl dgst -sha256 -hmac k3y -hex | sed 's/.* //')" -d '{}' localhost:8141)" \
+        503 "and signed: 503 (heraldd has no secret to check it with)"
+log=$(ns_journal -u heraldd-dev.service -o cat)
+assert_contains "$log" "Could not read the secret of trigger 'dev_secret'" "the unreadable secret is logged"
+assert_contains "$log" "Trigger 'dev_any' listens on 0.0.0.0:8143 without a secret" "the warning for an unsigned trigger on 0.0.0.0"
+assert_not_contains "$log" "'dev_lo2' listens on 127.0.0.2:8142 without a secret" "no warning for 127.0.0.2 (loopback)"
+assert_eq "$(count_router dev_b)" 0 "the refused trigger fired nothing"
+ns_run systemctl stop heraldd-dev.service
+
 step "taskctl reload with a trigger's address changed: it listens on the new one"
 # systemd keeps a running socket's fds over a reload and refuses to restart one whose
 # service runs; without taskctl's restart the trigger would listen nowhere.
-assert_eq "$(post -X POST -d '{}' localhost:8126)" 200 "the trigger on its old port"
-ns_run sed -i 's/port: 8126/port: 8127/' /etc/herald/workflow.yml
+# (the trigger has the secret r0t by now)
+rsig="X-Herald-Signature: $(printf '{}' | openssl dgst -sha256 -hmac r0t -hex | sed 's/.* //')"
+ns_run systemctl start heraldd.service
+assert_eq "$(post -X POST -H "$rsig" -d '{}' localhost:8126)" 200 "the trigger on its old port"
+ns_run sed -i 's/port: 8126$/port: 8139/' /etc/herald/workflow.yml
 out=$(ns_run taskctl reload)
 assert_contains "$out" "Restarted herald-trigger-single.socket: its address changed" "taskctl reload says so"
-assert_eq "$(post -X POST -d '{}' localhost:8127)" 200 "the new port answers"
-assert_eq "$(post -X POST -d '{}' localhost:8126)" 000 "the old port is closed"
+assert_eq "$(post -X POST -H "$rsig" -d '{}' localhost:8139)" 200 "the new port answers"
+assert_eq "$(post -X POST -H "$rsig" -d '{}' localhost:8126)" 000 "the old port is closed"
 out=$(ns_run taskctl reload)
 [[ $out != *Restarted* ]] || fail "a reload without changes restarted a socket: $out"
 printf 'ok - a reload without changes restarts nothing\n'

@@ -8,7 +8,8 @@
 #    LoadCredential= drop-in for secret_file, and a template per task, without an
 #    ExecStartPre= (herald-activate prepares a job before it starts the instance);
 #  - the user herald may not manage any unit through systemd (polkit/50-herald.rules
-#    says NO): not start, stop, restart or kill, no transient unit;
+#    says NO): not start, stop, restart or kill, no transient unit; and it is the rule
+#    that says so: under a later rule granting units, a control user may, herald not;
 #  - heraldd.service's sandbox scores <= 2.5 in 'systemd-analyze security',
 #    herald-activate.service's (root, no network) too, and a probe run in heraldd's
 #    very sandbox (its ExecStart= replaced) still reads the snapshot, its credential and
@@ -124,6 +125,39 @@ denied "stop hns-victim.service" StopUnit ss hns-victim.service replace
 assert_eq "$(ns_run systemctl show -P ActiveState hns-victim.service)" active "hns-victim.service still runs"
 assert_eq "$(ns_run systemctl show -P ActiveState herald-r-t-0d3c4b5a.service)" active "the herald job still runs"
 assert_eq "$(ns_run systemctl show -P LoadState herald-t1.service)" not-found "no herald-t1.service was made"
+# The denials above would come from systemd's default (auth_admin, which a caller that
+# may not be asked refuses) even without polkit/50-herald.rules. Prove that the rule
+# decides: a later rule granting units to everyone it names gives a control user the
+# grant, and still herald nothing, since polkitd stops at the first rule that answers.
+ns_run pgrep -x polkitd >/dev/null || fail "polkitd is not running: the denials above were not polkit's"
+printf 'ok - polkitd answered the calls above\n'
+ns_run sh -c 'echo "u hns-control - \"herald test control user\"" | systemd-sysusers -'
+ns_run mkdir -p /etc/polkit-1/rules.d
+ns_run sh -c 'cat > /etc/polkit-1/rules.d/60-hns-widen.rules' <<'EOF2'
+// test-privilege.sh: an administrator's rule that grants too much, after herald's.
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.freedesktop.systemd1.manage-units" &&
+            (subject.user == "hns-control" || subject.user == "herald"))
+                return polkit.Result.YES;
+        return polkit.Result.NOT_HANDLED;
+});
+EOF2
+# as_user USER METHOD ARGS...: as_herald for another user.
+as_user() {
+        local user=$1
+        shift
+        ns_run setpriv --reuid="$user" --regid="$user" --init-groups busctl --allow-interactive-authorization=no \
+                call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager "$@" 2>&1
+}
+# polkitd reloads its rules when a file changes: wait until the grant is in force.
+control_may_start() { as_user hns-control StartUnit ss other-probe.service replace >/dev/null; }
+wait_until 15 control_may_start || fail "the widening rule never granted hns-control: $(as_user hns-control StartUnit ss other-probe.service replace)"
+printf 'ok - a later rule grants hns-control StartUnit other-probe.service\n'
+ns_run systemctl stop other-probe.service
+denied "start other-probe.service under that rule (50-herald.rules answered NO first)" StartUnit ss other-probe.service replace
+denied "stop a herald job under that rule" StopUnit ss herald-r-t-0d3c4b5a.service replace
+assert_eq "$(ns_run systemctl show -P ActiveState other-probe.service)" inactive "other-probe.service was not started by herald"
+ns_run rm /etc/polkit-1/rules.d/60-hns-widen.rules
 # The denials are polkit's: root may do the same.
 ns_run systemctl start other-probe.service || fail "root cannot start other-probe.service"
 printf 'ok - root starts other-probe.service (the unit itself is fine)\n'

@@ -48,14 +48,20 @@ static cJSON *json(const char *text) {
 
 /* selector_select() with a selector of TYPE and params PARAMS (JSON text), on a firing
  * with TRIGGER_PARAM and a task with SELECT_PARAM. */
-static int select3(int type, const char *params, const char *trigger_param, const char *select_param) {
+static int select_on(TriggerType trigger, int type, const char *params, const char *trigger_param,
+                     const char *select_param) {
         _cleanup_json_ cJSON *tp = json(trigger_param), *sp = json(select_param);
         Component sel = { .kind = COMPONENT_SELECTOR, .name = (char *) "s", .type = type, .params = json(params) };
         int r;
 
-        r = selector_select(&sel, tp, sp, TIMEOUT_USEC);
+        r = selector_select(&sel, trigger, tp, sp, TIMEOUT_USEC);
         cJSON_Delete(sel.params);
         return r;
+}
+
+/* ... on a tick firing. */
+static int select3(int type, const char *params, const char *trigger_param, const char *select_param) {
+        return select_on(TRIGGER_TICK, type, params, trigger_param, select_param);
 }
 
 static int match(const char *trigger_param, const char *select_param) {
@@ -173,6 +179,26 @@ static void test_skip(void **state) {
         assert_int_equal(select_skip("{\"counter\":4.5}", "{\"skip_number\":1}"), 0);
 }
 
+/* Herald (reference, kept): only the tick trigger's counter is an int; a counter that
+ * came as JSON (an HTTP body, exe_done) is a float64 and never selects with a positive
+ * skip_number, even when it is integral. */
+static void test_skip_not_tick(void **state) {
+        static const TriggerType others[] = { TRIGGER_HTTP, TRIGGER_EXE_DONE, TRIGGER_CRON };
+
+        for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+                for (int c = 0; c <= 6; c++) {
+                        char tp[64];
+                        snprintf(tp, sizeof tp, "{\"counter\":%d}", c);
+                        assert_int_equal(select_on(others[i], SELECTOR_SKIP, "{}", tp, "{\"skip_number\":1}"), 0);
+                }
+                /* what selects always still does */
+                assert_int_equal(select_on(others[i], SELECTOR_SKIP, "{}", "{\"counter\":4}", "{\"skip_number\":0}"), 1);
+                assert_int_equal(select_on(others[i], SELECTOR_SKIP, "{}", "{\"counter\":4}", "{}"), 1);
+        }
+        /* the same counter on a tick firing does select */
+        assert_int_equal(select_on(TRIGGER_TICK, SELECTOR_SKIP, "{}", "{\"counter\":4}", "{\"skip_number\":1}"), 1);
+}
+
 static char *script(const char *dir, const char *name, const char *body) {
         char *path = NULL;
         FILE *f;
@@ -194,7 +220,7 @@ static int external(const char *program, const char *extra_params, uint64_t time
 
         assert_true(asprintf(&params, "{\"program\":\"%s\"%s}", program, extra_params) > 0);
         sel.params = json(params);
-        r = selector_select(&sel, tp, sp, timeout_usec);
+        r = selector_select(&sel, TRIGGER_TICK, tp, sp, timeout_usec);
         cJSON_Delete(sel.params);
         return r;
 }
@@ -237,7 +263,7 @@ static void test_external(void **state) {
                 _cleanup_json_ cJSON *tp = json("{}"), *sp = json("{}");
                 Component sel = { .kind = COMPONENT_SELECTOR, .name = (char *) "s", .type = SELECTOR_EXTERNAL,
                                   .params = json("{}") };
-                assert_true(selector_select(&sel, tp, sp, TIMEOUT_USEC) < 0);
+                assert_true(selector_select(&sel, TRIGGER_TICK, tp, sp, TIMEOUT_USEC) < 0);
                 cJSON_Delete(sel.params);
         }
 
@@ -348,7 +374,7 @@ static int start(sd_event *e, const char *program, const char *extra_params, uin
         assert_true(asprintf(&params, "{\"program\":\"%s\"%s}", program, extra_params) > 0);
         sel.params = json(params);
         /* the selector and params may go once it started: the program has its copy */
-        r = selector_select_async(e, &sel, tp, sp, timeout_usec, on_done, d, ret);
+        r = selector_select_async(e, &sel, TRIGGER_HTTP, tp, sp, timeout_usec, on_done, d, ret);
         cJSON_Delete(sel.params);
         return r;
 }
@@ -388,7 +414,7 @@ static int on_pure_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         SelectorQuery *q = NULL;
 
         sel.params = json("{}");
-        p->result = selector_select_async(p->e, &sel, tp, sp, TIMEOUT_USEC, never_called, NULL, &q);
+        p->result = selector_select_async(p->e, &sel, TRIGGER_HTTP, tp, sp, TIMEOUT_USEC, never_called, NULL, &q);
         cJSON_Delete(sel.params);
         assert_null(q);
         p->slow_was_pending = p->slow->calls == 0;
@@ -579,12 +605,12 @@ static void test_async_errors(void **state) {
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
         assert_int_equal(sigprocmask(SIG_UNBLOCK, &chld, &old), 0);
-        assert_int_equal(selector_select_async(e, &sel, tp, sp, TIMEOUT_USEC, on_done, &d, &q), -EBUSY);
+        assert_int_equal(selector_select_async(e, &sel, TRIGGER_HTTP, tp, sp, TIMEOUT_USEC, on_done, &d, &q), -EBUSY);
         assert_null(q);
         assert_no_children();
 
         /* selector_select() blocks it itself, and gives the mask back as it was */
-        assert_int_equal(selector_select(&sel, tp, sp, TIMEOUT_USEC), 1);
+        assert_int_equal(selector_select(&sel, TRIGGER_TICK, tp, sp, TIMEOUT_USEC), 1);
         {
                 sigset_t now;
                 assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
@@ -595,12 +621,12 @@ static void test_async_errors(void **state) {
         /* a program that cannot start: an error now, no callback */
         cJSON_Delete(sel.params);
         sel.params = json("{\"program\":\"/nonexistent/selector\"}");
-        assert_int_equal(selector_select_async(e, &sel, tp, sp, TIMEOUT_USEC, on_done, &d, &q), -ENOENT);
+        assert_int_equal(selector_select_async(e, &sel, TRIGGER_HTTP, tp, sp, TIMEOUT_USEC, on_done, &d, &q), -ENOENT);
         assert_null(q);
         /* pure selectors need no loop and no callback */
-        assert_int_equal(selector_select_async(NULL, NULL, tp, sp, TIMEOUT_USEC, NULL, NULL, NULL), 0);
+        assert_int_equal(selector_select_async(NULL, NULL, TRIGGER_HTTP, tp, sp, TIMEOUT_USEC, NULL, NULL, NULL), 0);
         sel.type = SELECTOR_ALL;
-        assert_int_equal(selector_select_async(NULL, &sel, tp, sp, TIMEOUT_USEC, NULL, NULL, NULL), 1);
+        assert_int_equal(selector_select_async(NULL, &sel, TRIGGER_HTTP, tp, sp, TIMEOUT_USEC, NULL, NULL, NULL), 1);
         assert_int_equal(d.calls, 0);
 
         cJSON_Delete(sel.params);
@@ -650,8 +676,8 @@ static void test_broken_or_missing(void **state) {
         Component sel = { .kind = COMPONENT_SELECTOR, .name = (char *) "s", .type = SELECTOR_ALL, .broken = true };
 
         /* a router whose selector is missing or broken runs none of its tasks (Herald) */
-        assert_int_equal(selector_select(NULL, tp, sp, TIMEOUT_USEC), 0);
-        assert_int_equal(selector_select(&sel, tp, sp, TIMEOUT_USEC), 0);
+        assert_int_equal(selector_select(NULL, TRIGGER_TICK, tp, sp, TIMEOUT_USEC), 0);
+        assert_int_equal(selector_select(&sel, TRIGGER_TICK, tp, sp, TIMEOUT_USEC), 0);
 }
 
 int main(void) {
@@ -661,6 +687,7 @@ int main(void) {
                 cmocka_unit_test(test_match_map),
                 cmocka_unit_test(test_except_map),
                 cmocka_unit_test(test_skip),
+                cmocka_unit_test(test_skip_not_tick),
                 cmocka_unit_test(test_external),
                 cmocka_unit_test(test_external_env),
                 cmocka_unit_test(test_async_pure_not_blocked),

@@ -118,6 +118,25 @@ static void test_exe_done_loop(void **state) {
         workflow_free(w);
 }
 
+/* skip counts only a tick's counter (Herald): with a positive skip_number it never
+ * selects on another trigger, which validate says; on exe_done it is then no loop. */
+static void test_skip_not_tick(void **state) {
+        Workflow *w = load("trigger:\n  h: {type: http}\n  t: {type: tick, interval: 5}\n"
+                           "router:\n"
+                           "  a: {trigger: h, selector: skip, task: {x: print}, select_param: {skip_number: 2}}\n"
+                           "  b: {trigger: t, selector: skip, task: {x: print}, select_param: {skip_number: 2}}\n"
+                           "  c: {trigger: h, selector: skip, task: {x: print}}\n"
+                           "  d: {trigger: exe_done, selector: skip, task: {x: print}, select_param: {skip_number: 1}}\n"
+                           "  e: {trigger: exe_done, selector: skip, task: {x: print}}\n");
+        assert_non_null(find_diag(w, DIAG_WARNING, 5, "never selects on a 'http' trigger"));
+        assert_null(find_diag(w, DIAG_WARNING, 6, "never selects"));
+        assert_null(find_diag(w, DIAG_WARNING, 7, "never selects"));
+        assert_non_null(find_diag(w, DIAG_WARNING, 8, "never selects on a 'exe_done' trigger"));
+        assert_null(find_diag(w, DIAG_ERROR, 8, "endless loop"));
+        assert_non_null(find_diag(w, DIAG_ERROR, 9, "endless loop"));
+        workflow_free(w);
+}
+
 static void test_http_without_secret(void **state) {
         Workflow *w = load("trigger:\n  h: {type: http, host: 0.0.0.0, port: 8181}\n  l: {type: http}\n"
                            "router:\n  r: {trigger: h, selector: all, task: {x: print}}\n  s: {trigger: l, selector: all, task: {x: print}}\n");
@@ -451,6 +470,7 @@ int main(void) {
                 cmocka_unit_test(test_cmd_true),
                 cmocka_unit_test(test_misspelled_key_and_types),
                 cmocka_unit_test(test_exe_done_loop),
+                cmocka_unit_test(test_skip_not_tick),
                 cmocka_unit_test(test_http_without_secret),
                 cmocka_unit_test(test_http_remote_keys),
                 cmocka_unit_test(test_http_keys),

@@ -225,6 +225,8 @@ int done_main(const char *dir, const JobEnd *end) {
         r = dfd < 0 ? -EBADF : read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
         if (r >= 0)
                 r = job_spec_parse(text, size, &spec);
+        if (text)
+                explicit_bzero(text, size);     /* an http_remote executor's secret is in it */
         if (r < 0 && dfd >= 0)
                 log_error_errno(r, "Could not read '%s/" JOB_SPEC_FILE "', writing a result without the job's ids: %m", dir);
         if (r < 0) {

@@ -61,6 +61,8 @@ static int run_job(int dfd, JobResult *ret, pid_t *ret_background) {
         r = read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
         if (r >= 0)
                 r = job_spec_parse(text, size, &spec);
+        if (text)
+                explicit_bzero(text, size);     /* an http_remote executor's secret is in it */
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

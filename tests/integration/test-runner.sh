@@ -76,8 +76,9 @@ ns_run sh -c "cat > $RUN/leak.sh" <<'EOF'
 printf '{"file": {"shadow": "/etc/shadow", "up": "../../../../etc/passwd", "ok": "ok.txt"}}\n'
 printf 'fine\n' > ok.txt
 EOF
+ns_run sh -c "printf '#!/bin/sh\necho no\nexit 3\n' > $RUN/fail3.sh"
 ns_run cp /bin/echo $RUN/echo
-ns_run chmod 0755 $RUN/hello.sh $RUN/files.sh $RUN/leak.sh
+ns_run chmod 0755 $RUN/hello.sh $RUN/files.sh $RUN/leak.sh $RUN/fail3.sh
 
 sig() { printf %s "$1" | openssl dgst -sha256 -hmac "${2:-$KEY}" -hex | sed 's/.* //'; }
 # post [CURL-ARG...]: the status; the body in $T/body, the headers in $T/headers
@@ -125,6 +126,10 @@ assert_eq "$(signed "$(param '{"cmd":"./echo","arg":["a","b c"]}')")" 200 "POST:
 assert_eq "$(body)" '{"exit_code":0,"output":"a b c\n"}' "echo's answer"
 assert_eq "$(signed "$(param '{"cmd":"./nope"}')")" 200 "a cmd that does not exist: 200"
 assert_contains "$(body)" '"error":"Refusing to run cmd' "its answer says why"
+
+step "a command that exits 3: the answer is its result, without an added error"
+assert_eq "$(signed "$(param '{"cmd":"./fail3.sh"}')")" 200 "POST: 200"
+assert_eq "$(body)" '{"exit_code":3,"output":"no\n"}' "the exact answer, as Herald Runner's"
 
 step "result files: the multipart answer"
 assert_eq "$(signed "$(param '{"cmd":"./files.sh"}')")" 200 "POST: 200"

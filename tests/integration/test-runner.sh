@@ -89,11 +89,17 @@ header() { ns_run sed -n "s/^$1: \(.*\)\r$/\1/Ip" $T/headers; }
 signed() { local b=$1; shift; post -X POST -H "X-Herald-Signature: $(sig "$b")" -H 'Content-Type: application/json' --data-binary "$b" "$@"; }
 param() { printf '{"job_id":"%s","trigger_id":"T1","router":"r","trigger":"t","selector":"all","task":"remote","executor":"http_remote","trigger_param":{},"select_param":{},"job_param":%s}' "$(ns_run cat /proc/sys/kernel/random/uuid)" "$1"; }
 result_entries() { ns_journal -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@ || true; }
+# nothing_left [ENTRIES]: no request file or job directory left; with ENTRIES, exactly
+# that many runner result entries in the journal (once that many have arrived)
 nothing_left() {
         assert_eq "$(ns_run ls -A /run/herald-runner/requests)" "" "no request left in /run/herald-runner/requests"
         wait_until 10 bash -c "[[ -z \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID ls -A /run/herald/jobs) ]]" ||
                 fail "job directories left: $(ns_run ls -A /run/herald/jobs)"
         printf 'ok - no job directory left\n'
+        (($# == 0)) && return 0
+        wait_until 10 bash -c "(( \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@) >= $1 ))" ||
+                fail "fewer than $1 result entries"
+        assert_eq "$(result_entries)" "$1" "$1 runner result entries, no more"
 }
 
 step "socket activation: nothing runs before the first request"
@@ -235,6 +241,7 @@ printf 'ok - 20 parallel requests, 20 right answers\n'
 nothing_left
 
 step "bad signatures"
+before=$(result_entries)
 b=$(param '{"cmd":"./hello.sh"}')
 s=$(sig "$b")
 assert_eq "$(post -X POST --data-binary "$b")" 401 "missing: 401"
@@ -245,10 +252,16 @@ assert_eq "$(post -X POST -H "X-Herald-Signature: sha256=$s" --data-binary "$b")
 assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$b" wrong-key)" --data-binary "$b")" 403 "wrong key: 403"
 assert_contains "$(body)" "Signature mismatch" "wrong key: the text says so"
 assert_eq "$(post -X POST -H "X-Herald-Signature: $s" --data-binary "$b ")" 403 "body changed: 403"
-assert_eq "$(post -X POST -H "X-Herald-Signature: ${s^^}" --data-binary "$b")" 200 "uppercase hex: taken, as Herald Runner"
+# The signature is checked before the body is parsed: invalid JSON gets the signature's answer.
+assert_eq "$(post -X POST --data-binary '{"a":')" 401 "unsigned partial JSON: 401, not 400"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig '{"a":' wrong-key)" --data-binary '{"a":')" 403 \
+        "partial JSON of the wrong key: 403, not 400"
 assert_eq "$(post -X GET)" 405 "GET: 405"
 assert_eq "$(signed '[1,2]')" 400 "a signed array: 400"
 assert_eq "$(signed '{"a":')" 400 "signed partial JSON: 400"
+# none of them ran: the one accepted below is the only new result entry
+assert_eq "$(post -X POST -H "X-Herald-Signature: ${s^^}" --data-binary "$b")" 200 "uppercase hex: taken, as Herald Runner"
+nothing_left $((before + 1))
 
 step "a 200 MB body: 413 from the headers, the chunked one cut at max_body; herald-runner stays small"
 out=$(ns_run $PY -c '

@@ -46,6 +46,9 @@ ns_run sh -c 'cat > /etc/herald/runner.yml' <<'EOF'
 # the secret comes from the credential (herald-runner.service's LoadCredential=)
 work_dir: /var/lib/herald-runner/work
 max_body: 1048576
+# ignored with sockets from systemd, and herald-runner says so
+port: 9999
+log_output: /var/log/herald-runner.log
 EOF
 ns_run chgrp herald-runner /etc/herald/runner.yml
 ns_run chmod 0640 /etc/herald/runner.yml
@@ -112,6 +115,10 @@ assert_eq "$(signed "$b")" 200 "signed POST: 200"
 assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the exact answer"
 assert_eq "$(header Content-Type)" application/json "Content-Type: application/json"
 assert_eq "$(ns_run ps -o user= -C herald-runner | sort -u)" herald-runner "herald-runner runs as herald-runner"
+log=$(ns_journal -u herald-runner.service)
+assert_contains "$log" "/etc/herald/runner.yml sets port, ignored: herald-runner listens on the socket systemd passed (127.0.0.1:8124)" \
+        "the config's port is said to be ignored, and where it listens instead"
+assert_contains "$log" "herald-runner logs to stderr, the journal under systemd" "so is log_output"
 wait_until 10 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@) == 1 ]]" ||
         fail "no result entry for the job"
 ns_journal -o json MESSAGE_ID=$RESULT_ID _UID=0 | $PY -c '

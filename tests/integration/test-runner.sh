@@ -18,6 +18,8 @@
 #  - a client that goes away (the job ends, its result entry is written), 20 requests at
 #    once (each its own answer), root's side missing (500), idle exit and restart, the
 #    config's own listener without sockets, no workflow can name the runner executor;
+#  - the Herald docs' examples/remote-run.yml, unchanged, applied to herald in the same
+#    instance, its jobs run by this runner behind nginx's TLS (allow_absolute_cmd);
 #  - the sandbox: 'systemd-analyze security' of both services (<= 2.5).
 # About 50 s.
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
@@ -31,6 +33,7 @@ T=/run/herald-test
 [[ -x $PY ]] || skip "needs $PY"
 command -v curl >/dev/null || skip "needs curl"
 command -v openssl >/dev/null || skip "needs openssl"
+command -v nginx >/dev/null || skip "needs nginx (tools/deps.sh installs nginx-light)"
 [[ -x $BUILD_DIR/src/runner/herald-runner ]] || fail "$BUILD_DIR/src/runner/herald-runner is not built"
 
 ns_boot
@@ -349,6 +352,87 @@ assert_eq "$code" 200 "POST to the port of its config: 200"
 assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the same answer"
 ns_run systemctl stop runner-dev.service
 ns_run systemctl start herald-runner.socket
+
+step "the Herald docs' remote example, unchanged, against this runner behind TLS"
+# examples/remote-run.yml points at https://runner.example.com/ with the secret
+# yyyyyyyyyyyyyyyy and runs bare commands (hostname, df): the instance is made to match
+# it, not the example to match the instance. In its private network namespace
+# runner.example.com is 127.0.0.1, where nginx (docs/REMOTE.md's recipe) terminates TLS
+# on 443 with a certificate of a CA the instance's system trust store holds, in front of
+# herald-runner.socket; the runner has the example's secret and allow_absolute_cmd.
+ns_run mkdir -p $T/tls $T/nginx
+ns_run sh -c "cd $T/tls && set -e
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
+                -subj /CN=herald-runner-test-CA 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
+                -subj /CN=runner.example.com 2>/dev/null
+        printf 'subjectAltName=DNS:runner.example.com\n' > ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext 2>/dev/null
+        cat ca.pem >> /etc/ssl/certs/ca-certificates.crt
+        echo '127.0.0.1 runner.example.com' >> /etc/hosts" || fail "TLS set-up"
+ns_run sh -c "cat > $T/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $T/nginx/body;
+    proxy_temp_path $T/nginx/proxy;
+    server {
+        listen 127.0.0.1:443 ssl;
+        server_name runner.example.com;
+        ssl_certificate $T/tls/server.pem;
+        ssl_certificate_key $T/tls/server.key;
+        location / {
+            proxy_pass http://127.0.0.1:8124;
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_request_buffering off;
+        }
+    }
+}
+NGINX
+ns_run nginx -c $T/nginx/nginx.conf || fail "nginx did not start"
+wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/443" 2>/dev/null || fail "nginx does not listen"
+ns_run sh -c "umask 077 && printf %s yyyyyyyyyyyyyyyy > /etc/herald/runner.secret"
+ns_run sh -c 'cat > /etc/herald/runner.yml' <<'YAML'
+work_dir: /var/lib/herald-runner/work
+# the example's cmd are bare names (hostname, df): docs/RUNNER.md, "Commands"
+allow_absolute_cmd: true
+YAML
+ns_run systemctl stop herald-runner.service herald-runner-activate.service
+ns_run sh -c 'cat > /etc/herald/workflow.yml' <"$SRC_DIR/examples/remote-run.yml"
+ns_run cmp -s /etc/herald/workflow.yml - <"$SRC_DIR/examples/remote-run.yml" || fail "the example was changed on its way"
+ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the example does not validate"
+before=$(result_entries)
+ns_run taskctl reload >/dev/null
+ns_run systemctl start herald-trigger-every_evening.service
+routed() { ns_journal MESSAGE_ID=$RESULT_ID "HERALD_ROUTER=$1" -o json; }
+at_least() { (($(routed "$1" | wc -l) >= $2)); }
+wait_until 60 at_least run_every_evening 4 || fail "not 4 results for run_every_evening: $(routed run_every_evening)"
+wait_until 30 at_least print_result 4 || fail "the exe_done chain did not run 4 times"
+host=$(ns_run hostname)
+{ routed run_every_evening; echo ---; routed print_result; } | $PY -c '
+import json, sys
+text = sys.stdin.read().split("---\n")
+runs = {json.loads(l)["HERALD_TASK"]: json.loads(l) for l in text[0].splitlines()}
+prints = [json.loads(l) for l in text[1].splitlines()]
+for task in ("hostname", "df_remote", "df_local", "print_param"):
+    assert runs[task]["HERALD_SUCCESS"] == "true", runs[task]
+h = json.loads(runs["hostname"]["HERALD_RESULT"])
+assert h == {"exit_code": 0, "output": sys.argv[1] + "\n"}, h
+d = json.loads(runs["df_remote"]["HERALD_RESULT"])
+assert d["exit_code"] == 0 and d["output"].startswith("Filesystem") and "Type" in d["output"], d
+tps = [json.loads(p["HERALD_PARAM"])["trigger_param"] for p in prints]
+seen = {tp["task"]: tp for tp in tps}
+assert sorted(seen) == ["df_local", "df_remote", "hostname", "print_param"], seen
+assert seen["hostname"]["success"] is True and seen["hostname"]["result"] == h, seen["hostname"]
+print("ok - hostname and df ran on the runner; exe_done got their results")' "$host" || fail "the example's results"
+assert_eq "$(result_entries)" $((before + 2)) "two runner jobs (hostname, df_remote), each with its result entry"
+if ns_run grep -q '\[error\]' $T/nginx/error.log 2>/dev/null; then
+        fail "nginx: $(ns_run cat $T/nginx/error.log)"
+fi
 
 step "systemd-analyze security"
 for unit in herald-runner.service herald-runner-activate.service; do

@@ -13,7 +13,7 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
       libsystemd-dev libyaml-dev libcjson-dev libcmocka-dev libgit2-dev libssh2-1-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libpcre2-dev
       systemd dbus polkitd util-linux git curl python3 jq openssh-server openssh-client
       systemd-journal-remote man-db groff-base zsh    # test-cli, test-fleet; test-manpages, test-completion
-      nginx-light openssl)    # test-remote.sh: nginx as the TLS proxy, openssl makes its CA
+      nginx-light openssl)    # test-remote.sh, test-runner.sh: nginx as the TLS proxy, openssl makes its CA
 for group in "$@"; do
         case $group in
         bench) pkgs+=(wrk) ;;

@@ -291,8 +291,10 @@ static void job_answer(RunnerJob *j, RunnerReply *rep) {
         int q;
 
         /* A job that failed before its command ran (a refused cmd, git) has no exit code
-         * to tell of: the error says why. */
+         * to tell of: the error says why. A command that ran and failed has its
+         * exit_code, and Herald Runner's answer is then the result as it is. */
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep->reply, "success")) && !isempty(error) &&
+            !cJSON_GetObjectItemCaseSensitive(result, "exit_code") &&
             !cJSON_GetObjectItemCaseSensitive(result, "error") &&
             json_object_add(result, "error", cJSON_CreateString(error)) < 0) {
                 log_oom();

@@ -15,12 +15,16 @@
  * It never runs a job itself: root does (herald-activate --serve-runner), as a job unit
  * of this host, so a job has its cgroup, its journal and its result entry as any other.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
@@ -134,6 +138,51 @@ void runner_arm_idle(Runner *r) {
         (void) sd_event_source_set_enabled(r->idle_timer, SD_EVENT_ONESHOT);
 }
 
+/* A listening socket's address as text: "127.0.0.1:8124", "[::1]:8124", a path. */
+static void socket_describe(int fd, char *buf, size_t size) {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+                struct sockaddr_un un;
+        } a = {};
+        socklen_t len = sizeof a;
+        char ip[INET6_ADDRSTRLEN];
+
+        snprintf(buf, size, "?");
+        if (getsockname(fd, &a.sa, &len) < 0)
+                return;
+        if (a.sa.sa_family == AF_INET && inet_ntop(AF_INET, &a.in.sin_addr, ip, sizeof ip))
+                snprintf(buf, size, "%s:%u", ip, ntohs(a.in.sin_port));
+        else if (a.sa.sa_family == AF_INET6 && inet_ntop(AF_INET6, &a.in6.sin6_addr, ip, sizeof ip))
+                snprintf(buf, size, "[%s]:%u", ip, ntohs(a.in6.sin6_port));
+        else if (a.sa.sa_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) && a.un.sun_path[0])
+                snprintf(buf, size, "%.*s", (int) (len - offsetof(struct sockaddr_un, sun_path)), a.un.sun_path);
+}
+
+/* The config's listener keys lose to systemd's sockets: say so once, rather than let a
+ * `port:` look like it was taken. */
+static void log_listen_ignored(const RunnerConfig *c, int n) {
+        char where[512] = "", one[128];
+        size_t l = 0;
+
+        if (!c->host_given && !c->port_given && !c->unix_socket_given)
+                return;
+        for (int i = 0; i < n && l < sizeof where - 1; i++) {
+                socket_describe(SD_LISTEN_FDS_START + i, one, sizeof one);
+                l += snprintf(where + l, sizeof where - l, "%s%s", i > 0 ? ", " : "", one);
+        }
+        log_notice("%s sets %s%s%s%s%s, ignored: herald-runner listens on the socket%s systemd passed (%s); "
+                   "'systemctl edit herald-runner.socket' changes them.",
+                   c->path ?: arg_config,
+                   c->host_given ? "host" : "",
+                   c->host_given && (c->port_given || c->unix_socket_given) ? ", " : "",
+                   c->port_given ? "port" : "",
+                   c->port_given && c->unix_socket_given ? ", " : "",
+                   c->unix_socket_given ? "unix_socket" : "",
+                   n > 1 ? "s" : "", where);
+}
+
 static int listeners_add(Runner *r) {
         const RunnerConfig *c = r->config;
         HttpTriggerConfig cfg = {
@@ -148,6 +197,8 @@ static int listeners_add(Runner *r) {
         n = sd_listen_fds(true);
         if (n < 0)
                 return log_error_errno(n, "Could not take the sockets systemd passed: %m");
+        if (n > 0)
+                log_listen_ignored(c, n);
         for (int i = 0; i < n; i++) {
                 snprintf(name, sizeof name, "runner-%d", i);
                 cfg.name = name;

@@ -203,11 +203,17 @@ static int load_log(RunnerConfig *c, const YamlNode *root) {
                         r = type_error(c, v, ignored[i], "a string");
                 else
                         r = diag_add(&c->diag, DIAG_WARNING, v, NULL, ignored[i], NULL,
-                                     "herald-runner logs to the journal ('journalctl -u herald-runner'); ignoring");
+                                     "herald-runner logs to stderr, the journal under systemd ('journalctl -u herald-runner'); ignoring");
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+static bool given(const YamlNode *root, const char *key) {
+        const YamlNode *v = yaml_map_get(root, key);
+
+        return v && !is_null(v);
 }
 
 static int load_listen(RunnerConfig *c, const YamlNode *root) {
@@ -222,6 +228,9 @@ static int load_listen(RunnerConfig *c, const YamlNode *root) {
         if (r < 0)
                 return r;
         c->port = (unsigned) port;
+        c->host_given = given(root, "host");
+        c->port_given = given(root, "port");
+        c->unix_socket_given = given(root, "unix_socket");
 
         if (c->unix_socket && strlen(c->unix_socket) >= sizeof_field(struct sockaddr_un, sun_path)) {
                 r = diag_add(&c->diag, DIAG_ERROR, yaml_map_get(root, "unix_socket"), NULL, "unix_socket", NULL,

@@ -42,6 +42,9 @@ typedef struct RunnerConfig {
         char *host;
         unsigned port;                  /* 0: no TCP listener */
         char *unix_socket;
+        /* Which of host, port, unix_socket the file sets (not defaults): with sockets
+         * from systemd they are ignored, and herald-runner says so. */
+        bool host_given, port_given, unix_socket_given;
 
         char *work_dir;                 /* never NULL after loading */
         int log_level;                  /* LOG_ERR ... LOG_DEBUG */

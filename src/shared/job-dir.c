@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,5 +201,7 @@ int job_dir_read_spec(int dfd, JobSpec *ret) {
         r = read_file_at(dfd, JOB_SPEC_FILE, JOB_SPEC_SIZE_MAX, &text, &size);
         if (r < 0)
                 return r;
-        return job_spec_parse(text, size, ret);
+        r = job_spec_parse(text, size, ret);
+        explicit_bzero(text, size);     /* an http_remote executor's secret is in it */
+        return r;
 }

@@ -8,10 +8,11 @@
 #include "macro.h"
 
 /**
- * job_spec_done: free what a JobSpec holds and reset it.
+ * job_spec_done: free what a JobSpec holds and reset it; `secret` strings are wiped first.
  * @s: the spec (may be all zero)
  */
 void job_spec_done(JobSpec *s) {
+        json_wipe_secrets(s->root);     /* an http_remote executor's inline `secret` */
         cJSON_Delete(s->root);
         *s = (JobSpec) { .counter = -1 };
 }

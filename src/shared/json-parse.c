@@ -480,6 +480,9 @@ static int parse_value(JsonParser *ps, cJSON **ret) {
                         else
                                 r = -ENOMEM;
                 }
+                /* the string's bytes, a secret's included, are not left in the heap */
+                if (b.data)
+                        explicit_bzero(b.data, b.allocated);
                 free(b.data);
                 return r;
         }

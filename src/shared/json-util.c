@@ -520,3 +520,21 @@ int json_print_capped(const cJSON *obj, size_t max, char **ret, bool *ret_cut) {
                 *ret_cut = true;
         return 0;
 }
+
+/**
+ * json_wipe_secrets: overwrite with zeros the text of every string under a key named
+ * `secret`, at any depth, before a tree is freed.
+ * @v: the tree (may be NULL)
+ *
+ * free() leaves a string's bytes in the heap, where a later core dump or a bug that
+ * reads freed memory finds them; an http_remote executor's inline `secret` is one.
+ * Only the bytes change: the tree keeps its shape, those strings read as "".
+ */
+void json_wipe_secrets(cJSON *v) {
+        for (cJSON *c = v ? v->child : NULL; c; c = c->next) {
+                if (cJSON_IsString(c) && c->valuestring && c->string && strcmp(c->string, "secret") == 0)
+                        explicit_bzero(c->valuestring, strlen(c->valuestring));
+                else
+                        json_wipe_secrets(c);
+        }
+}

@@ -34,4 +34,5 @@ bool json_is_integer_literal(const char *s);
 bool json_number_literal_exact(const char *lit);
 const cJSON *json_path_lookup(const cJSON *root, const char *path);
 int json_print_compact(const cJSON *v, char **ret);
+void json_wipe_secrets(cJSON *v);
 int json_print_capped(const cJSON *obj, size_t max, char **ret, bool *ret_cut);

@@ -396,11 +396,23 @@ int remote_result_from_object(cJSON *result, JobResult *ret) {
         return 0;
 }
 
+/* A `file` map that names files: empty, null or absent names none. */
+static bool names_files(const cJSON *o) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "file");
+
+        return f && !cJSON_IsNull(f) && !(cJSON_IsObject(f) && !f->child);
+}
+
 /**
  * remote_result_from_json: a job's result from a JSON answer's body.
  * @body: the body (need not be NUL-terminated)
  * @size: its length
  * @ret: the result; a body that is not one JSON object fails the job, with `{}`
+ *
+ * A JSON answer brings no files, so a `file` map naming some holds the runner's own
+ * paths: passed on, an exe_done job would take them for this host's (a hostile runner
+ * could name /etc/shadow). Herald Runner answers multipart whenever there are files,
+ * so such an answer fails the job, and its result goes on without `file`.
  *
  * Return: 0, or -ENOMEM.
  */
@@ -414,6 +426,17 @@ int remote_result_from_json(const char *body, size_t size, JobResult *ret) {
         if (r < 0 || !cJSON_IsObject(o)) {
                 cJSON_Delete(o);
                 return job_result_new(false, "The remote runner's answer is not a JSON object", ret);
+        }
+        if (names_files(o)) {
+                char *e = strdup(REMOTE_ERROR_FILES_NOT_SENT);
+
+                if (!e) {
+                        cJSON_Delete(o);
+                        return -ENOMEM;
+                }
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "file");
+                *ret = (JobResult) { .success = false, .error = e, .result = o };
+                return 0;
         }
         return remote_result_from_object(o, ret);
 }

@@ -22,6 +22,10 @@
 #define REMOTE_ANSWER_MAX_DEFAULT (UINT64_C(16) * 1024U * 1024U * 1024U)
 /* How much of a refused answer's body goes into the error text. */
 #define REMOTE_ERROR_BODY_MAX 200
+/* A JSON answer whose result names files (Herald Runner sends files multipart only). */
+#define REMOTE_ERROR_FILES_NOT_SENT \
+        "The remote runner answered files without sending them (a 'file' map in a JSON answer); " \
+        "its paths are not this host's, so the result goes on without them"
 /* The most a secret_file may hold. */
 #define REMOTE_SECRET_FILE_MAX 4096
 /* The longest host URL taken. */

@@ -8,7 +8,8 @@
 #  - the hostile runner: '../' names, a missing and a wrong checksum, a truncated stream,
 #    10,000 parts, files past max_answer, a runner that never answers (timeout, bounded
 #    time), a refused signature (401), other statuses and content types, systemctl stop
-#    mid-request: each a failed job with a clear error and nothing left under data_dir
+#    mid-request, a JSON answer whose result names files it did not send (/etc/shadow):
+#    each a failed job with a clear error and nothing left under data_dir
 #  - TLS: nginx as the TLS proxy with a CA the test makes: verified with ca_file; the
 #    wrong name and an unknown CA fail and write nothing
 #  - the Herald docs' remote example (examples/remote-run.yml): timer route, and the
@@ -101,6 +102,7 @@ answer("tinyjson", body=b'{"exit_code":0,"output":"' + b"x" * (5 * 1024 * 1024) 
 answer("status500", body=b"internal trouble\n", status=500, ctype="text/plain")
 answer("html", body=b"<html>hello</html>", ctype="text/html")
 answer("notjson", body=b"[1,2]")
+answer("jsonfiles", body=b'{"exit_code":0,"output":"","file":{"shadow":"/etc/shadow"}}')
 answer("hang", hang=True)
 EOF
 
@@ -223,6 +225,8 @@ ns_run rm /var/lib/herald-test/file
 refused r500 status500 "The remote runner answered HTTP 500: internal trouble"
 refused rhtml html "Content-Type 'text/html'"
 refused rnotjson notjson "not a JSON object"
+refused rjsonfiles jsonfiles "The remote runner answered files without sending them"
+assert_eq "$(field HERALD_RESULT)" '{"exit_code":0,"output":""}' "rjsonfiles: the runner's paths are not in the result"
 JOB_SECRET=not-the-secret refused rbadsig files "The remote runner answered HTTP 401: signature mismatch"
 ns_run test ! -e $T/rec/rbadsig.body || fail "the peer took rbadsig's request"
 start=$SECONDS

@@ -18,6 +18,8 @@
 #  - a client that goes away (the job ends, its result entry is written), 20 requests at
 #    once (each its own answer), root's side missing (500), idle exit and restart, the
 #    config's own listener without sockets, no workflow can name the runner executor;
+#  - the Herald docs' examples/remote-run.yml, unchanged, applied to herald in the same
+#    instance, its jobs run by this runner behind nginx's TLS (allow_absolute_cmd);
 #  - the sandbox: 'systemd-analyze security' of both services (<= 2.5).
 # About 50 s.
 # shellcheck source-path=SCRIPTDIR source=../lib/lib.sh
@@ -31,6 +33,7 @@ T=/run/herald-test
 [[ -x $PY ]] || skip "needs $PY"
 command -v curl >/dev/null || skip "needs curl"
 command -v openssl >/dev/null || skip "needs openssl"
+command -v nginx >/dev/null || skip "needs nginx (tools/deps.sh installs nginx-light)"
 [[ -x $BUILD_DIR/src/runner/herald-runner ]] || fail "$BUILD_DIR/src/runner/herald-runner is not built"
 
 ns_boot
@@ -46,6 +49,9 @@ ns_run sh -c 'cat > /etc/herald/runner.yml' <<'EOF'
 # the secret comes from the credential (herald-runner.service's LoadCredential=)
 work_dir: /var/lib/herald-runner/work
 max_body: 1048576
+# ignored with sockets from systemd, and herald-runner says so
+port: 9999
+log_output: /var/log/herald-runner.log
 EOF
 ns_run chgrp herald-runner /etc/herald/runner.yml
 ns_run chmod 0640 /etc/herald/runner.yml
@@ -76,8 +82,9 @@ ns_run sh -c "cat > $RUN/leak.sh" <<'EOF'
 printf '{"file": {"shadow": "/etc/shadow", "up": "../../../../etc/passwd", "ok": "ok.txt"}}\n'
 printf 'fine\n' > ok.txt
 EOF
+ns_run sh -c "printf '#!/bin/sh\necho no\nexit 3\n' > $RUN/fail3.sh"
 ns_run cp /bin/echo $RUN/echo
-ns_run chmod 0755 $RUN/hello.sh $RUN/files.sh $RUN/leak.sh
+ns_run chmod 0755 $RUN/hello.sh $RUN/files.sh $RUN/leak.sh $RUN/fail3.sh
 
 sig() { printf %s "$1" | openssl dgst -sha256 -hmac "${2:-$KEY}" -hex | sed 's/.* //'; }
 # post [CURL-ARG...]: the status; the body in $T/body, the headers in $T/headers
@@ -88,11 +95,17 @@ header() { ns_run sed -n "s/^$1: \(.*\)\r$/\1/Ip" $T/headers; }
 signed() { local b=$1; shift; post -X POST -H "X-Herald-Signature: $(sig "$b")" -H 'Content-Type: application/json' --data-binary "$b" "$@"; }
 param() { printf '{"job_id":"%s","trigger_id":"T1","router":"r","trigger":"t","selector":"all","task":"remote","executor":"http_remote","trigger_param":{},"select_param":{},"job_param":%s}' "$(ns_run cat /proc/sys/kernel/random/uuid)" "$1"; }
 result_entries() { ns_journal -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@ || true; }
+# nothing_left [ENTRIES]: no request file or job directory left; with ENTRIES, exactly
+# that many runner result entries in the journal (once that many have arrived)
 nothing_left() {
         assert_eq "$(ns_run ls -A /run/herald-runner/requests)" "" "no request left in /run/herald-runner/requests"
         wait_until 10 bash -c "[[ -z \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID ls -A /run/herald/jobs) ]]" ||
                 fail "job directories left: $(ns_run ls -A /run/herald/jobs)"
         printf 'ok - no job directory left\n'
+        (($# == 0)) && return 0
+        wait_until 10 bash -c "(( \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@) >= $1 ))" ||
+                fail "fewer than $1 result entries"
+        assert_eq "$(result_entries)" "$1" "$1 runner result entries, no more"
 }
 
 step "socket activation: nothing runs before the first request"
@@ -105,6 +118,10 @@ assert_eq "$(signed "$b")" 200 "signed POST: 200"
 assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the exact answer"
 assert_eq "$(header Content-Type)" application/json "Content-Type: application/json"
 assert_eq "$(ns_run ps -o user= -C herald-runner | sort -u)" herald-runner "herald-runner runs as herald-runner"
+log=$(ns_journal -u herald-runner.service)
+assert_contains "$log" "/etc/herald/runner.yml sets port, ignored: herald-runner listens on the socket systemd passed (127.0.0.1:8124)" \
+        "the config's port is said to be ignored, and where it listens instead"
+assert_contains "$log" "herald-runner logs to stderr, the journal under systemd" "so is log_output"
 wait_until 10 bash -c "[[ \$(HERALD_NS_QUIET=1 $HERALD_NS run $NS_PID journalctl -o json MESSAGE_ID=$RESULT_ID _UID=0 | grep -c herald-runner-job@) == 1 ]]" ||
         fail "no result entry for the job"
 ns_journal -o json MESSAGE_ID=$RESULT_ID _UID=0 | $PY -c '
@@ -125,6 +142,10 @@ assert_eq "$(signed "$(param '{"cmd":"./echo","arg":["a","b c"]}')")" 200 "POST:
 assert_eq "$(body)" '{"exit_code":0,"output":"a b c\n"}' "echo's answer"
 assert_eq "$(signed "$(param '{"cmd":"./nope"}')")" 200 "a cmd that does not exist: 200"
 assert_contains "$(body)" '"error":"Refusing to run cmd' "its answer says why"
+
+step "a command that exits 3: the answer is its result, without an added error"
+assert_eq "$(signed "$(param '{"cmd":"./fail3.sh"}')")" 200 "POST: 200"
+assert_eq "$(body)" '{"exit_code":3,"output":"no\n"}' "the exact answer, as Herald Runner's"
 
 step "result files: the multipart answer"
 assert_eq "$(signed "$(param '{"cmd":"./files.sh"}')")" 200 "POST: 200"
@@ -230,6 +251,7 @@ printf 'ok - 20 parallel requests, 20 right answers\n'
 nothing_left
 
 step "bad signatures"
+before=$(result_entries)
 b=$(param '{"cmd":"./hello.sh"}')
 s=$(sig "$b")
 assert_eq "$(post -X POST --data-binary "$b")" 401 "missing: 401"
@@ -240,10 +262,16 @@ assert_eq "$(post -X POST -H "X-Herald-Signature: sha256=$s" --data-binary "$b")
 assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig "$b" wrong-key)" --data-binary "$b")" 403 "wrong key: 403"
 assert_contains "$(body)" "Signature mismatch" "wrong key: the text says so"
 assert_eq "$(post -X POST -H "X-Herald-Signature: $s" --data-binary "$b ")" 403 "body changed: 403"
-assert_eq "$(post -X POST -H "X-Herald-Signature: ${s^^}" --data-binary "$b")" 200 "uppercase hex: taken, as Herald Runner"
+# The signature is checked before the body is parsed: invalid JSON gets the signature's answer.
+assert_eq "$(post -X POST --data-binary '{"a":')" 401 "unsigned partial JSON: 401, not 400"
+assert_eq "$(post -X POST -H "X-Herald-Signature: $(sig '{"a":' wrong-key)" --data-binary '{"a":')" 403 \
+        "partial JSON of the wrong key: 403, not 400"
 assert_eq "$(post -X GET)" 405 "GET: 405"
 assert_eq "$(signed '[1,2]')" 400 "a signed array: 400"
 assert_eq "$(signed '{"a":')" 400 "signed partial JSON: 400"
+# none of them ran: the one accepted below is the only new result entry
+assert_eq "$(post -X POST -H "X-Herald-Signature: ${s^^}" --data-binary "$b")" 200 "uppercase hex: taken, as Herald Runner"
+nothing_left $((before + 1))
 
 step "a 200 MB body: 413 from the headers, the chunked one cut at max_body; herald-runner stays small"
 out=$(ns_run $PY -c '
@@ -365,6 +393,87 @@ assert_eq "$code" 200 "POST to the port of its config: 200"
 assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the same answer"
 ns_run systemctl stop runner-dev.service
 ns_run systemctl start herald-runner.socket
+
+step "the Herald docs' remote example, unchanged, against this runner behind TLS"
+# examples/remote-run.yml points at https://runner.example.com/ with the secret
+# yyyyyyyyyyyyyyyy and runs bare commands (hostname, df): the instance is made to match
+# it, not the example to match the instance. In its private network namespace
+# runner.example.com is 127.0.0.1, where nginx (docs/REMOTE.md's recipe) terminates TLS
+# on 443 with a certificate of a CA the instance's system trust store holds, in front of
+# herald-runner.socket; the runner has the example's secret and allow_absolute_cmd.
+ns_run mkdir -p $T/tls $T/nginx
+ns_run sh -c "cd $T/tls && set -e
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
+                -subj /CN=herald-runner-test-CA 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
+                -subj /CN=runner.example.com 2>/dev/null
+        printf 'subjectAltName=DNS:runner.example.com\n' > ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext 2>/dev/null
+        cat ca.pem >> /etc/ssl/certs/ca-certificates.crt
+        echo '127.0.0.1 runner.example.com' >> /etc/hosts" || fail "TLS set-up"
+ns_run sh -c "cat > $T/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $T/nginx/body;
+    proxy_temp_path $T/nginx/proxy;
+    server {
+        listen 127.0.0.1:443 ssl;
+        server_name runner.example.com;
+        ssl_certificate $T/tls/server.pem;
+        ssl_certificate_key $T/tls/server.key;
+        location / {
+            proxy_pass http://127.0.0.1:8124;
+            proxy_http_version 1.1;
+            proxy_buffering off;
+            proxy_request_buffering off;
+        }
+    }
+}
+NGINX
+ns_run nginx -c $T/nginx/nginx.conf || fail "nginx did not start"
+wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/443" 2>/dev/null || fail "nginx does not listen"
+ns_run sh -c "umask 077 && printf %s yyyyyyyyyyyyyyyy > /etc/herald/runner.secret"
+ns_run sh -c 'cat > /etc/herald/runner.yml' <<'YAML'
+work_dir: /var/lib/herald-runner/work
+# the example's cmd are bare names (hostname, df): docs/RUNNER.md, "Commands"
+allow_absolute_cmd: true
+YAML
+ns_run systemctl stop herald-runner.service herald-runner-activate.service
+ns_run sh -c 'cat > /etc/herald/workflow.yml' <"$SRC_DIR/examples/remote-run.yml"
+ns_run cmp -s /etc/herald/workflow.yml - <"$SRC_DIR/examples/remote-run.yml" || fail "the example was changed on its way"
+ns_run taskctl validate /etc/herald/workflow.yml >/dev/null || fail "the example does not validate"
+before=$(result_entries)
+ns_run taskctl reload >/dev/null
+ns_run systemctl start herald-trigger-every_evening.service
+routed() { ns_journal MESSAGE_ID=$RESULT_ID "HERALD_ROUTER=$1" -o json; }
+at_least() { (($(routed "$1" | wc -l) >= $2)); }
+wait_until 60 at_least run_every_evening 4 || fail "not 4 results for run_every_evening: $(routed run_every_evening)"
+wait_until 30 at_least print_result 4 || fail "the exe_done chain did not run 4 times"
+host=$(ns_run hostname)
+{ routed run_every_evening; echo ---; routed print_result; } | $PY -c '
+import json, sys
+text = sys.stdin.read().split("---\n")
+runs = {json.loads(l)["HERALD_TASK"]: json.loads(l) for l in text[0].splitlines()}
+prints = [json.loads(l) for l in text[1].splitlines()]
+for task in ("hostname", "df_remote", "df_local", "print_param"):
+    assert runs[task]["HERALD_SUCCESS"] == "true", runs[task]
+h = json.loads(runs["hostname"]["HERALD_RESULT"])
+assert h == {"exit_code": 0, "output": sys.argv[1] + "\n"}, h
+d = json.loads(runs["df_remote"]["HERALD_RESULT"])
+assert d["exit_code"] == 0 and d["output"].startswith("Filesystem") and "Type" in d["output"], d
+tps = [json.loads(p["HERALD_PARAM"])["trigger_param"] for p in prints]
+seen = {tp["task"]: tp for tp in tps}
+assert sorted(seen) == ["df_local", "df_remote", "hostname", "print_param"], seen
+assert seen["hostname"]["success"] is True and seen["hostname"]["result"] == h, seen["hostname"]
+print("ok - hostname and df ran on the runner; exe_done got their results")' "$host" || fail "the example's results"
+assert_eq "$(result_entries)" $((before + 2)) "two runner jobs (hostname, df_remote), each with its result entry"
+if ns_run grep -q '\[error\]' $T/nginx/error.log 2>/dev/null; then
+        fail "nginx: $(ns_run cat $T/nginx/error.log)"
+fi
 
 step "systemd-analyze security"
 for unit in herald-runner.service herald-runner-activate.service; do

@@ -309,6 +309,29 @@ static void test_object_add(void **state) {
         assert_string_equal(s, "{\"a\":true}");
 }
 
+static void test_wipe_secrets(void **state) {
+        _cleanup_json_ cJSON *o = parse("{\"executor_param\":{\"host\":\"http://h/\",\"secret\":\"k3y-bytes\","
+                                        "\"secret_file\":\"/etc/k\"},\"list\":[{\"secret\":\"deep\"},\"secret\"],"
+                                        "\"secret\":{\"secret\":\"in-object\"},\"n\":{\"secret\":1}}");
+        const cJSON *ep = cJSON_GetObjectItemCaseSensitive(o, "executor_param");
+        char *top = cJSON_GetObjectItemCaseSensitive(ep, "secret")->valuestring;
+        char *deep = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "list"), 0),
+                                                      "secret")->valuestring;
+        char *inner = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "secret"), "secret")->valuestring;
+        static const char zeros[16] = {};
+        _cleanup_free_ char *text = NULL;
+
+        json_wipe_secrets(o);
+        /* the bytes themselves are zero, where the freed string would have left them */
+        assert_memory_equal(top, zeros, strlen("k3y-bytes"));
+        assert_memory_equal(deep, zeros, strlen("deep"));
+        assert_memory_equal(inner, zeros, strlen("in-object"));
+        text = cJSON_PrintUnformatted(o);
+        assert_string_equal(text, "{\"executor_param\":{\"host\":\"http://h/\",\"secret\":\"\",\"secret_file\":\"/etc/k\"},"
+                                  "\"list\":[{\"secret\":\"\"},\"secret\"],\"secret\":{\"secret\":\"\"},\"n\":{\"secret\":1}}");
+        json_wipe_secrets(NULL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_escape),
@@ -320,6 +343,7 @@ int main(void) {
                 cmocka_unit_test(test_string_or_null),
                 cmocka_unit_test(test_create_integers),
                 cmocka_unit_test(test_object_add),
+                cmocka_unit_test(test_wipe_secrets),
                 cmocka_unit_test(test_print_capped_fits),
                 cmocka_unit_test(test_print_capped_cuts_output),
                 cmocka_unit_test(test_print_capped_escapes),

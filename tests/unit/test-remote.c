@@ -280,6 +280,16 @@ static void test_result_json(void **state) {
         check_json("{\"a\":", false, "The remote runner's answer is not a JSON object", "{}");
         check_json("{} x", false, "The remote runner's answer is not a JSON object", "{}");
         check_json("{\"big\":18446744073709551615}", true, "", "{\"big\":18446744073709551615}");
+
+        /* A JSON answer brings no files: the runner's paths must not pass for local ones. */
+        check_json("{\"exit_code\":0,\"file\":{\"shadow\":\"/etc/shadow\"}}", false, REMOTE_ERROR_FILES_NOT_SENT,
+                   "{\"exit_code\":0}");
+        check_json("{\"exit_code\":3,\"output\":\"x\",\"file\":{\"a\":\"a.txt\"}}", false, REMOTE_ERROR_FILES_NOT_SENT,
+                   "{\"exit_code\":3,\"output\":\"x\"}");
+        check_json("{\"file\":\"/etc/shadow\"}", false, REMOTE_ERROR_FILES_NOT_SENT, "{}");
+        check_json("{\"file\":{},\"file\":{\"a\":\"/etc/shadow\"}}", false, REMOTE_ERROR_FILES_NOT_SENT, "{}");
+        check_json("{\"exit_code\":0,\"file\":{}}", true, "", "{\"exit_code\":0,\"file\":{}}");
+        check_json("{\"exit_code\":0,\"file\":null}", true, "", "{\"exit_code\":0,\"file\":null}");
 }
 
 static void check_refused(long status, const char *ct, const char *body, const char *expected) {

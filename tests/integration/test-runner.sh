@@ -382,15 +382,48 @@ assert_eq "$out" 13 "nobody cannot connect to the activate socket (EACCES)"
 
 step "without sockets from systemd, herald-runner listens where its config says"
 ns_run systemctl stop herald-runner.socket herald-runner.service
-ns_run sh -c 'printf "host: 127.0.0.1\nport: 8125\nwork_dir: /var/lib/herald-runner/work\n" > /etc/herald/runner-dev.yml'
+# both a port and a unix socket (Herald Runner listens on both then); and a directory
+# result files may also come from, in the config root's side reads (herald-runner's own
+# --config is its network side's only)
+ns_run sh -c 'cat > /etc/herald/runner-dev.yml' <<'EOF'
+host: 127.0.0.1
+port: 8125
+unix_socket: /run/herald-runner-dev/runner.sock
+work_dir: /var/lib/herald-runner/work
+EOF
+ns_run sh -c 'printf "allow_file_paths: [/var/lib/herald-test-exports]\n" >> /etc/herald/runner.yml'
+ns_run systemctl stop herald-runner-activate.service
+ns_run mkdir -p /var/lib/herald-test-exports
+ns_run sh -c "cat > $RUN/export.sh && chmod 0755 $RUN/export.sh" <<'EOF'
+#!/bin/sh
+printf exported > /var/lib/herald-test-exports/e.txt
+printf '{"file": {"e": "/var/lib/herald-test-exports/e.txt", "s": "/etc/shadow"}}\n'
+EOF
 ns_run systemd-run -q --unit=runner-dev.service -p Type=notify -p User=herald-runner -p Group=herald-runner \
-        -p LoadCredential=herald-runner.secret:/etc/herald/runner.secret \
+        -p RuntimeDirectory=herald-runner-dev -p LoadCredential=herald-runner.secret:/etc/herald/runner.secret \
         /usr/local/libexec/herald/herald-runner --config /etc/herald/runner-dev.yml --idle-timeout 0 ||
         fail "herald-runner did not start on its own"
 b=$(param '{"cmd":"./hello.sh"}')
 code=$(ns_run curl -s -o $T/body -w '%{http_code}' -H "X-Herald-Signature: $(sig "$b")" --data-binary "$b" 127.0.0.1:8125/)
 assert_eq "$code" 200 "POST to the port of its config: 200"
 assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the same answer"
+b=$(param '{"cmd":"./hello.sh"}')
+code=$(ns_run curl -s -o $T/body -w '%{http_code}' --unix-socket /run/herald-runner-dev/runner.sock \
+        -H "X-Herald-Signature: $(sig "$b")" --data-binary "$b" http://localhost/)
+assert_eq "$code" 200 "POST to the unix socket of its config: 200"
+assert_eq "$(body)" '{"exit_code":0,"output":"hello from root\n"}' "the same answer over the unix socket"
+b=$(param '{"cmd":"./export.sh"}')
+code=$(ns_run curl -s -o $T/body -w '%{http_code}' -H "X-Herald-Signature: $(sig "$b")" --data-binary "$b" 127.0.0.1:8125/)
+assert_eq "$code" 200 "a job returning a file from allow_file_paths: 200"
+ns_run cat $T/body | $PY -c '
+import sys, json
+body = sys.stdin.buffer.read()
+i = body.index(b"{")
+res = json.loads(body[i:body.index(b"\r\n", i)])
+assert set(res.get("file_refused", {})) == {"s"}, res
+assert b"name=\"e\"; filename=\"e.txt\"" in body and b"\r\n\r\nexported\r\n" in body, body[:600]
+assert b"root:" not in body
+print("ok - allow_file_paths: its file sent, /etc/shadow still refused")' || fail "allow_file_paths"
 ns_run systemctl stop runner-dev.service
 ns_run systemctl start herald-runner.socket
 

@@ -7,6 +7,7 @@
 #  - a multipart answer with two files: content and sha256 under data_dir/<job_id>/<name>/<filename>
 #  - the hostile runner: '../' names, a missing and a wrong checksum, a truncated stream,
 #    10,000 parts, files past max_answer, a runner that never answers (timeout, bounded
+#    time), one that never completes the TCP handshake (connect_timeout, bounded
 #    time), a refused signature (401), other statuses and content types, systemctl stop
 #    mid-request, a JSON answer whose result names files it did not send (/etc/shadow):
 #    each a failed job with a clear error and nothing left under data_dir
@@ -234,6 +235,20 @@ refused rhang hang "The request to the remote runner timed out" '"timeout":2'
 ((SECONDS - start < 15)) || fail "the timeout took $((SECONDS - start)) s"
 printf 'ok - a runner that never answers: failed after %d s\n' $((SECONDS - start))
 JOB_HOST=http://127.0.0.1:1/ refused rnoconn default "The request to the remote runner failed:"
+# a listener that never accepts, its one-slot queue full: Linux drops further SYNs, so
+# the connection hangs in SYN_SENT and only connect_timeout ends it
+ns_run setsid -f $PY -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 18089)); s.listen(0)
+held = socket.create_connection(("127.0.0.1", 18089))
+open("/run/herald-test/synsink", "w").close()
+time.sleep(600)' </dev/null >/dev/null 2>&1
+wait_until 10 ns_run test -e $T/synsink || fail "the SYN sink did not start"
+start=$SECONDS
+JOB_HOST=http://127.0.0.1:18089/ refused rconnto default "The request to the remote runner timed out" '"connect_timeout":2,"timeout":60'
+((SECONDS - start < 15)) || fail "connect_timeout took $((SECONDS - start)) s"
+printf 'ok - a runner that never completes the handshake: connect_timeout ended it after %d s\n' $((SECONDS - start))
 escaped=$(ns_run find / -xdev \( -path /proc -o -path /sys \) -prune -o -newer $T/marker \( -name 'escape*' -o -name good.txt \) -print)
 assert_eq "$escaped" "" "no file of a refused answer anywhere"
 assert_eq "$(ns_run ls /var/lib/herald-test)" data "nothing beside data_dir"

@@ -41,13 +41,9 @@ ns_run mount --make-rshared /
 ns_run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal
 ns_run systemd-sysusers /usr/local/lib/sysusers.d/herald-runner.conf /usr/local/lib/sysusers.d/herald.conf
 ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /usr/local/lib/tmpfiles.d/herald.conf
-ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald /etc/systemd/system/heraldd.service.d
+ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald
 # Small limits for the burst; never idle-exit, so one heraldd's fds and RSS are watched.
-ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0 --max-queued 20 --max-running 5
-EOF
+ns_heraldd_exec --idle-timeout 0 --max-queued 20 --max-running 5
 
 # The burst job: records its start and end (flock), keyed by the request's unique n.
 ns_run sh -c 'cat > /run/herald-test/burst-job.py' <<'PYEOF'
@@ -445,11 +441,7 @@ with open("/run/herald-test/codes-reload", "w") as out:
 PYEOF
 # heraldd's default queue: with --max-queued 20, the requests that come while systemd
 # reloads (and starts no job) fill the queue and are answered 503, as they should be.
-ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0
-EOF
+ns_heraldd_exec --idle-timeout 0
 ns_run systemctl daemon-reload
 ns_run systemctl restart heraldd.service
 SNAP=/run/systemd/generator/herald/workflow.yml
@@ -525,11 +517,7 @@ step "8. --max-starting 64: a burst of 300 quick jobs, every one starts"
 # saw the job's JobRemoved (a busy PID 1); with heraldd's window as wide as
 # herald-activate's, starts then met a full window there and failed ("too many starts
 # in flight"): herald-activate now holds them until a slot frees.
-ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0 --max-starting 64
-EOF
+ns_heraldd_exec --idle-timeout 0 --max-starting 64
 # (without step 6's loop router, which would chain 16 steps after every job)
 workflow v5 | ns_run sh -c 'cat > /etc/herald/workflow.yml'
 ns_run systemctl daemon-reload

@@ -40,12 +40,7 @@ ns_run systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/herald-runner.conf /u
 ns_run mkdir -p /run/herald-test /var/lib/herald-test/work /etc/herald
 ns_run sh -c 'umask 077 && printf k3y > /etc/herald/hook.secret'
 # A short idle time, so the test sees heraldd go and come back.
-ns_run mkdir -p /etc/systemd/system/heraldd.service.d
-ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 3
-EOF
+ns_heraldd_exec --idle-timeout 3
 
 # The Herald docs' example (examples/http-chain.yml) as it is, with the test's own
 # triggers, executors and routers added at the top of each section: none of the
@@ -519,11 +514,7 @@ print("ok - %d stage-1 jobs, each chained exactly once" % len(s1))
 
 step "a secret added to a running unsigned trigger: refused until in force, then signed"
 # heraldd keeps running (no idle exit) unless it decides to restart by itself.
-ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' <<EOF
-[Service]
-ExecStart=
-ExecStart=/usr/local/libexec/herald/heraldd --idle-timeout 0
-EOF
+ns_heraldd_exec --idle-timeout 0
 ns_run systemctl daemon-reload
 ns_run systemctl restart heraldd.service
 pid=$(ns_run systemctl show -P MainPID heraldd.service)

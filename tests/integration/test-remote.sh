@@ -185,9 +185,9 @@ print("ok - Herald's execution param, X-Herald-Signature = HMAC-SHA256 of the bo
 EOF
 
 step "the key from secret_file (root's file, never in job.json)"
-JOB_SECRET= run_job rsecfile default "\"secret_file\":\"$T/secret\""
+JOB_SECRET='' run_job rsecfile default "\"secret_file\":\"$T/secret\""
 assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_ERROR)" "true/" "signed with secret_file's key"
-JOB_SECRET= refused rsecnone default "Could not read the http_remote executor's secret_file '$T/none'" "\"secret_file\":\"$T/none\""
+JOB_SECRET='' refused rsecnone default "Could not read the http_remote executor's secret_file '$T/none'" "\"secret_file\":\"$T/none\""
 
 step "exit_code 3 from the runner fails the job as a local one would"
 run_job rfail3 fail3
@@ -219,7 +219,7 @@ refused rmany manyparts "too many parts"
 refused rlarge toolarge "larger than max_answer" '"max_answer":1000'
 refused rnobound noboundary "without a usable boundary"
 refused rbigjson tinyjson "JSON answer is larger than 4 MiB"
-JOB_DATA= refused rnodata files "has no data_dir"
+JOB_DATA='' refused rnodata files "has no data_dir"
 ns_run touch /var/lib/herald-test/file
 JOB_DATA=/var/lib/herald-test/file/data refused rdatafile files "Could not make or open data_dir '/var/lib/herald-test/file/data'"
 ns_run rm /var/lib/herald-test/file
@@ -280,14 +280,7 @@ refused rstall stall "timed out" '"timeout":3'
 ((SECONDS - start < 15)) || fail "the timeout took $((SECONDS - start)) s"
 
 step "TLS: nginx in front of the peer, a CA of the test's own"
-ns_run sh -c "cd $T/tls && set -e
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
-                -subj /CN=herald-test-CA 2>/dev/null
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
-                -subj /CN=runner.test 2>/dev/null
-        printf 'subjectAltName=DNS:runner.test\n' > ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext 2>/dev/null"
-ns_run sh -c 'echo "127.0.0.1 runner.test" >> /etc/hosts'
+ns_tls_certs $T/tls runner.test
 ns_run sh -c "cat > $T/nginx/nginx.conf" <<EOF
 # docs/REMOTE.md's recipe, with the test's paths
 worker_processes 1;

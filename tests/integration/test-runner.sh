@@ -434,16 +434,9 @@ step "the Herald docs' remote example, unchanged, against this runner behind TLS
 # runner.example.com is 127.0.0.1, where nginx (docs/REMOTE.md's recipe) terminates TLS
 # on 443 with a certificate of a CA the instance's system trust store holds, in front of
 # herald-runner.socket; the runner has the example's secret and allow_absolute_cmd.
-ns_run mkdir -p $T/tls $T/nginx
-ns_run sh -c "cd $T/tls && set -e
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
-                -subj /CN=herald-runner-test-CA 2>/dev/null
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
-                -subj /CN=runner.example.com 2>/dev/null
-        printf 'subjectAltName=DNS:runner.example.com\n' > ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext 2>/dev/null
-        cat ca.pem >> /etc/ssl/certs/ca-certificates.crt
-        echo '127.0.0.1 runner.example.com' >> /etc/hosts" || fail "TLS set-up"
+ns_run mkdir -p $T/nginx
+ns_tls_certs $T/tls runner.example.com
+ns_run sh -c "cat $T/tls/ca.pem >> /etc/ssl/certs/ca-certificates.crt"
 ns_run sh -c "cat > $T/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 pid $T/nginx/nginx.pid;

@@ -243,6 +243,29 @@ while True:
   wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null || fail "silent server on port $1 did not start"
 }
 
+# ns_tls_certs DIR NAME: in the instance, a CA of the test's own (DIR/ca.pem, ca.key)
+# and a certificate for NAME it signed (DIR/server.pem, server.key); NAME resolves to
+# 127.0.0.1 there
+ns_tls_certs() {
+  ns_run sh -c "mkdir -p '$1' && cd '$1' && set -e
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem \\
+      -days 2 -subj /CN=herald-test-CA 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \\
+      -subj '/CN=$2' 2>/dev/null
+    printf 'subjectAltName=DNS:%s\\n' '$2' > ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \\
+      -extfile ext 2>/dev/null
+    echo '127.0.0.1 $2' >> /etc/hosts" || fail "TLS certificates for $2"
+}
+
+# ns_heraldd_exec ARG...: heraldd.service runs heraldd with ARGs (a drop-in; in force
+# after the next daemon-reload and restart)
+ns_heraldd_exec() {
+  ns_run mkdir -p /etc/systemd/system/heraldd.service.d
+  printf '[Service]\nExecStart=\nExecStart=/usr/local/libexec/herald/heraldd %s\n' "$*" |
+    ns_run sh -c 'cat > /etc/systemd/system/heraldd.service.d/test.conf' || fail "heraldd.service drop-in"
+}
+
 host_mounts() {
   md5sum </proc/self/mountinfo | cut -d' ' -f1
 }

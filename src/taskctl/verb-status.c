@@ -11,6 +11,7 @@
 
 #include "json-util.h"
 #include "herald-id.h"
+#include "herald-ids.h"
 #include "log.h"
 #include "read-args.h"
 #include "table.h"
@@ -32,14 +33,17 @@ static void help(void) {
                "journal.\n"
                "\n"
                "Without an argument, one line per router of the workflow: its trigger, the\n"
-               "state of its timer (herald-trigger-NAME.timer) and its next elapse, how many\n"
-               "of its job units are running now (loaded units herald-ROUTER-* in\n"
-               "herald.slice), its newest result and how many of its last N runs succeeded.\n"
+               "state of the trigger's unit (a timer, herald-trigger-NAME.timer; for an http\n"
+               "trigger its socket, herald-trigger-NAME.socket; for exe_done\n"
+               "heraldd-notify.socket), the timer's next elapse, how many of its job units\n"
+               "are running now (loaded units herald-ROUTER-* in herald.slice), its newest\n"
+               "result and how many of its last N runs succeeded.\n"
                "\n"
-               "With ROUTER: its trigger, schedule, selector, tasks, timer state, next and\n"
-               "last elapse, the job units running now, its last N runs (time, task,\n"
-               "result, exit code, duration, error, job id) and the last N lines of output\n"
-               "of its newest job.\n"
+               "With ROUTER: its trigger, schedule, selector, tasks, the timer's state, next\n"
+               "and last elapse (or the socket's state and whether heraldd runs now: it exits\n"
+               "when idle and its sockets start it again), the job units running now, its\n"
+               "last N runs (time, task, result, exit code, duration, error, job id) and the\n"
+               "last N lines of output of its newest job.\n"
                "\n"
                "With JOB_ID (a full job id or a unique prefix of at least 8 characters): the\n"
                "job's result entry in full (ids, names, success, exit code, error, the\n"
@@ -54,7 +58,8 @@ static void help(void) {
                READ_ARGS_HELP
                "\n"
                "With --json: without an argument, an array with one object per router\n"
-               "(router, trigger, trigger_type, schedule, broken, timer, running, runs);\n"
+               "(router, trigger, trigger_type, schedule, broken, timer, socket, daemon,\n"
+               "running, runs; timer, socket and daemon are null where they do not apply);\n"
                "with ROUTER, one such object plus selector, concurrency, tasks and log; with\n"
                "JOB_ID, an object with job_id, router, task, state (success, failed, running\n"
                "or unknown), entry (the result as 'taskctl history --json' prints it, or\n"
@@ -188,6 +193,8 @@ typedef struct RouterStatus {
         const Router *router;
         char *schedule;
         UnitState timer;                /* name NULL: no timer for this trigger */
+        UnitState socket;               /* http and exe_done: the socket its firings come through */
+        UnitState daemon;               /* with a socket: heraldd.service, which serves it */
         UnitStateList running;
         ResultList runs;                /* the last arg_read.lines, oldest first */
 } RouterStatus;
@@ -195,13 +202,15 @@ typedef struct RouterStatus {
 static void router_status_done(RouterStatus *s) {
         free(s->schedule);
         unit_state_done(&s->timer);
+        unit_state_done(&s->socket);
+        unit_state_done(&s->daemon);
         unit_state_list_done(&s->running);
         result_list_done(&s->runs);
 }
 
 static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, RouterStatus *ret) {
         RouterStatus s = { .router = router };
-        _cleanup_free_ char *timer_unit = NULL;
+        _cleanup_free_ char *timer_unit = NULL, *socket_unit = NULL;
         ResultQuery q = RESULT_QUERY_INIT;
         int r;
 
@@ -211,6 +220,14 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
         timer_unit = taskctl_trigger_timer_unit(router->trigger);
         if (timer_unit) {
                 r = unit_state_get(bus, timer_unit, &s.timer);
+                if (r < 0)
+                        goto fail;
+        }
+        socket_unit = taskctl_trigger_socket_unit(router->trigger);
+        if (socket_unit) {
+                r = unit_state_get(bus, socket_unit, &s.socket);
+                if (r >= 0)
+                        r = unit_state_get(bus, HERALDD_SERVICE, &s.daemon);
                 if (r < 0)
                         goto fail;
         }
@@ -263,6 +280,10 @@ static cJSON *router_status_to_json(const RouterStatus *s, bool detailed) {
                 r = json_object_add(o, "broken", cJSON_CreateBool(router->broken));
         if (r >= 0)
                 r = json_object_add(o, "timer", unit_state_to_json(s->timer.name ? &s->timer : NULL));
+        if (r >= 0)
+                r = json_object_add(o, "socket", unit_state_to_json(s->socket.name ? &s->socket : NULL));
+        if (r >= 0)
+                r = json_object_add(o, "daemon", unit_state_to_json(s->daemon.name ? &s->daemon : NULL));
         if (r >= 0)
                 r = json_object_add(o, "running", unit_list_to_json(&s->running));
         if (r >= 0)
@@ -349,7 +370,7 @@ static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
                 goto finish;
         }
 
-        t = table_new("ROUTER", "TRIGGER", "SCHEDULE", "TIMER", "NEXT", "RUNNING", "LAST", "RESULT", "RECENT", NULL);
+        t = table_new("ROUTER", "TRIGGER", "SCHEDULE", "UNIT", "NEXT", "RUNNING", "LAST", "RESULT", "RECENT", NULL);
         if (!t) {
                 r = log_oom();
                 goto finish;
@@ -371,7 +392,10 @@ static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
                 if (r >= 0)
                         r = table_add_cell(t, s->schedule);
                 if (r >= 0)
-                        r = table_add_cell(t, unit_state_string(s->timer.name ? &s->timer : NULL, st, sizeof st));
+                        r = table_add_cell(t, unit_state_string(s->timer.name    ? &s->timer
+                                                                : s->socket.name ? &s->socket
+                                                                                 : NULL,
+                                                                st, sizeof st));
                 if (r >= 0)
                         r = table_add_cell(t, s->timer.loaded ? timestamp_format(s->timer.next_elapse, a) : NULL);
                 if (r >= 0)
@@ -464,6 +488,15 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                         print_field("Next", "%s", time_with_relative(s.timer.next_elapse, buf, sizeof buf));
                         print_field("Last fired", "%s", time_with_relative(s.timer.last_trigger, buf, sizeof buf));
                 }
+        }
+        if (s.socket.name) {
+                print_field("Socket", "%s; %s", s.socket.name,
+                            s.socket.loaded ? unit_state_string(&s.socket, buf, sizeof buf) : "not loaded");
+                /* heraldd exits when idle: say that a stopped one is no fault */
+                print_field("Daemon", "%s; %s", s.daemon.name,
+                            !s.daemon.loaded || streq_ptr(s.daemon.active_state, "inactive")
+                                    ? "not running (the socket starts it when a request or result comes)"
+                                    : unit_state_string(&s.daemon, buf, sizeof buf));
         }
         if (s.running.n == 0)
                 print_field("Running", "-");

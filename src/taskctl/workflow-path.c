@@ -156,3 +156,13 @@ char *taskctl_trigger_timer_unit(const Component *trigger) {
                 return NULL;
         return unit_name_trigger(trigger->name, "timer");
 }
+
+char *taskctl_trigger_socket_unit(const Component *trigger) {
+        if (!trigger)
+                return NULL;
+        if (trigger->type == TRIGGER_HTTP)
+                return unit_name_trigger(trigger->name, "socket");
+        if (trigger->type == TRIGGER_EXE_DONE)
+                return strdup(HERALDD_NOTIFY_SOCKET_UNIT);
+        return NULL;
+}

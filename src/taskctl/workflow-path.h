@@ -30,3 +30,7 @@ char *taskctl_trigger_schedule(const Component *trigger);
 /* herald-trigger-<escaped name>.timer for tick and cron triggers; NULL otherwise (and
  * on OOM: check the trigger type first). */
 char *taskctl_trigger_timer_unit(const Component *trigger);
+/* The socket a trigger's firings come through: herald-trigger-<escaped name>.socket for
+ * http triggers, heraldd-notify.socket (the results) for exe_done; NULL otherwise (and
+ * on OOM: check the trigger type first). */
+char *taskctl_trigger_socket_unit(const Component *trigger);

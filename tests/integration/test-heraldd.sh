@@ -460,6 +460,21 @@ assert_eq "$(count_router over_unix)" 1 "and fired nothing"
 step "idle exit and activation again"
 wait_until 15 heraldd_state_is inactive || fail "heraldd never exited when idle"
 printf 'ok - heraldd exited when idle\n'
+out=$(ns_run taskctl status clean_on_request --no-pager)
+assert_contains "$out" "Socket: herald-trigger-manual.socket; active (listening)" "taskctl status: the trigger's socket listens"
+assert_contains "$out" "Daemon: heraldd.service; not running (the socket starts it" "taskctl status: heraldd is idle, and no fault"
+ns_run taskctl status --json | $PY -c '
+import json, sys
+d = {r["router"]: r for r in json.load(sys.stdin)}
+http, chain = d["clean_on_request"], d["print_job_result"]
+assert http["timer"] is None and http["socket"]["unit"] == "herald-trigger-manual.socket", http
+assert http["socket"]["active_state"] == "active" and http["socket"]["sub_state"] == "listening", http["socket"]
+assert http["daemon"]["unit"] == "heraldd.service" and http["daemon"]["active_state"] == "inactive", http["daemon"]
+assert chain["socket"]["unit"] == "heraldd-notify.socket" and chain["socket"]["sub_state"] == "listening", chain
+print("ok - taskctl status --json: an http router'"'"'s socket, an exe_done router'"'"'s heraldd-notify.socket, heraldd idle")
+' || fail "taskctl status --json of http and exe_done routers"
+assert_eq "$(ns_run taskctl status --no-pager | awk -F '\t' '$1 == "clean_on_request" { print $4 }')" "active (listening)" \
+        "taskctl status: the router's line shows its socket's state in UNIT"
 assert_eq "$(post -X POST -d '{"clean":"old_files"}' localhost:8123)" 200 "the next request starts it again"
 wait_until 20 router_count_is print_job_result 3 || fail "the chain of the second request never ran (the third chain: one more came from the journal above)"
 

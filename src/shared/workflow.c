@@ -1259,13 +1259,14 @@ int workflow_load(const char *path, const WorkflowLimits *limits, Workflow **ret
         int r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t) st.st_size > lim->yaml.max_bytes) {
+        int e = fd < 0 || fstat(fd, &st) < 0 ? errno : 0;
+        if (e != 0 || !S_ISREG(st.st_mode) || (size_t) st.st_size > lim->yaml.max_bytes) {
+                /* Unreadable: a workflow with that one error, as validate shows it. */
                 _cleanup_(workflow_freep) Workflow *w = calloc(1, sizeof *w);
-                int e = fd < 0 || errno == 0 ? errno : errno;
                 if (!w || !(w->path = strdup(path)) || diag_list_init(&w->diag, path) < 0)
                         return -ENOMEM;
                 w->unloadable = true;
-                if (fd < 0 || (fd >= 0 && fstat(fd, &st) < 0))
+                if (e != 0)
                         r = diag_add(&w->diag, DIAG_ERROR, NULL, NULL, NULL, NULL, "cannot read the file: %s", strerror(e));
                 else if (!S_ISREG(st.st_mode))
                         r = diag_add(&w->diag, DIAG_ERROR, NULL, NULL, NULL, NULL, "not a regular file");

@@ -31,6 +31,7 @@
 #include "fs-util.h"
 #include "host-util.h"
 #include "herald-ids.h"
+#include "libcrypto-dl.h"
 #include "log.h"
 #include "macro.h"
 #include "main-util.h"
@@ -500,6 +501,7 @@ static int run(void) {
         sigset_t ss;
         int r;
 
+        libcrypto_skip_error_strings();         /* no TLS here; OpenSSL's texts are never shown */
         m.workflow_path = (char *) (arg_workflow ?: SNAPSHOT_PATH_DEFAULT);
         m.state_dir = (char *) arg_state_dir;
         m.idle_timeout_usec = arg_idle_timeout_usec;

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "fs-util.h"
+#include "libcrypto-dl.h"
 #include "log.h"
 #include "macro.h"
 #include "main-util.h"
@@ -245,6 +246,8 @@ static int run(void) {
         _cleanup_free_ char *replay = NULL;
         const char *state;
         int q;
+
+        libcrypto_skip_error_strings();         /* no TLS here; OpenSSL's texts are never shown */
 
         q = runner_config_load(arg_config, &r.config);
         if (q < 0)

@@ -19,6 +19,21 @@
 #include "macro.h"
 
 static LibCrypto lib;
+static bool skip_error_strings;
+
+/**
+ * libcrypto_skip_error_strings: have libcrypto_get() initialize OpenSSL without its
+ * error strings.
+ *
+ * OpenSSL loads them at its first use unless told otherwise: 450 kB of libcrypto's pages
+ * and a hash table, a tenth of herald-runner's peak RSS, for texts heraldd and
+ * herald-runner never print (they log their own messages, and use no TLS). Once skipped
+ * they stay unloaded in the process, so a program whose libcurl reports TLS errors with
+ * them must not call this.
+ */
+void libcrypto_skip_error_strings(void) {
+        skip_error_strings = true;
+}
 
 /**
  * libcrypto_get: the libcrypto functions herald calls through this table, loaded once.
@@ -48,9 +63,15 @@ const LibCrypto *libcrypto_get(void) {
                 DL_SYMBOL(lib, EVP_DigestUpdate),
                 DL_SYMBOL(lib, EVP_DigestFinal_ex),
                 DL_SYMBOL(lib, EVP_sha256),
+                DL_SYMBOL(lib, OPENSSL_init_crypto),
         };
 
-        return dlopen_symbols(&dl, symbols, ELEMENTSOF(symbols)) >= 0 ? &lib : NULL;
+        if (dlopen_symbols(&dl, symbols, ELEMENTSOF(symbols)) < 0)
+                return NULL;
+        /* The first initialization decides (a failed one fails every call after it). */
+        if (skip_error_strings)
+                (void) lib.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+        return &lib;
 }
 
 /**

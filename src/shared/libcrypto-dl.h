@@ -23,9 +23,15 @@ typedef struct LibCrypto {
         typeof(EVP_DigestUpdate) *EVP_DigestUpdate;
         typeof(EVP_DigestFinal_ex) *EVP_DigestFinal_ex;
         typeof(EVP_sha256) *EVP_sha256;
+        typeof(OPENSSL_init_crypto) *OPENSSL_init_crypto;
 } LibCrypto;
 
 const LibCrypto *libcrypto_get(void);
+
+/* For a program that uses no TLS and prints none of OpenSSL's errors (heraldd,
+ * herald-runner): call before anything uses libcrypto, and its error strings are never
+ * loaded. Not for programs with libcurl, whose TLS errors are those strings. */
+void libcrypto_skip_error_strings(void);
 
 /* SHA-256 of the pieces, in order; -ENOMEM when libcrypto is missing or fails. */
 typedef struct Sha256Piece {

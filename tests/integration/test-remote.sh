@@ -37,7 +37,7 @@ command -v openssl >/dev/null || skip "needs openssl"
 
 ns_boot
 ns_install
-ns_run mkdir -p $T/rec $T/tls $T/nginx /var/lib/herald-test
+ns_run mkdir -p $T/rec $T/tls /var/lib/herald-test
 ns_run sh -c "umask 077 && printf %s '$SECRET' > $T/secret"
 
 step "canned answers"
@@ -281,34 +281,7 @@ refused rstall stall "timed out" '"timeout":3'
 
 step "TLS: nginx in front of the peer, a CA of the test's own"
 ns_tls_certs $T/tls runner.test
-ns_run sh -c "cat > $T/nginx/nginx.conf" <<EOF
-# docs/REMOTE.md's recipe, with the test's paths
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $T/nginx/body;
-    proxy_temp_path $T/nginx/proxy;
-    server {
-        listen 127.0.0.1:8443 ssl;
-        server_name runner.test;
-        ssl_certificate $T/tls/server.pem;
-        ssl_certificate_key $T/tls/server.key;
-        client_max_body_size 16m;
-        location / {
-            proxy_pass http://127.0.0.1:$PORT;
-            proxy_http_version 1.1;
-            proxy_buffering off;
-            proxy_request_buffering off;
-            proxy_read_timeout 3600s;
-        }
-    }
-}
-EOF
-ns_run nginx -c $T/nginx/nginx.conf || fail "nginx did not start"
-wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/8443" 2>/dev/null || fail "nginx does not listen"
+ns_nginx_tls_proxy $T/tls runner.test 8443 $PORT          # docs/REMOTE.md's recipe
 
 JOB_HOST=https://runner.test:8443/ run_job rtls files "\"ca_file\":\"$T/tls/ca.pem\""
 assert_eq "$(field HERALD_SUCCESS)/$(field HERALD_ERROR)" "true/" "https with ca_file: succeeded"

@@ -434,34 +434,9 @@ step "the Herald docs' remote example, unchanged, against this runner behind TLS
 # runner.example.com is 127.0.0.1, where nginx (docs/REMOTE.md's recipe) terminates TLS
 # on 443 with a certificate of a CA the instance's system trust store holds, in front of
 # herald-runner.socket; the runner has the example's secret and allow_absolute_cmd.
-ns_run mkdir -p $T/nginx
 ns_tls_certs $T/tls runner.example.com
 ns_run sh -c "cat $T/tls/ca.pem >> /etc/ssl/certs/ca-certificates.crt"
-ns_run sh -c "cat > $T/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $T/nginx/body;
-    proxy_temp_path $T/nginx/proxy;
-    server {
-        listen 127.0.0.1:443 ssl;
-        server_name runner.example.com;
-        ssl_certificate $T/tls/server.pem;
-        ssl_certificate_key $T/tls/server.key;
-        location / {
-            proxy_pass http://127.0.0.1:8124;
-            proxy_http_version 1.1;
-            proxy_buffering off;
-            proxy_request_buffering off;
-        }
-    }
-}
-NGINX
-ns_run nginx -c $T/nginx/nginx.conf || fail "nginx did not start"
-wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/443" 2>/dev/null || fail "nginx does not listen"
+ns_nginx_tls_proxy $T/tls runner.example.com 443 8124
 ns_run sh -c "umask 077 && printf %s yyyyyyyyyyyyyyyy > /etc/herald/runner.secret"
 ns_run sh -c 'cat > /etc/herald/runner.yml' <<'YAML'
 work_dir: /var/lib/herald-runner/work
@@ -497,8 +472,8 @@ assert sorted(seen) == ["df_local", "df_remote", "hostname", "print_param"], see
 assert seen["hostname"]["success"] is True and seen["hostname"]["result"] == h, seen["hostname"]
 print("ok - hostname and df ran on the runner; exe_done got their results")' "$host" || fail "the example's results"
 assert_eq "$(result_entries)" $((before + 2)) "two runner jobs (hostname, df_remote), each with its result entry"
-if ns_run grep -q '\[error\]' $T/nginx/error.log 2>/dev/null; then
-        fail "nginx: $(ns_run cat $T/nginx/error.log)"
+if ns_run grep -q '\[error\]' $T/tls/nginx/error.log 2>/dev/null; then
+        fail "nginx: $(ns_run cat $T/tls/nginx/error.log)"
 fi
 
 step "systemd-analyze security"

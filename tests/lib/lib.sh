@@ -258,6 +258,42 @@ ns_tls_certs() {
     echo '127.0.0.1 $2' >> /etc/hosts" || fail "TLS certificates for $2"
 }
 
+# ns_nginx_tls_proxy DIR NAME PORT UPSTREAM: in the instance, nginx with docs/REMOTE.md's
+# recipe (its server block as written there) on 127.0.0.1:PORT for NAME, with
+# ns_tls_certs' DIR/server.pem, in front of http://127.0.0.1:UPSTREAM; DIR/nginx/ holds its
+# config, pid and temporary files
+ns_nginx_tls_proxy() {
+  local dir=$1 name=$2 port=$3 upstream=$4
+  ns_run mkdir -p "$dir/nginx"
+  ns_run sh -c "cat > $dir/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir/nginx/body;
+    proxy_temp_path $dir/nginx/proxy;
+    server {
+        listen 127.0.0.1:$port ssl;
+        server_name $name;
+        ssl_certificate     $dir/server.pem;
+        ssl_certificate_key $dir/server.key;
+        client_max_body_size 16m;               # the execution param (the trigger's body)
+        location / {
+            proxy_pass http://127.0.0.1:$upstream;
+            proxy_http_version 1.1;
+            proxy_buffering off;                # stream answers (files) instead of spooling them
+            proxy_request_buffering off;
+            proxy_read_timeout 3600s;           # the runner answers when the job is done
+        }
+    }
+}
+EOF
+  ns_run nginx -c "$dir/nginx/nginx.conf" || fail "nginx did not start"
+  wait_until 10 ns_run bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "nginx does not listen on $port"
+}
+
 # ns_heraldd_exec ARG...: heraldd.service runs heraldd with ARGs (a drop-in; in force
 # after the next daemon-reload and restart)
 ns_heraldd_exec() {

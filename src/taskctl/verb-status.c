@@ -194,7 +194,7 @@ typedef struct RouterStatus {
         char *schedule;
         UnitState timer;                /* name NULL: no timer for this trigger */
         UnitState socket;               /* http and exe_done: the socket its firings come through */
-        UnitState daemon;               /* with a socket: heraldd.service, which serves it */
+        const UnitState *daemon;        /* with a socket: heraldd.service, which serves it */
         UnitStateList running;
         ResultList runs;                /* the last arg_read.lines, oldest first */
 } RouterStatus;
@@ -203,12 +203,13 @@ static void router_status_done(RouterStatus *s) {
         free(s->schedule);
         unit_state_done(&s->timer);
         unit_state_done(&s->socket);
-        unit_state_done(&s->daemon);
         unit_state_list_done(&s->running);
         result_list_done(&s->runs);
 }
 
-static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, RouterStatus *ret) {
+/* @daemon: heraldd.service's state, looked up at the first router with a socket and
+ * shared by every router (all zero until then; the caller frees it after them) */
+static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, UnitState *daemon, RouterStatus *ret) {
         RouterStatus s = { .router = router };
         _cleanup_free_ char *timer_unit = NULL, *socket_unit = NULL;
         ResultQuery q = RESULT_QUERY_INIT;
@@ -226,10 +227,11 @@ static int router_status_get(sd_journal *j, sd_bus *bus, const Router *router, R
         socket_unit = taskctl_trigger_socket_unit(router->trigger);
         if (socket_unit) {
                 r = unit_state_get(bus, socket_unit, &s.socket);
-                if (r >= 0)
-                        r = unit_state_get(bus, HERALDD_SERVICE, &s.daemon);
+                if (r >= 0 && !daemon->name)
+                        r = unit_state_get(bus, HERALDD_SERVICE, daemon);
                 if (r < 0)
                         goto fail;
+                s.daemon = daemon;
         }
         r = unit_list_running_jobs(bus, router->name, NULL, &s.running);
         if (r < 0)
@@ -283,7 +285,7 @@ static cJSON *router_status_to_json(const RouterStatus *s, bool detailed) {
         if (r >= 0)
                 r = json_object_add(o, "socket", unit_state_to_json(s->socket.name ? &s->socket : NULL));
         if (r >= 0)
-                r = json_object_add(o, "daemon", unit_state_to_json(s->daemon.name ? &s->daemon : NULL));
+                r = json_object_add(o, "daemon", unit_state_to_json(s->daemon));
         if (r >= 0)
                 r = json_object_add(o, "running", unit_list_to_json(&s->running));
         if (r >= 0)
@@ -335,6 +337,7 @@ static int output_json(cJSON *doc) {
 }
 
 static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
+        _cleanup_(unit_state_done) UnitState daemon = {};
         _cleanup_table_free_ Table *t = NULL;
         RouterStatus *all = calloc(w->n_routers ?: 1, sizeof *all);
         size_t n = 0, n_runs = 0;
@@ -343,7 +346,7 @@ static int status_summary(const Workflow *w, sd_journal *j, sd_bus *bus) {
         if (!all)
                 return log_oom();
         for (; n < w->n_routers; n++) {
-                r = router_status_get(j, bus, &w->routers[n], &all[n]);
+                r = router_status_get(j, bus, &w->routers[n], &daemon, &all[n]);
                 if (r < 0)
                         goto finish;
                 n_runs += all[n].runs.n;
@@ -429,13 +432,14 @@ finish:
 }
 
 static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
+        _cleanup_(unit_state_done) UnitState daemon = {};
         RouterStatus s = {};
         const HeraldResult *last;
         bool color = output_use_color();
         char buf[256];
         int r;
 
-        r = router_status_get(j, bus, router, &s);
+        r = router_status_get(j, bus, router, &daemon, &s);
         if (r < 0)
                 return r;
         last = router_status_last(&s);
@@ -489,14 +493,14 @@ static int status_router(const Router *router, sd_journal *j, sd_bus *bus) {
                         print_field("Last fired", "%s", time_with_relative(s.timer.last_trigger, buf, sizeof buf));
                 }
         }
-        if (s.socket.name) {
+        if (s.daemon) {             /* a router with a socket */
                 print_field("Socket", "%s; %s", s.socket.name,
                             s.socket.loaded ? unit_state_string(&s.socket, buf, sizeof buf) : "not loaded");
                 /* heraldd exits when idle: say that a stopped one is no fault */
-                print_field("Daemon", "%s; %s", s.daemon.name,
-                            !s.daemon.loaded || streq_ptr(s.daemon.active_state, "inactive")
+                print_field("Daemon", "%s; %s", s.daemon->name,
+                            !s.daemon->loaded || streq_ptr(s.daemon->active_state, "inactive")
                                     ? "not running (the socket starts it when a request or result comes)"
-                                    : unit_state_string(&s.daemon, buf, sizeof buf));
+                                    : unit_state_string(s.daemon, buf, sizeof buf));
         }
         if (s.running.n == 0)
                 print_field("Running", "-");
